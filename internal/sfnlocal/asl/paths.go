@@ -1,0 +1,178 @@
+package asl
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ohler55/ojg/jp"
+)
+
+// step is one node selection of a Reference Path: an object key or an array
+// index.
+type step struct {
+	key     string
+	index   int
+	isIndex bool
+}
+
+// compiledPath is a parsed Path or Reference Path.
+type compiledPath struct {
+	raw     string
+	context bool    // "$$...": evaluated against the context object
+	expr    jp.Expr // always starts with jp.Root
+	steps   []step  // the selections when definite
+	// definite reports a Reference Path: only object keys and array indexes,
+	// hence at most one selected node.
+	definite bool
+}
+
+// compilePath parses a Path ("$..." or "$$..."), using JSONPath syntax.
+func compilePath(p string) (*compiledPath, error) {
+	cp := &compiledPath{raw: p}
+	src := p
+	if strings.HasPrefix(p, "$$") {
+		cp.context = true
+		src = p[1:]
+	}
+	if !strings.HasPrefix(src, "$") || strings.HasPrefix(src, "$$") {
+		return nil, fmt.Errorf("path %q must begin with '$'", p)
+	}
+	x, err := jp.ParseString(src)
+	if err != nil {
+		return nil, fmt.Errorf("path %q: %w", p, err)
+	}
+	if len(x) == 0 || x[0] != jp.Root('$') {
+		return nil, fmt.Errorf("path %q must begin with '$'", p)
+	}
+	if _, ok := x[len(x)-1].(jp.Descent); ok {
+		return nil, fmt.Errorf("path %q: '..' must be followed by a selector", p)
+	}
+	cp.expr = x
+	cp.definite = true
+	for _, f := range x[1:] {
+		switch t := f.(type) {
+		case jp.Child:
+			cp.steps = append(cp.steps, step{key: string(t)})
+		case jp.Nth:
+			cp.steps = append(cp.steps, step{index: int(t), isIndex: true})
+		default:
+			cp.definite = false
+			cp.steps = nil
+			return cp, nil
+		}
+	}
+	return cp, nil
+}
+
+// compileReferencePath parses a Reference Path: a Path that can only identify
+// a single node (object keys and non-negative array indexes).
+func compileReferencePath(p string) (*compiledPath, error) {
+	cp, err := compilePath(p)
+	if err != nil {
+		return nil, err
+	}
+	if !cp.definite {
+		return nil, fmt.Errorf("reference path %q may only contain object keys and array indexes", p)
+	}
+	for _, s := range cp.steps {
+		if s.isIndex && s.index < 0 {
+			return nil, fmt.Errorf("reference path %q must not use negative array indexes", p)
+		}
+	}
+	return cp, nil
+}
+
+// ValidPath checks the syntax of a Path at definition time.
+func ValidPath(p string) error {
+	_, err := compilePath(p)
+	return err
+}
+
+// ValidReferencePath checks the syntax of a Reference Path at definition
+// time. Context object paths ("$$...") are accepted; see ValidResultPath.
+func ValidReferencePath(p string) error {
+	_, err := compileReferencePath(p)
+	return err
+}
+
+// ValidResultPath checks a (non-null) ResultPath at definition time: a
+// Reference Path into the state input, so "$$" is rejected.
+func ValidResultPath(p string) error {
+	_, err := compileResultPath(p)
+	return err
+}
+
+func compileResultPath(p string) (*compiledPath, error) {
+	cp, err := compileReferencePath(p)
+	if err != nil {
+		return nil, err
+	}
+	if cp.context {
+		return nil, errors.New("ResultPath must not reference the context object")
+	}
+	return cp, nil
+}
+
+// Query evaluates a Path against input, or against ctx when it begins with
+// "$$".
+//
+// A Reference Path ("$", "$.a.b", "$.list[0]", "$['k']") yields the single
+// selected value; if it selects nothing the error is a States.Runtime *Error
+// for which errors.Is(err, ErrNoMatch) holds. Any other Path (wildcards,
+// filters, slices, unions, descent) yields a []any of all matches, possibly
+// empty. A syntactically invalid path yields a States.Runtime *Error without
+// ErrNoMatch. The result may share structure with input/ctx; this package
+// never mutates values.
+func Query(path string, input, ctx any) (any, error) {
+	cp, err := compilePath(path)
+	if err != nil {
+		return nil, runtimeError("invalid path: %v", err)
+	}
+	return cp.query(input, ctx)
+}
+
+func (cp *compiledPath) query(input, ctx any) (any, error) {
+	root := input
+	if cp.context {
+		root = ctx
+	}
+	if !cp.definite {
+		matches := cp.expr.Get(root)
+		return append([]any{}, matches...), nil
+	}
+	v, ok := lookup(root, cp.steps)
+	if !ok {
+		return nil, noMatchError(cp.raw)
+	}
+	return v, nil
+}
+
+// lookup follows steps from v. Negative indexes count from the end.
+func lookup(v any, steps []step) (any, bool) {
+	for _, s := range steps {
+		if !s.isIndex {
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil, false
+			}
+			if v, ok = m[s.key]; !ok {
+				return nil, false
+			}
+			continue
+		}
+		a, ok := v.([]any)
+		if !ok {
+			return nil, false
+		}
+		i := s.index
+		if i < 0 {
+			i += len(a)
+		}
+		if i < 0 || i >= len(a) {
+			return nil, false
+		}
+		v = a[i]
+	}
+	return v, true
+}
