@@ -21,48 +21,249 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-// EDIT THIS FILE!  THIS IS SCAFFOLDING FOR YOU TO OWN!
-// NOTE: json tags are required.  Any new fields you add must have json tags for the fields to be serialized.
-
-// ApprovalRequestSpec defines the desired state of ApprovalRequest
+// ApprovalRequestSpec is what is to be approved, by whom, and under which policy.
+// The spec is immutable: a changed request is a new request.
+// +kubebuilder:validation:XValidation:rule="!has(self.policy) || !has(self.policy.requiredApprovals) || self.policy.requiredApprovals <= size(self.approvers)",message="policy.requiredApprovals must not exceed the number of approvers",fieldPath=".policy.requiredApprovals"
 type ApprovalRequestSpec struct {
-	// INSERT ADDITIONAL SPEC FIELDS - desired state of cluster
-	// Important: Run "make" to regenerate code after modifying this file
-	// The following markers will use OpenAPI v3 schema to validate the value
-	// More info: https://book.kubebuilder.io/reference/markers/crd-validation.html
+	// description says what is being approved. It is shown to approvers (in notifications,
+	// `kubectl get -o wide` and the execution input), so write it for a person.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=2048
+	Description string `json:"description"`
 
-	// foo is an example field of ApprovalRequest. Edit approvalrequest_types.go to remove/update
+	// approvers are the approval slots. Each slot is decided once, by one of the identities it
+	// names. Between 1 and 50 slots; slot names are unique.
+	// +required
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=50
+	Approvers []Approver `json:"approvers"`
+
+	// policy says how many approvals approve the request. Without it, every approver must approve.
 	// +optional
-	Foo *string `json:"foo,omitempty"`
+	Policy *ApprovalPolicy `json:"policy,omitempty"`
+
+	// timeout is how long the request waits for its decisions, as a duration ("30m", "72h").
+	// Past it the request is Expired and its execution ends. Between 1m and 8736h (364 days,
+	// under Step Functions' one-year execution cap). Without it the request waits up to 364 days.
+	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1m') && duration(self) <= duration('8736h')",message="timeout must be between 1m and 8736h"
+	Timeout *metav1.Duration `json:"timeout,omitempty"`
+
+	// payload is a free JSON object handed to the Step Functions execution input as `payload`,
+	// for state machines that act on the approval (the whole execution input is limited to 256 KiB).
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Type=object
+	Payload *runtime.RawExtension `json:"payload,omitempty"`
+
+	// stateMachineARN overrides the operator's default approval state machine for this request.
+	// The machine must follow tollgate's activity contract (docs/stepfunctions-contract.md).
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:Pattern=`^arn:aws[a-zA-Z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_-]{1,80}$`
+	StateMachineARN string `json:"stateMachineARN,omitempty"`
 }
 
-// ApprovalRequestStatus defines the observed state of ApprovalRequest.
+// Approver is one approval slot: a name, and the Kubernetes identities allowed to decide it.
+// +kubebuilder:validation:XValidation:rule="(has(self.users) && size(self.users) > 0) || (has(self.groups) && size(self.groups) > 0)",message="an approver must name at least one user or group"
+type Approver struct {
+	// name identifies the slot: a DNS-1123 label of at most 55 characters, unique in the list.
+	// It is the annotation key an approver sets (`approvals.tollgate.dev/<name>=approve`) and the
+	// `approver` of an ApproverDecision.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=55
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+
+	// users are the Kubernetes user names (as the API server authenticates them) who may decide
+	// this slot.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=20
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=253
+	Users []string `json:"users,omitempty"`
+
+	// groups are Kubernetes groups whose members may decide this slot.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=20
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=253
+	Groups []string `json:"groups,omitempty"`
+
+	// email receives the slot's notification when the state machine sends one (optional).
+	// +optional
+	// +kubebuilder:validation:MaxLength=254
+	// +kubebuilder:validation:Pattern=`^[^@\s]+@[^@\s]+$`
+	Email string `json:"email,omitempty"`
+}
+
+// ApprovalPolicy says when a request counts as approved.
+type ApprovalPolicy struct {
+	// requiredApprovals is how many slots must approve (N of M). It defaults to every approver.
+	// The request is rejected as soon as this number can no longer be reached.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=50
+	RequiredApprovals *int32 `json:"requiredApprovals,omitempty"`
+}
+
+// Phase is where a request is in its life.
+// +kubebuilder:validation:Enum=Pending;Approved;Rejected;Expired;Aborted;Failed
+type Phase string
+
+const (
+	// PhasePending: the execution runs and waits for decisions.
+	PhasePending Phase = "Pending"
+	// PhaseApproved: enough approvals are in; the execution succeeded.
+	PhaseApproved Phase = "Approved"
+	// PhaseRejected: the required approvals can no longer be reached.
+	PhaseRejected Phase = "Rejected"
+	// PhaseExpired: the timeout passed before a verdict.
+	PhaseExpired Phase = "Expired"
+	// PhaseAborted: the execution was stopped outside tollgate's approval flow.
+	PhaseAborted Phase = "Aborted"
+	// PhaseFailed: the execution could not start or failed for a reason other than a verdict.
+	PhaseFailed Phase = "Failed"
+)
+
+// Decision is an approver's answer.
+type Decision string
+
+const (
+	// DecisionApprove approves the slot.
+	DecisionApprove Decision = "Approve"
+	// DecisionReject rejects the slot.
+	DecisionReject Decision = "Reject"
+	// DecisionNotRequired closes a slot nobody decided because the outcome was already reached.
+	DecisionNotRequired Decision = "NotRequired"
+)
+
+// ApproverStatus is one slot's token and decision. A recorded decision is final.
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.decision) || (has(self.decision) && self.decision == oldSelf.decision)",message="a recorded decision is final"
+type ApproverStatus struct {
+	// name is the slot's name from spec.approvers.
+	// +required
+	// +kubebuilder:validation:MaxLength=55
+	Name string `json:"name"`
+
+	// taskToken is the Step Functions task token of the slot's waiting activity task. A token
+	// re-issued after a heartbeat timeout replaces the previous one.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	TaskToken string `json:"taskToken,omitempty"`
+
+	// tokenReceivedAt is when the operator received taskToken.
+	// +optional
+	TokenReceivedAt *metav1.Time `json:"tokenReceivedAt,omitempty"`
+
+	// decision is the slot's decision: Approve, Reject, or NotRequired for a slot that was still
+	// open when the outcome was reached.
+	// +optional
+	// +kubebuilder:validation:Enum=Approve;Reject;NotRequired
+	Decision Decision `json:"decision,omitempty"`
+
+	// decidedBy is who decided the slot, as known to the operator.
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	DecidedBy string `json:"decidedBy,omitempty"`
+
+	// decidedAt is when the decision was recorded.
+	// +optional
+	DecidedAt *metav1.Time `json:"decidedAt,omitempty"`
+
+	// comment is the approver's comment, if any.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Comment string `json:"comment,omitempty"`
+
+	// source says where the decision came from: `annotation` or `ApproverDecision/<name>`.
+	// +optional
+	// +kubebuilder:validation:MaxLength=300
+	Source string `json:"source,omitempty"`
+
+	// sentAt is when the decision was delivered to Step Functions (SendTaskSuccess or
+	// SendTaskFailure on taskToken). Empty while the decision waits for its token.
+	// +optional
+	SentAt *metav1.Time `json:"sentAt,omitempty"`
+}
+
+// ApprovalRequestStatus is what the operator observed of the request's execution.
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.phase) || !(oldSelf.phase in ['Approved', 'Rejected', 'Expired', 'Aborted']) || (has(self.phase) && self.phase == oldSelf.phase)",message="a decided request's phase is final"
 type ApprovalRequestStatus struct {
-	// INSERT ADDITIONAL STATUS FIELD - define observed state of cluster
-	// Important: Run "make" to regenerate code after modifying this file
+	// phase summarises the request: Pending, Approved, Rejected, Expired, Aborted or Failed.
+	// +optional
+	Phase Phase `json:"phase,omitempty"`
 
-	// For Kubernetes API conventions, see:
-	// https://github.com/kubernetes/community/blob/master/contributors/devel/sig-architecture/api-conventions.md#typical-status-properties
+	// executionARN is the Step Functions execution that carries this request.
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	ExecutionARN string `json:"executionARN,omitempty"`
 
-	// conditions represent the current state of the ApprovalRequest resource.
-	// Each condition has a unique type and reflects the status of a specific aspect of the resource.
-	//
-	// Standard condition types include:
-	// - "Available": the resource is fully functional
-	// - "Progressing": the resource is being created or updated
-	// - "Degraded": the resource failed to reach or maintain its desired state
-	//
-	// The status of each condition is one of True, False, or Unknown.
+	// startedAt is when the execution started.
+	// +optional
+	StartedAt *metav1.Time `json:"startedAt,omitempty"`
+
+	// completedAt is when the request reached its final phase.
+	// +optional
+	CompletedAt *metav1.Time `json:"completedAt,omitempty"`
+
+	// approvers holds each slot's token and decision.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=50
+	Approvers []ApproverStatus `json:"approvers,omitempty"`
+
+	// approvedCount is how many slots approved.
+	// +optional
+	ApprovedCount int32 `json:"approvedCount,omitempty"`
+
+	// rejectedCount is how many slots rejected.
+	// +optional
+	RejectedCount int32 `json:"rejectedCount,omitempty"`
+
+	// requiredApprovals is the effective number of approvals needed.
+	// +optional
+	RequiredApprovals int32 `json:"requiredApprovals,omitempty"`
+
+	// approvals is approvedCount/requiredApprovals, for `kubectl get` ("2/3").
+	// +optional
+	// +kubebuilder:validation:MaxLength=16
+	Approvals string `json:"approvals,omitempty"`
+
+	// conditions follow kstatus: Ready is True only once approved; Reconciling while the request
+	// waits; Stalled (with Ready False) once it ended in anything but approval. Approved and
+	// Rejected record the verdict.
+	// +optional
 	// +listType=map
 	// +listMapKey=type
-	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// observedGeneration is the generation the status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 }
 
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=apr,categories=tollgate
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Approvals",type=string,JSONPath=`.status.approvals`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="Description",type=string,JSONPath=`.spec.description`,priority=1
 
-// ApprovalRequest is the Schema for the approvalrequests API
+// ApprovalRequest asks a set of approvers to approve something. tollgate starts one AWS Step
+// Functions execution for it (one waiting task per approver), turns each approver's decision
+// into that task's answer, and reports the outcome as conditions (Approved, Ready, ...), so
+// `kubectl wait --for=condition=Approved` and GitOps health checks can gate on it.
 type ApprovalRequest struct {
 	metav1.TypeMeta `json:",inline"`
 
@@ -70,11 +271,12 @@ type ApprovalRequest struct {
 	// +optional
 	metav1.ObjectMeta `json:"metadata,omitzero"`
 
-	// spec defines the desired state of ApprovalRequest
+	// spec is what is to be approved, by whom, and under which policy. It cannot change.
 	// +required
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec is immutable: a changed request is a new request"
 	Spec ApprovalRequestSpec `json:"spec"`
 
-	// status defines the observed state of ApprovalRequest
+	// status is what the operator observed.
 	// +optional
 	Status ApprovalRequestStatus `json:"status,omitzero"`
 }

@@ -21,48 +21,78 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-// EDIT THIS FILE!  THIS IS SCAFFOLDING FOR YOU TO OWN!
-// NOTE: json tags are required.  Any new fields you add must have json tags for the fields to be serialized.
-
-// ApproverDecisionSpec defines the desired state of ApproverDecision
+// ApproverDecisionSpec is one approver's decision on one slot of an ApprovalRequest in the
+// same namespace. It is immutable: a decision is final.
 type ApproverDecisionSpec struct {
-	// INSERT ADDITIONAL SPEC FIELDS - desired state of cluster
-	// Important: Run "make" to regenerate code after modifying this file
-	// The following markers will use OpenAPI v3 schema to validate the value
-	// More info: https://book.kubebuilder.io/reference/markers/crd-validation.html
+	// approvalRequestName names the ApprovalRequest (in this namespace) being decided.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	ApprovalRequestName string `json:"approvalRequestName"`
 
-	// foo is an example field of ApproverDecision. Edit approverdecision_types.go to remove/update
+	// approver is the slot name (spec.approvers[].name of the request) this decision is for.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=55
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Approver string `json:"approver"`
+
+	// decision is Approve or Reject.
+	// +required
+	// +kubebuilder:validation:Enum=Approve;Reject
+	Decision Decision `json:"decision"`
+
+	// comment is passed to the execution with the decision and recorded in the request's status.
 	// +optional
-	Foo *string `json:"foo,omitempty"`
+	// +kubebuilder:validation:MaxLength=1024
+	Comment string `json:"comment,omitempty"`
 }
 
-// ApproverDecisionStatus defines the observed state of ApproverDecision.
+// DecisionPhase says whether the operator took a decision.
+// +kubebuilder:validation:Enum=Accepted;Refused
+type DecisionPhase string
+
+const (
+	// DecisionAccepted: the decision was recorded on the request (and is, or will be, delivered).
+	DecisionAccepted DecisionPhase = "Accepted"
+	// DecisionRefused: the decision was not taken; message says why.
+	DecisionRefused DecisionPhase = "Refused"
+)
+
+// ApproverDecisionStatus is the operator's answer to a decision.
 type ApproverDecisionStatus struct {
-	// INSERT ADDITIONAL STATUS FIELD - define observed state of cluster
-	// Important: Run "make" to regenerate code after modifying this file
-
-	// For Kubernetes API conventions, see:
-	// https://github.com/kubernetes/community/blob/master/contributors/devel/sig-architecture/api-conventions.md#typical-status-properties
-
-	// conditions represent the current state of the ApproverDecision resource.
-	// Each condition has a unique type and reflects the status of a specific aspect of the resource.
-	//
-	// Standard condition types include:
-	// - "Available": the resource is fully functional
-	// - "Progressing": the resource is being created or updated
-	// - "Degraded": the resource failed to reach or maintain its desired state
-	//
-	// The status of each condition is one of True, False, or Unknown.
-	// +listType=map
-	// +listMapKey=type
+	// phase is Accepted or Refused.
 	// +optional
-	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	Phase DecisionPhase `json:"phase,omitempty"`
+
+	// message explains the phase, e.g. why a decision was refused.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
+
+	// decidedBy is who made the decision, as known to the operator.
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	DecidedBy string `json:"decidedBy,omitempty"`
+
+	// observedGeneration is the generation the status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 }
 
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=apd,categories=tollgate
+// +kubebuilder:printcolumn:name="Request",type=string,JSONPath=`.spec.approvalRequestName`
+// +kubebuilder:printcolumn:name="Approver",type=string,JSONPath=`.spec.approver`
+// +kubebuilder:printcolumn:name="Decision",type=string,JSONPath=`.spec.decision`
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.message`,priority=1
 
-// ApproverDecision is the Schema for the approverdecisions API
+// ApproverDecision records one approver's decision on one slot of an ApprovalRequest: the
+// declarative alternative to `kubectl annotate approvalrequest/NAME approvals.tollgate.dev/<slot>=approve`.
 type ApproverDecision struct {
 	metav1.TypeMeta `json:",inline"`
 
@@ -70,11 +100,12 @@ type ApproverDecision struct {
 	// +optional
 	metav1.ObjectMeta `json:"metadata,omitzero"`
 
-	// spec defines the desired state of ApproverDecision
+	// spec is the decision. It cannot change.
 	// +required
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec is immutable: a decision is final"
 	Spec ApproverDecisionSpec `json:"spec"`
 
-	// status defines the observed state of ApproverDecision
+	// status is the operator's answer.
 	// +optional
 	Status ApproverDecisionStatus `json:"status,omitzero"`
 }

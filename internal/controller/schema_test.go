@@ -1,0 +1,224 @@
+package controller
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// The CRD schema is the first line of defence: a bad object is refused at `kubectl apply` with a
+// message naming the field, before any controller sees it.
+var _ = Describe("CRD schema", func() {
+	var ns string
+
+	BeforeEach(func() {
+		ns = createNamespace("schema")
+	})
+
+	It("accepts every sample in config/samples", func() {
+		files, err := filepath.Glob(filepath.Join("..", "..", "config", "samples", "approvals_*.yaml"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(files).NotTo(BeEmpty())
+		for _, f := range files {
+			raw, err := os.ReadFile(f)
+			Expect(err).NotTo(HaveOccurred())
+			for _, obj := range decodeYAML(string(raw)) {
+				obj.SetNamespace(ns)
+				Expect(k8sClient.Create(ctx, obj)).To(Succeed(), "sample %s", f)
+			}
+		}
+	})
+
+	DescribeTable("refuses a bad ApprovalRequest, naming the field",
+		func(spec string, wantField, wantMessage string) {
+			err := createYAML(ns, approvalRequestYAML(spec))
+			Expect(err).To(HaveOccurred())
+			Expect(err.Error()).To(ContainSubstring(wantField))
+			Expect(err.Error()).To(ContainSubstring(wantMessage))
+		},
+		Entry("no approvers", `
+  description: d
+  approvers: []`, "spec.approvers", "should have at least 1 items"),
+		Entry("approvers missing", `
+  description: d`, "spec.approvers", "Required value"),
+		Entry("duplicate slot names", `
+  description: d
+  approvers:
+  - {name: alice, users: [a]}
+  - {name: alice, users: [b]}`, "spec.approvers[1]", "Duplicate value"),
+		Entry("a slot with neither users nor groups", `
+  description: d
+  approvers:
+  - {name: alice}`, "spec.approvers[0]", "an approver must name at least one user or group"),
+		Entry("a slot with empty users and groups", `
+  description: d
+  approvers:
+  - {name: alice, users: [], groups: []}`, "spec.approvers[0]", "an approver must name at least one user or group"),
+		Entry("a slot name that is not a DNS-1123 label", `
+  description: d
+  approvers:
+  - {name: Alice_1, users: [a]}`, "spec.approvers[0].name", "should match"),
+		Entry("a slot name too long for the annotation key", `
+  description: d
+  approvers:
+  - {name: `+strings.Repeat("a", 56)+`, users: [a]}`, "spec.approvers[0].name", "may not be more than 55"),
+		Entry("requiredApprovals above the number of approvers", `
+  description: d
+  approvers:
+  - {name: alice, users: [a]}
+  - {name: bob, users: [b]}
+  policy: {requiredApprovals: 3}`, "spec.policy.requiredApprovals", "must not exceed the number of approvers"),
+		Entry("requiredApprovals of zero", `
+  description: d
+  approvers:
+  - {name: alice, users: [a]}
+  policy: {requiredApprovals: 0}`, "spec.policy.requiredApprovals", "should be greater than or equal to 1"),
+		Entry("a timeout that is not a duration", `
+  description: d
+  approvers:
+  - {name: alice, users: [a]}
+  timeout: tomorrow`, "spec.timeout", "should match"),
+		Entry("a timeout under a minute", `
+  description: d
+  approvers:
+  - {name: alice, users: [a]}
+  timeout: 5s`, "spec.timeout", "timeout must be between 1m and 8736h"),
+		Entry("no description", `
+  approvers:
+  - {name: alice, users: [a]}`, "spec.description", "Required value"),
+		Entry("a state machine ARN that is not one", `
+  description: d
+  approvers:
+  - {name: alice, users: [a]}
+  stateMachineARN: arn:aws:sqs:us-east-1:123456789012:queue`, "spec.stateMachineARN", "should match"),
+		Entry("a payload that is not an object", `
+  description: d
+  approvers:
+  - {name: alice, users: [a]}
+  payload: [1, 2]`, "spec.payload", "must be of type object"),
+	)
+
+	DescribeTable("refuses a bad ApproverDecision, naming the field",
+		func(spec string, wantField, wantMessage string) {
+			err := createYAML(ns, `
+apiVersion: approvals.tollgate.dev/v1alpha1
+kind: ApproverDecision
+metadata: {name: d1}
+spec:`+spec)
+			Expect(err).To(HaveOccurred())
+			Expect(err.Error()).To(ContainSubstring(wantField))
+			Expect(err.Error()).To(ContainSubstring(wantMessage))
+		},
+		Entry("a decision outside the enum", `
+  approvalRequestName: r
+  approver: alice
+  decision: Maybe`, "spec.decision", `supported values: "Approve", "Reject"`),
+		Entry("no approver", `
+  approvalRequestName: r
+  decision: Approve`, "spec.approver", "Required value"),
+		Entry("no request", `
+  approver: alice
+  decision: Approve`, "spec.approvalRequestName", "Required value"),
+	)
+
+	It("refuses any change to a request's spec", func() {
+		Expect(createYAML(ns, approvalRequestYAML(`
+  description: before
+  approvers:
+  - {name: alice, users: [a]}`))).To(Succeed())
+		obj := &unstructured.Unstructured{}
+		obj.SetAPIVersion("approvals.tollgate.dev/v1alpha1")
+		obj.SetKind("ApprovalRequest")
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: "r1"}, obj)).To(Succeed())
+		Expect(unstructured.SetNestedField(obj.Object, "after", "spec", "description")).To(Succeed())
+		err := k8sClient.Update(ctx, obj)
+		Expect(err).To(HaveOccurred())
+		Expect(err.Error()).To(ContainSubstring("spec is immutable: a changed request is a new request"))
+	})
+
+	It("refuses any change to a decision's spec", func() {
+		Expect(createYAML(ns, `
+apiVersion: approvals.tollgate.dev/v1alpha1
+kind: ApproverDecision
+metadata: {name: d1}
+spec: {approvalRequestName: r, approver: alice, decision: Approve}`)).To(Succeed())
+		obj := &unstructured.Unstructured{}
+		obj.SetAPIVersion("approvals.tollgate.dev/v1alpha1")
+		obj.SetKind("ApproverDecision")
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: "d1"}, obj)).To(Succeed())
+		Expect(unstructured.SetNestedField(obj.Object, "Reject", "spec", "decision")).To(Succeed())
+		err := k8sClient.Update(ctx, obj)
+		Expect(err).To(HaveOccurred())
+		Expect(err.Error()).To(ContainSubstring("spec is immutable: a decision is final"))
+	})
+
+	It("documents the API for kubectl explain", func() {
+		out := kubectl("explain", "approvalrequest.spec.approvers")
+		Expect(out).To(ContainSubstring("approvers are the approval slots"))
+		for _, field := range []string{"name", "users", "groups", "email"} {
+			Expect(out).To(MatchRegexp(`(?m)^\s+` + field + `\s`))
+		}
+		Expect(kubectl("explain", "approverdecision.spec.decision")).To(ContainSubstring("Approve or Reject"))
+	})
+})
+
+// approvalRequestYAML wraps a spec fragment into a request named r1.
+func approvalRequestYAML(spec string) string {
+	return `
+apiVersion: approvals.tollgate.dev/v1alpha1
+kind: ApprovalRequest
+metadata: {name: r1}
+spec:` + spec
+}
+
+// createYAML creates the single object in doc in namespace ns, as `kubectl create` would.
+func createYAML(ns, doc string) error {
+	objs := decodeYAML(doc)
+	Expect(objs).To(HaveLen(1))
+	objs[0].SetNamespace(ns)
+	return k8sClient.Create(ctx, objs[0])
+}
+
+// decodeYAML reads every object of a multi-document YAML stream.
+func decodeYAML(doc string) []*unstructured.Unstructured {
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewBufferString(doc), 4096)
+	var objs []*unstructured.Unstructured
+	for {
+		obj := &unstructured.Unstructured{}
+		if err := dec.Decode(&obj.Object); err == io.EOF {
+			return objs
+		} else {
+			Expect(err).NotTo(HaveOccurred())
+		}
+		if len(obj.Object) > 0 {
+			objs = append(objs, obj)
+		}
+	}
+}
+
+// createNamespace makes a fresh namespace so that specs never see each other's objects.
+func createNamespace(prefix string) string {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: prefix + "-"}}
+	Expect(k8sClient.Create(ctx, ns)).To(Succeed())
+	return ns.Name
+}
+
+// kubectl runs the kubectl built with the control plane, as the envtest admin.
+func kubectl(args ...string) string {
+	stdout, stderr, err := testEnv.ControlPlane.KubeCtl().Run(args...)
+	errOut, _ := io.ReadAll(stderr)
+	Expect(err).NotTo(HaveOccurred(), "kubectl %v: %s", args, errOut)
+	out, _ := io.ReadAll(stdout)
+	return string(out)
+}
