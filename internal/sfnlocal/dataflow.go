@@ -1,0 +1,109 @@
+package sfnlocal
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/sfnlocal/asl"
+)
+
+// template is a compiled payload template (Parameters, ResultSelector,
+// ItemSelector).
+type template struct{ tmpl any }
+
+func compileTemplate(raw json.RawMessage, at string) (*template, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	v, err := asl.ParseJSON(raw)
+	if err != nil {
+		return nil, fmt.Errorf("SCHEMA_VALIDATION_FAILED: %v at %s", err, at)
+	}
+	if err := asl.ValidTemplate(v); err != nil {
+		return nil, fmt.Errorf("SCHEMA_VALIDATION_FAILED: The value for the field must be a valid JSONPath or a valid intrinsic function call (%v) at %s", err, at)
+	}
+	return &template{tmpl: v}, nil
+}
+
+// apply evaluates the template; a nil template passes input through.
+func (t *template) apply(input, ctx any) (any, *asl.Error) {
+	if t == nil {
+		return input, nil
+	}
+	out, err := asl.Template(t.tmpl, input, ctx)
+	return out, asl.AsError(err)
+}
+
+// selectPath applies InputPath or OutputPath: absent is "$", null is {}.
+func selectPath(v any, p optPath) (any, *asl.Error) {
+	if p.null {
+		return map[string]any{}, nil
+	}
+	out, err := asl.Query(p.orRoot(), v, nil)
+	return out, asl.AsError(err)
+}
+
+// applyResultPath places result into the raw state input: absent is "$"
+// (the result replaces the input), null discards the result.
+func applyResultPath(raw, result any, p optPath) (any, *asl.Error) {
+	if p.null {
+		return raw, nil
+	}
+	out, err := asl.SetResult(p.orRoot(), raw, result)
+	return out, asl.AsError(err)
+}
+
+// stateInput is the effective input of st: InputPath then Parameters.
+func (s *Server) stateInput(e *execution, th *thread, st *state, task map[string]any) (any, *asl.Error) {
+	in, err := selectPath(th.Input.V, st.InputPath)
+	if err != nil {
+		return nil, err
+	}
+	return st.params.apply(in, s.contextObject(e, th, task))
+}
+
+// stateOutput turns the result of st into its output: ResultSelector,
+// ResultPath onto the raw input, then OutputPath.
+func (s *Server) stateOutput(e *execution, th *thread, st *state, result any) (any, *asl.Error) {
+	selected, err := st.selector.apply(result, s.contextObject(e, th, nil))
+	if err != nil {
+		return nil, err
+	}
+	merged, err := applyResultPath(th.Input.V, selected, st.ResultPath)
+	if err != nil {
+		return nil, err
+	}
+	return selectPath(merged, st.OutputPath)
+}
+
+// contextObject is "$$": Execution, State, StateMachine and, for a task,
+// Task (extra holds additional top-level members such as Task or Map).
+func (s *Server) contextObject(e *execution, th *thread, extra map[string]any) map[string]any {
+	ctx := map[string]any{
+		"Execution": map[string]any{
+			"Id":        e.ARN,
+			"Name":      e.Name,
+			"Input":     e.Input.V,
+			"StartTime": formatContextTime(e.StartDate),
+			"RoleArn":   e.RoleARN,
+		},
+		"State": map[string]any{
+			"Name":        th.State,
+			"EnteredTime": formatContextTime(th.Entered),
+			"RetryCount":  th.RetryCount,
+		},
+		"StateMachine": map[string]any{
+			"Id":   e.MachineARN,
+			"Name": e.MachineName,
+		},
+	}
+	for k, v := range extra {
+		ctx[k] = v
+	}
+	return ctx
+}
+
+func formatContextTime(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}

@@ -1,0 +1,122 @@
+package sfnlocal
+
+import (
+	"fmt"
+
+	"github.com/tollgate-dev/tollgate/internal/sfnlocal/asl"
+)
+
+// runMap (inline mode) selects the items, builds each iteration input with
+// ItemSelector (or legacy Parameters) and starts up to MaxConcurrency
+// iterations (0: all).
+func (s *Server) runMap(e *execution, th *thread, st *state) {
+	in, err := selectPath(th.Input.V, st.InputPath)
+	if err != nil {
+		s.stateFailed(e, th, st, err)
+		return
+	}
+	items, err := mapItems(st, in)
+	if err != nil {
+		s.stateFailed(e, th, st, err)
+		return
+	}
+	selector := st.itemSelector
+	if selector == nil {
+		selector = st.params
+	}
+	th.Items = make([]jsonValue, len(items))
+	for i, item := range items {
+		ctx := s.contextObject(e, th, map[string]any{"Map": map[string]any{"Item": map[string]any{"Index": int64(i), "Value": item}}})
+		if selector == nil {
+			th.Items[i] = jsonValue{V: item}
+			continue
+		}
+		v, err := selector.apply(in, ctx)
+		if err != nil {
+			s.stateFailed(e, th, st, err)
+			return
+		}
+		th.Items[i] = jsonValue{V: v}
+	}
+	e.record(th, s.clock.Now(), "MapStateStarted", mapStateStartedDetails{Length: len(items)})
+	th.Phase = phaseChildren
+	th.Children = make([]*thread, len(items))
+	th.Results = make([]jsonValue, len(items))
+	th.Started = 0
+	if len(items) == 0 {
+		s.mapSucceeded(e, th, st)
+		return
+	}
+	s.startIterations(e, th, st)
+}
+
+func mapItems(st *state, in any) ([]any, *asl.Error) {
+	v, err := asl.Query(st.ItemsPath.orRoot(), in, nil)
+	if err != nil {
+		return nil, asl.AsError(err)
+	}
+	items, ok := v.([]any)
+	if !ok {
+		return nil, &asl.Error{Name: asl.ErrRuntime, Cause: fmt.Sprintf("Map state input must be an array: the ItemsPath %s of state '%s' selected %T", st.ItemsPath.orRoot(), st.name, v)}
+	}
+	return items, nil
+}
+
+// startIterations starts iterations while MaxConcurrency allows.
+func (s *Server) startIterations(e *execution, th *thread, st *state) {
+	for th.Started < len(th.Items) && (st.MaxConcurrency == 0 || running(th.Children) < int(st.MaxConcurrency)) {
+		i := th.Started
+		th.Started++
+		started := e.record(th, s.clock.Now(), "MapIterationStarted", mapIterationDetails{Name: st.name, Index: i})
+		child := e.newThread(th, st.ItemProcessor, i, th.Items[i].V)
+		child.LastEvent = started
+		th.Children[i] = child
+		e.ready = append(e.ready, child)
+	}
+}
+
+func running(children []*thread) int {
+	n := 0
+	for _, c := range children {
+		if c != nil && !c.ended() {
+			n++
+		}
+	}
+	return n
+}
+
+// mapChildEnded collects an iteration result; a failed iteration aborts the
+// others and fails the Map state with its error.
+func (s *Server) mapChildEnded(e *execution, th *thread, st *state, child *thread) {
+	th.LastEvent = child.LastEvent
+	now := s.clock.Now()
+	details := mapIterationDetails{Name: st.name, Index: child.Index}
+	if child.Phase == phaseFailed {
+		e.record(th, now, "MapIterationFailed", details)
+		for _, c := range th.Children {
+			if c != nil && !c.ended() {
+				s.abortThread(c)
+				e.record(th, now, "MapIterationAborted", mapIterationDetails{Name: st.name, Index: c.Index})
+			}
+		}
+		s.endChildren(e, th)
+		th.Items = nil
+		e.record(th, now, "MapStateFailed", nil)
+		s.stateFailed(e, th, st, child.Failure)
+		return
+	}
+	e.record(th, now, "MapIterationSucceeded", details)
+	th.Results[child.Index] = child.Output
+	e.forget(child)
+	s.startIterations(e, th, st)
+	if th.Started == len(th.Items) && allSucceeded(th.Children) {
+		s.mapSucceeded(e, th, st)
+	}
+}
+
+func (s *Server) mapSucceeded(e *execution, th *thread, st *state) {
+	th.Children = nil
+	th.Items = nil
+	e.record(th, s.clock.Now(), "MapStateSucceeded", nil)
+	s.childrenSucceeded(e, th, st)
+}

@@ -1,0 +1,143 @@
+package sfnlocal
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/sfnlocal/asl"
+)
+
+// runTask schedules one attempt of an activity task: a fresh token, the
+// effective input (with $$.Task.Token), its deadlines, and a place in the
+// activity's queue.
+func (s *Server) runTask(e *execution, th *thread, st *state) {
+	act := s.activities[st.Resource]
+	if act == nil {
+		s.stateFailed(e, th, st, &asl.Error{Name: asl.ErrRuntime, Cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). The activity %s does not exist.", st.name, th.LastEvent, st.Resource)})
+		return
+	}
+	token, err := newTaskToken()
+	if err != nil {
+		s.stateFailed(e, th, st, &asl.Error{Name: asl.ErrRuntime, Cause: err.Error()})
+		return
+	}
+	in, aerr := s.stateInput(e, th, st, map[string]any{"Task": map[string]any{"Token": token}})
+	if aerr != nil {
+		s.stateFailed(e, th, st, aerr)
+		return
+	}
+	text, aerr := checkDataLimit(jsonValue{V: in}, "task input")
+	if aerr != nil {
+		s.stateFailed(e, th, st, aerr)
+		return
+	}
+	timeout, heartbeat, aerr := taskLimits(th, st)
+	if aerr != nil {
+		s.stateFailed(e, th, st, aerr)
+		return
+	}
+	now := s.clock.Now()
+	t := &taskAttempt{Token: token, ActivityARN: act.ARN, Input: text, Scheduled: now, HeartbeatSeconds: heartbeat}
+	details := activityScheduledDetails{Resource: act.ARN, Input: text}
+	if timeout > 0 {
+		t.TimeoutAt = now.Add(time.Duration(timeout) * time.Second)
+		details.TimeoutInSeconds = &timeout
+	}
+	if heartbeat > 0 {
+		t.HeartbeatAt = now.Add(time.Duration(heartbeat) * time.Second)
+		details.HeartbeatInSeconds = &heartbeat
+	}
+	th.Task = t
+	th.Phase = phaseTask
+	s.tokens[token] = &tokenRecord{ExecutionARN: e.ARN, Thread: th.ID, Open: true}
+	e.record(th, now, "ActivityScheduled", details)
+	s.armTaskTimer(e, th)
+	s.enqueueTask(act, token)
+}
+
+// taskLimits reads TimeoutSeconds(Path) and HeartbeatSeconds(Path); 0 is none.
+func taskLimits(th *thread, st *state) (timeout, heartbeat int64, err *asl.Error) {
+	in, err := selectPath(th.Input.V, st.InputPath)
+	if err != nil {
+		return 0, 0, err
+	}
+	pick := func(fixed *int64, path string) (int64, *asl.Error) {
+		switch {
+		case fixed != nil:
+			return *fixed, nil
+		case path != "":
+			return queryInt(path, in)
+		}
+		return 0, nil
+	}
+	if timeout, err = pick(st.TimeoutSeconds, st.TimeoutSecondsPath); err != nil {
+		return 0, 0, err
+	}
+	heartbeat, err = pick(st.HeartbeatSeconds, st.HeartbeatSecondsPath)
+	return timeout, heartbeat, err
+}
+
+// armTaskTimer arms the earliest of the task's deadlines, if any.
+func (s *Server) armTaskTimer(e *execution, th *thread) {
+	t := th.Task
+	next := t.TimeoutAt
+	if !t.HeartbeatAt.IsZero() && (next.IsZero() || t.HeartbeatAt.Before(next)) {
+		next = t.HeartbeatAt
+	}
+	if next.IsZero() {
+		return
+	}
+	s.armThreadTimer(e, th, next)
+}
+
+// checkTaskDeadlines times the task out if a deadline passed. TimeoutSeconds
+// is a hard limit; a heartbeat only moves HeartbeatAt.
+func (s *Server) checkTaskDeadlines(e *execution, th *thread, st *state, now time.Time) {
+	t := th.Task
+	switch {
+	case !t.TimeoutAt.IsZero() && !now.Before(t.TimeoutAt):
+		s.taskTimedOut(e, th, st, asl.ErrTimeout)
+	case !t.HeartbeatAt.IsZero() && !now.Before(t.HeartbeatAt):
+		s.taskTimedOut(e, th, st, asl.ErrHeartbeatTimeout)
+	default:
+		s.armTaskTimer(e, th)
+	}
+}
+
+// taskTimedOut records ActivityTimedOut as States.Timeout (also for a
+// heartbeat timeout, which Retry and Catch see as States.HeartbeatTimeout).
+func (s *Server) taskTimedOut(e *execution, th *thread, st *state, name string) {
+	s.closeTask(th)
+	e.record(th, s.clock.Now(), "ActivityTimedOut", newErrorDetails(asl.ErrTimeout, ""))
+	s.stateFailed(e, th, st, &asl.Error{Name: name})
+}
+
+func (s *Server) taskSucceeded(e *execution, th *thread, st *state, result jsonValue) {
+	s.closeTask(th)
+	e.record(th, s.clock.Now(), "ActivitySucceeded", outputDetails{Output: result.text()})
+	out, err := s.stateOutput(e, th, st, result.V)
+	if err != nil {
+		s.stateFailed(e, th, st, err)
+		return
+	}
+	s.stateSucceeded(e, th, st, out)
+}
+
+func (s *Server) taskFailed(e *execution, th *thread, st *state, name, cause string) {
+	s.closeTask(th)
+	e.record(th, s.clock.Now(), "ActivityFailed", newErrorDetails(name, cause))
+	s.stateFailed(e, th, st, &asl.Error{Name: name, Cause: cause})
+}
+
+// closeTask ends the outstanding attempt of th: its token answers
+// TaskTimedOut from now on.
+func (s *Server) closeTask(th *thread) {
+	if th.Task == nil {
+		return
+	}
+	if rec := s.tokens[th.Task.Token]; rec != nil {
+		rec.Open = false
+	}
+	th.Task = nil
+	th.stopTimer()
+}

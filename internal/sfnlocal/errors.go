@@ -1,0 +1,75 @@
+package sfnlocal
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+)
+
+// APIError is an error answered on the wire as awsJson1.0 does:
+// HTTP status plus {"__type": Code, "message": Message}.
+type APIError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *APIError) Error() string { return e.Code + ": " + e.Message }
+
+// NewAPIError builds an error a fault hook can return; status 0 means 400.
+func NewAPIError(status int, code, message string) *APIError {
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	return &APIError{Status: status, Code: code, Message: message}
+}
+
+func clientErr(code, format string, args ...any) *APIError {
+	return NewAPIError(http.StatusBadRequest, code, fmt.Sprintf(format, args...))
+}
+
+// The messages follow the "<Title>: '<detail>'" shape AWS uses.
+func errInvalidArn(arn string) *APIError {
+	return clientErr("InvalidArn", "Invalid Arn: 'Invalid ARN prefix: %s'", arn)
+}
+
+func errInvalidName(name string) *APIError {
+	return clientErr("InvalidName", "Invalid Name: '%s'", name)
+}
+
+func errValidation(format string, args ...any) *APIError {
+	return clientErr("ValidationException", format, args...)
+}
+
+func errInvalidToken() *APIError {
+	return clientErr("InvalidToken", "Invalid Token: 'Invalid token'")
+}
+
+func errTaskTimedOut() *APIError {
+	return clientErr("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
+}
+
+func errActivityDoesNotExist(arn string) *APIError {
+	return clientErr("ActivityDoesNotExist", "Activity Does Not Exist: '%s'", arn)
+}
+
+func errStateMachineDoesNotExist(arn string) *APIError {
+	return clientErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn)
+}
+
+func errExecutionDoesNotExist(arn string) *APIError {
+	return clientErr("ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", arn)
+}
+
+func errInvalidDefinition(detail string) *APIError {
+	return clientErr("InvalidDefinition", "Invalid State Machine Definition: '%s'", detail)
+}
+
+func writeAPIError(w http.ResponseWriter, e *APIError) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("X-Amzn-ErrorType", e.Code)
+	w.WriteHeader(e.Status)
+	// Encoding two strings cannot fail.
+	body, _ := json.Marshal(map[string]string{"__type": e.Code, "message": e.Message})
+	_, _ = w.Write(body)
+}

@@ -1,0 +1,126 @@
+package sfnlocal
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/sfnlocal/asl"
+)
+
+// Execution statuses.
+const (
+	statusRunning   = "RUNNING"
+	statusSucceeded = "SUCCEEDED"
+	statusFailed    = "FAILED"
+	statusTimedOut  = "TIMED_OUT"
+	statusAborted   = "ABORTED"
+)
+
+// execution is the whole, persisted state of one execution: the engine keeps
+// its progress as data (a tree of threads) rather than goroutine stacks, so
+// a snapshot can be reloaded and resumed.
+type execution struct {
+	ARN         string
+	Name        string
+	Seq         int64 // creation order
+	MachineARN  string
+	MachineName string
+	RoleARN     string
+	Definition  string
+	InputText   string
+	Input       jsonValue
+	Status      string
+	OutputText  *string
+	Error       *string
+	Cause       *string
+	StartDate   time.Time
+	StopDate    time.Time
+	Deadline    time.Time // zero: no execution TimeoutSeconds
+	Events      []json.RawMessage
+	Root        *thread
+	NextThread  int
+
+	def     *definition
+	threads map[int]*thread // by ID
+	ready   []*thread       // threads about to enter their State
+	timer   Timer           // execution TimeoutSeconds
+}
+
+// Thread phases: what a thread waits for.
+const (
+	phaseReady     = "READY"     // about to enter State
+	phaseTask      = "TASK"      // an activity task is outstanding
+	phaseWait      = "WAIT"      // a Wait state sleeps until WakeAt
+	phaseRetry     = "RETRY"     // a retrier sleeps until WakeAt
+	phaseChildren  = "CHILDREN"  // a Parallel or Map state runs Children
+	phaseSucceeded = "SUCCEEDED" // ended, Output is the result
+	phaseFailed    = "FAILED"    // ended, Failure is the error
+	phaseAborted   = "ABORTED"   // cancelled by a failed sibling or a stop
+)
+
+// thread runs one (sub-)machine: the execution itself, a Parallel branch or
+// a Map iteration.
+type thread struct {
+	ID         int
+	Index      int // branch index (Parallel) or item index (Map)
+	State      string
+	Input      jsonValue // raw input of State
+	Entered    time.Time
+	LastEvent  int64
+	Phase      string
+	Retries    []int64 // attempts used, per retrier of State
+	RetryCount int64
+	Task       *taskAttempt
+	WakeAt     time.Time
+	Children   []*thread
+	Items      []jsonValue // Map: the iteration inputs
+	Started    int         // Map: iterations started so far
+	Results    []jsonValue // Parallel/Map: outputs by Index
+	Output     jsonValue
+	Failure    *asl.Error
+
+	parent  *thread
+	machine *definition
+	timer   Timer
+}
+
+// taskAttempt is one scheduling of an activity task; a retry is a new
+// attempt with a new token.
+type taskAttempt struct {
+	Token            string
+	ActivityARN      string
+	Input            string
+	Scheduled        time.Time
+	Delivered        bool
+	TimeoutAt        time.Time // zero: none
+	HeartbeatAt      time.Time // zero: none
+	HeartbeatSeconds int64
+}
+
+func (th *thread) ended() bool {
+	return th.Phase == phaseSucceeded || th.Phase == phaseFailed || th.Phase == phaseAborted
+}
+
+func (th *thread) stopTimer() {
+	if th.timer != nil {
+		th.timer.Stop()
+		th.timer = nil
+	}
+}
+
+func (e *execution) stopTimers() {
+	if e.timer != nil {
+		e.timer.Stop()
+		e.timer = nil
+	}
+	for _, th := range e.threads {
+		th.stopTimer()
+	}
+}
+
+func (e *execution) newThread(parent *thread, machine *definition, index int, input any) *thread {
+	e.NextThread++
+	th := &thread{ID: e.NextThread, Index: index, State: machine.StartAt, Input: jsonValue{V: input}, Phase: phaseReady, parent: parent, machine: machine}
+	e.threads[th.ID] = th
+	return th
+}

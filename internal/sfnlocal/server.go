@@ -1,0 +1,205 @@
+// Package sfnlocal is a local AWS Step Functions endpoint: it speaks the
+// awsJson1.0 protocol of the real service, so any AWS SDK client pointed at it
+// (BaseEndpoint) sees what AWS would answer, typed errors and history included.
+package sfnlocal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+const (
+	contentType  = "application/x-amz-json-1.0"
+	targetPrefix = "AWSStepFunctions."
+	// maxRequestBytes bounds a request body: payloads are limited to 256 KiB,
+	// the rest of a request is small.
+	maxRequestBytes = 2 << 20
+)
+
+// Options configures a Server. The zero value is usable.
+type Options struct {
+	Region    string // default us-east-1
+	AccountID string // default 123456789012
+	Clock     Clock  // default RealClock
+	// StateFile, when set, is where the whole state is saved after every
+	// change and reloaded by New.
+	StateFile string
+	// MaxPollWait bounds a GetActivityTask long poll (default and maximum 60s).
+	MaxPollWait time.Duration
+	Logger      *slog.Logger // default discards
+}
+
+// Fault answers an operation in place of the server when it returns non-nil.
+type Fault func(ctx context.Context) *APIError
+
+// Server is the endpoint. All its state is guarded by mu; the execution
+// engine runs under mu when an API call or a timer moves an execution.
+type Server struct {
+	opts  Options
+	clock Clock
+	log   *slog.Logger
+
+	mu         sync.Mutex
+	closed     bool
+	activities map[string]*activity     // by ARN
+	machines   map[string]*stateMachine // by ARN
+	executions map[string]*execution    // by ARN
+	tokens     map[string]*tokenRecord  // every task token ever issued
+	faults     map[string]Fault
+	execSeq    int64
+}
+
+// New builds a Server, reloading Options.StateFile when it exists.
+func New(opts Options) (*Server, error) {
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = "123456789012"
+	}
+	if opts.Clock == nil {
+		opts.Clock = RealClock{}
+	}
+	if opts.MaxPollWait <= 0 || opts.MaxPollWait > 60*time.Second {
+		opts.MaxPollWait = 60 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		opts:       opts,
+		clock:      opts.Clock,
+		log:        opts.Logger,
+		activities: map[string]*activity{},
+		machines:   map[string]*stateMachine{},
+		executions: map[string]*execution{},
+		tokens:     map[string]*tokenRecord{},
+		faults:     map[string]Fault{},
+	}
+	if err := s.load(); err != nil {
+		return nil, fmt.Errorf("sfnlocal: load %s: %w", opts.StateFile, err)
+	}
+	return s, nil
+}
+
+// SetFault makes operation op (e.g. "SendTaskSuccess") answer through f;
+// a nil f removes the fault.
+func (s *Server) SetFault(op string, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f == nil {
+		delete(s.faults, op)
+		return
+	}
+	s.faults[op] = f
+}
+
+// Close stops every timer, releases long polls and saves the state.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	for _, a := range s.activities {
+		a.releasePollers()
+	}
+	for _, e := range s.executions {
+		e.stopTimers()
+	}
+	return s.saveLocked()
+}
+
+type handler func(s *Server, ctx context.Context, body []byte) (any, error)
+
+// bind turns a typed operation into a handler decoding its JSON input.
+func bind[In any](fn func(s *Server, ctx context.Context, in *In) (any, error)) handler {
+	return func(s *Server, ctx context.Context, body []byte) (any, error) {
+		in := new(In)
+		if len(body) > 0 {
+			if err := json.Unmarshal(body, in); err != nil {
+				return nil, clientErr("SerializationException", "Start of structure or map found where not expected: %v", err)
+			}
+		}
+		return fn(s, ctx, in)
+	}
+}
+
+var operations = map[string]handler{
+	"CreateActivity":       bind((*Server).createActivity),
+	"DescribeActivity":     bind((*Server).describeActivity),
+	"ListActivities":       bind((*Server).listActivities),
+	"DeleteActivity":       bind((*Server).deleteActivity),
+	"GetActivityTask":      bind((*Server).getActivityTask),
+	"CreateStateMachine":   bind((*Server).createStateMachine),
+	"DescribeStateMachine": bind((*Server).describeStateMachine),
+	"ListStateMachines":    bind((*Server).listStateMachines),
+	"UpdateStateMachine":   bind((*Server).updateStateMachine),
+	"DeleteStateMachine":   bind((*Server).deleteStateMachine),
+	"StartExecution":       bind((*Server).startExecution),
+	"DescribeExecution":    bind((*Server).describeExecution),
+	"StopExecution":        bind((*Server).stopExecution),
+	"ListExecutions":       bind((*Server).listExecutions),
+	"GetExecutionHistory":  bind((*Server).getExecutionHistory),
+	"SendTaskSuccess":      bind((*Server).sendTaskSuccess),
+	"SendTaskFailure":      bind((*Server).sendTaskFailure),
+	"SendTaskHeartbeat":    bind((*Server).sendTaskHeartbeat),
+}
+
+// ServeHTTP answers one awsJson1.0 request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
+	out, err := s.serve(r, op)
+	var apiErr *APIError
+	if err != nil && !errors.As(err, &apiErr) {
+		s.log.Error("sfnlocal: internal error", "op", op, "err", err)
+		apiErr = NewAPIError(http.StatusInternalServerError, "InternalFailure", err.Error())
+	}
+	if apiErr != nil {
+		s.log.Debug("sfnlocal request", "op", op, "status", apiErr.Status, "error", apiErr.Code, "elapsed", time.Since(start))
+		writeAPIError(w, apiErr)
+		return
+	}
+	body, err := json.Marshal(out)
+	if err != nil {
+		s.log.Error("sfnlocal: encode response", "op", op, "err", err)
+		writeAPIError(w, NewAPIError(http.StatusInternalServerError, "InternalFailure", err.Error()))
+		return
+	}
+	s.log.Debug("sfnlocal request", "op", op, "status", http.StatusOK, "elapsed", time.Since(start))
+	w.Header().Set("Content-Type", contentType)
+	_, _ = w.Write(body)
+}
+
+func (s *Server) serve(r *http.Request, op string) (any, error) {
+	if r.Method != http.MethodPost {
+		return nil, NewAPIError(http.StatusMethodNotAllowed, "UnknownOperationException", "only POST is supported")
+	}
+	h, ok := operations[op]
+	if !ok {
+		return nil, clientErr("UnknownOperationException", "unknown operation %q", r.Header.Get("X-Amz-Target"))
+	}
+	s.mu.Lock()
+	fault := s.faults[op]
+	s.mu.Unlock()
+	if fault != nil {
+		if e := fault(r.Context()); e != nil {
+			return nil, e
+		}
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes))
+	if err != nil {
+		return nil, fmt.Errorf("read %s request: %w", op, err)
+	}
+	return h(s, r.Context(), body)
+}
