@@ -1,0 +1,180 @@
+package approval
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+)
+
+// ContractVersion tags every document tollgate writes to Step Functions.
+const ContractVersion = "v1alpha1"
+
+// Error names of the contract (docs/stepfunctions-contract.md).
+const (
+	ErrorRejected        = "tollgate.Rejected"
+	ErrorExpired         = "tollgate.Expired"
+	ErrorRequestNotFound = "tollgate.RequestNotFound"
+	ErrorUnknownApprover = "tollgate.UnknownApprover"
+	ErrorStopped         = "tollgate.Deleted"
+)
+
+// Task kinds of the activity task input.
+const (
+	TaskApproval = "approval"
+	TaskOutcome  = "outcome"
+)
+
+// maxUnboundedWait is how long a request without a timeout waits: under the one-year cap.
+const maxUnboundedWait = 364 * 24 * time.Hour
+
+// Identity is the `tollgate` object of the execution input, copied into every task input: it
+// names the installation and the request a task belongs to.
+type Identity struct {
+	Version           string    `json:"version"`
+	Cluster           string    `json:"cluster"`
+	Namespace         string    `json:"namespace"`
+	Name              string    `json:"name"`
+	UID               string    `json:"uid"`
+	RequiredApprovals int       `json:"requiredApprovals"`
+	ApproverCount     int       `json:"approverCount"`
+	ExpiresAt         time.Time `json:"expiresAt"`
+	HeartbeatSeconds  int       `json:"heartbeatSeconds"`
+}
+
+// ExecutionInput is the document StartExecution carries.
+type ExecutionInput struct {
+	Tollgate    Identity        `json:"tollgate"`
+	Description string          `json:"description"`
+	Approvers   []InputApprover `json:"approvers"`
+	Payload     json.RawMessage `json:"payload"`
+}
+
+// InputApprover is one slot in the execution input.
+type InputApprover struct {
+	Name  string `json:"name"`
+	Email string `json:"email,omitempty"`
+}
+
+// ExpiresAt is when a request expires: its creation plus its timeout (or the unbounded wait).
+// It derives from the object alone, so a retried StartExecution carries the same input.
+func ExpiresAt(req *v1.ApprovalRequest) time.Time {
+	wait := maxUnboundedWait
+	if req.Spec.Timeout != nil {
+		wait = req.Spec.Timeout.Duration
+	}
+	return req.CreationTimestamp.Add(wait).UTC()
+}
+
+// ExecutionName is the deterministic execution name of a request: a retry after a crash can
+// never start a second execution.
+func ExecutionName(req *v1.ApprovalRequest) string {
+	return "tollgate-" + string(req.UID)
+}
+
+// BuildExecutionInput renders the execution input of a request.
+func BuildExecutionInput(req *v1.ApprovalRequest, cluster string, heartbeatSeconds int) ([]byte, error) {
+	in := ExecutionInput{
+		Tollgate: Identity{
+			Version:           ContractVersion,
+			Cluster:           cluster,
+			Namespace:         req.Namespace,
+			Name:              req.Name,
+			UID:               string(req.UID),
+			RequiredApprovals: RequiredApprovals(&req.Spec),
+			ApproverCount:     len(req.Spec.Approvers),
+			ExpiresAt:         ExpiresAt(req),
+			HeartbeatSeconds:  heartbeatSeconds,
+		},
+		Description: req.Spec.Description,
+		Payload:     json.RawMessage("{}"),
+	}
+	if req.Spec.Payload != nil && len(req.Spec.Payload.Raw) > 0 {
+		in.Payload = req.Spec.Payload.Raw
+	}
+	for _, a := range req.Spec.Approvers {
+		in.Approvers = append(in.Approvers, InputApprover{Name: a.Name, Email: a.Email})
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return nil, fmt.Errorf("rendering the execution input: %w", err)
+	}
+	if len(b) > MaxPayloadBytes {
+		return nil, fmt.Errorf("%w: the execution input is %d bytes, Step Functions takes at most %d (shrink spec.payload)", ErrTooLarge, len(b), MaxPayloadBytes)
+	}
+	return b, nil
+}
+
+// MaxPayloadBytes is Step Functions' limit on an execution's input.
+const MaxPayloadBytes = 256 * 1024
+
+// ErrTooLarge marks an input Step Functions would refuse.
+var ErrTooLarge = errors.New("input too large")
+
+// TaskInput is what tollgate reads from an activity task.
+type TaskInput struct {
+	Tollgate Identity `json:"tollgate"`
+	Task     string   `json:"task"`
+	Approver string   `json:"approver,omitempty"`
+	Outcome  string   `json:"outcome,omitempty"`
+	Error    string   `json:"error,omitempty"`
+	Cause    string   `json:"cause,omitempty"`
+}
+
+// ParseTaskInput reads an activity task's input and checks it names a request and, for an
+// approval task, a slot.
+func ParseTaskInput(raw []byte) (*TaskInput, error) {
+	var in TaskInput
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return nil, fmt.Errorf("activity task input is not tollgate's contract: %w", err)
+	}
+	t := in.Tollgate
+	switch {
+	case t.Namespace == "" || t.Name == "" || t.UID == "":
+		return nil, errors.New("activity task input lacks tollgate.namespace, tollgate.name or tollgate.uid")
+	case in.Task == TaskApproval && in.Approver == "":
+		return nil, errors.New("approval task input lacks the approver slot name")
+	case in.Task != TaskApproval && in.Task != TaskOutcome:
+		return nil, fmt.Errorf("activity task input has unknown task %q (want %q or %q)", in.Task, TaskApproval, TaskOutcome)
+	}
+	return &in, nil
+}
+
+// DecisionOutput is the document a decision delivers: SendTaskSuccess's output for an
+// approval, SendTaskFailure's cause for a rejection.
+type DecisionOutput struct {
+	Approver  string    `json:"approver"`
+	Decision  string    `json:"decision"`
+	DecidedBy string    `json:"decidedBy"`
+	DecidedAt time.Time `json:"decidedAt"`
+	Comment   string    `json:"comment"`
+	Quorum    Verdict   `json:"quorum"`
+}
+
+// BuildDecisionOutput renders a slot's recorded decision with the tally's verdict after it.
+func BuildDecisionOutput(s *v1.ApproverStatus, verdict Verdict) (string, error) {
+	out := DecisionOutput{
+		Approver:  s.Name,
+		Decision:  decisionWord(s.Decision),
+		DecidedBy: s.DecidedBy,
+		Comment:   s.Comment,
+		Quorum:    verdict,
+	}
+	if s.DecidedAt != nil {
+		out.DecidedAt = s.DecidedAt.UTC()
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return "", fmt.Errorf("rendering the decision of %s: %w", s.Name, err)
+	}
+	return string(b), nil
+}
+
+func decisionWord(d v1.Decision) string {
+	if d == v1.DecisionReject {
+		return "reject"
+	}
+	return "approve"
+}

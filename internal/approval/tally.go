@@ -1,0 +1,62 @@
+package approval
+
+import (
+	"fmt"
+
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+)
+
+// Verdict is what a tally says about a request.
+type Verdict string
+
+const (
+	// VerdictOpen: neither enough approvals nor enough rejections yet.
+	VerdictOpen Verdict = "open"
+	// VerdictReached: requiredApprovals approvals are in.
+	VerdictReached Verdict = "reached"
+	// VerdictUnreachable: requiredApprovals can no longer be reached.
+	VerdictUnreachable Verdict = "unreachable"
+)
+
+// Tally counts a request's decisions.
+type Tally struct {
+	Approved, Rejected, Required, Total int
+}
+
+// RequiredApprovals is the effective N of an N-of-M policy: every approver unless the policy
+// says otherwise.
+func RequiredApprovals(spec *v1.ApprovalRequestSpec) int {
+	if spec.Policy != nil && spec.Policy.RequiredApprovals != nil {
+		return int(*spec.Policy.RequiredApprovals)
+	}
+	return len(spec.Approvers)
+}
+
+// Add counts one decision.
+func (t Tally) Add(d v1.Decision) Tally {
+	switch d {
+	case v1.DecisionApprove:
+		t.Approved++
+	case v1.DecisionReject:
+		t.Rejected++
+	}
+	return t
+}
+
+// Verdict says whether the request is decided: approved once Required approvals are in,
+// rejected once more than Total-Required slots rejected.
+func (t Tally) Verdict() Verdict {
+	switch {
+	case t.Approved >= t.Required:
+		return VerdictReached
+	case t.Rejected > t.Total-t.Required:
+		return VerdictUnreachable
+	default:
+		return VerdictOpen
+	}
+}
+
+// String renders approvals for `kubectl get` ("2/3").
+func (t Tally) String() string {
+	return fmt.Sprintf("%d/%d", t.Approved, t.Required)
+}
