@@ -1,0 +1,160 @@
+package stepfunctions
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// Class is what a caller should do about an error from Step Functions.
+type Class int
+
+const (
+	// Unknown: not recognised. Treat like Retryable, with a longer backoff.
+	Unknown Class = iota
+	// Retryable: transient (throttling, 5xx, network, timeout). Retry with backoff.
+	Retryable
+	// Terminal: the request or the setup is wrong (bad ARN, input, token,
+	// missing activity or state machine, access denied). Retrying the same call
+	// will not help; surface it to a human.
+	Terminal
+	// Gone: the task token or execution no longer exists (TaskTimedOut,
+	// TaskDoesNotExist, ExecutionDoesNotExist). "Already done" if this caller
+	// already delivered on it, stale otherwise: the caller decides.
+	Gone
+	// Exists: the resource already exists (ExecutionAlreadyExists for a
+	// deterministic execution name): the call was already done.
+	Exists
+)
+
+var classNames = map[Class]string{
+	Unknown: "Unknown", Retryable: "Retryable", Terminal: "Terminal", Gone: "Gone", Exists: "Exists",
+}
+
+func (c Class) String() string { return classNames[c] }
+
+// errorCodes classifies the Step Functions error codes (sfn/types) and the
+// common AWS service errors by code. Throttling codes are handled by IsThrottle.
+var errorCodes = map[string]Class{
+	"TaskTimedOut":          Gone,
+	"TaskDoesNotExist":      Gone,
+	"ExecutionDoesNotExist": Gone,
+
+	"ExecutionAlreadyExists":    Exists,
+	"ActivityAlreadyExists":     Exists,
+	"StateMachineAlreadyExists": Exists,
+
+	"ActivityWorkerLimitExceeded": Retryable,
+	"ExecutionLimitExceeded":      Retryable,
+	"ConflictException":           Retryable,
+	"RequestTimeout":              Retryable,
+	"RequestTimeoutException":     Retryable,
+	"InternalFailure":             Retryable,
+	"InternalServerError":         Retryable,
+	"ServiceUnavailable":          Retryable,
+
+	"InvalidArn":                     Terminal,
+	"InvalidDefinition":              Terminal,
+	"InvalidName":                    Terminal,
+	"InvalidExecutionInput":          Terminal,
+	"InvalidOutput":                  Terminal,
+	"InvalidToken":                   Terminal,
+	"InvalidEncryptionConfiguration": Terminal,
+	"InvalidLoggingConfiguration":    Terminal,
+	"InvalidTracingConfiguration":    Terminal,
+	"MissingRequiredParameter":       Terminal,
+	"ValidationException":            Terminal,
+	"StateMachineDoesNotExist":       Terminal,
+	"StateMachineDeleting":           Terminal,
+	"StateMachineTypeNotSupported":   Terminal,
+	"ActivityDoesNotExist":           Terminal,
+	"ResourceNotFound":               Terminal,
+	"ExecutionNotRedrivable":         Terminal,
+	"ActivityLimitExceeded":          Terminal,
+	"StateMachineLimitExceeded":      Terminal,
+	"ServiceQuotaExceededException":  Terminal,
+	"TooManyTags":                    Terminal,
+	"KmsAccessDeniedException":       Terminal,
+	"KmsInvalidStateException":       Terminal,
+	"AccessDenied":                   Terminal,
+	"AccessDeniedException":          Terminal,
+	"UnrecognizedClientException":    Terminal,
+	"InvalidSignatureException":      Terminal,
+	"IncompleteSignature":            Terminal,
+	"MissingAuthenticationToken":     Terminal,
+	"ExpiredTokenException":          Terminal,
+	"UnknownOperationException":      Terminal,
+	"SerializationException":         Terminal,
+	"RequestExpired":                 Terminal,
+}
+
+// throttleCodes adds Step Functions' own throttling codes to the SDK's list.
+var throttleCodes = retry.ThrottleErrorCode{Codes: map[string]struct{}{
+	"KmsThrottlingException": {},
+}}
+
+// Classify tells what to do about err. It looks through wrapping (errors.As),
+// so errors returned by the SDK, by Wrap and by callers that add context all
+// classify the same. Classify(nil) is Unknown.
+func Classify(err error) Class {
+	switch {
+	case err == nil:
+		return Unknown
+	case IsThrottle(err):
+		return Retryable
+	}
+	if class, ok := errorCodes[Code(err)]; ok {
+		return class
+	}
+	var apiErr smithy.APIError
+	switch {
+	case isServerError(err):
+		return Retryable
+	case errors.As(err, &apiErr) && apiErr.ErrorFault() == smithy.FaultServer:
+		return Retryable
+	case errors.As(err, &apiErr) && apiErr.ErrorFault() == smithy.FaultClient:
+		return Terminal
+	case errors.As(err, new(*ratelimit.QuotaExceededError)):
+		return Retryable
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return Retryable
+	case retry.RetryableConnectionError{}.IsErrorRetryable(err) == aws.TrueTernary:
+		return Retryable
+	}
+	return Unknown
+}
+
+// isServerError reports an HTTP response with a 5xx status.
+func isServerError(err error) bool {
+	var respErr *smithyhttp.ResponseError
+	return errors.As(err, &respErr) && respErr.HTTPStatusCode() >= http.StatusInternalServerError
+}
+
+// IsThrottle reports whether err is a throttling answer: one of the SDK's
+// throttling codes (ThrottlingException, TooManyRequestsException, ...),
+// KmsThrottlingException, or an unmodeled HTTP 429.
+func IsThrottle(err error) bool {
+	if err == nil {
+		return false
+	}
+	if throttleCodes.IsErrorThrottle(err) == aws.TrueTernary {
+		return true
+	}
+	return retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary
+}
+
+// Code returns the AWS error code of err ("TaskTimedOut", "ThrottlingException",
+// ...), or "" when err carries none.
+func Code(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode()
+	}
+	return ""
+}
