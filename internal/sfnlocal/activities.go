@@ -174,9 +174,9 @@ func (s *Server) getActivityTask(ctx context.Context, in *getActivityTaskInput) 
 	}
 	p := &poller{worker: in.WorkerName, ch: make(chan polledTask, 1), expired: make(chan struct{})}
 	a.pollers = append(a.pollers, p)
-	s.mu.Unlock()
-
+	// Armed before unlocking, so the deadline counts from the parking.
 	timer := s.clock.AfterFunc(s.opts.MaxPollWait, func() { s.expirePoll(a, p) })
+	s.mu.Unlock()
 	defer timer.Stop()
 	select {
 	case t := <-p.ch:

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go"
 )
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -199,4 +200,14 @@ func (e *env) waitingPollers(activityArn string) int {
 		return len(a.pollers)
 	}
 	return 0
+}
+
+// wantErrorCode asserts err carries the AWS error code (for errors the SDK
+// does not model for the operation, e.g. ValidationException).
+func wantErrorCode(t testing.TB, err error, code string) {
+	t.Helper()
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != code {
+		t.Fatalf("error = %v, want code %s", err, code)
+	}
 }
