@@ -51,8 +51,8 @@ func TestParallel_SendTaskFailureOnOneBranch_ExecutionFailedAndSiblingsTaskTimed
 	}
 	wantAPIError[*types.TaskTimedOut](t, e.succeed(tokens["c"], `"yes"`))
 	wantAPIError[*types.TaskTimedOut](t, e.fail(tokens["c"], "x", "y"))
-	types := eventTypes(e.history(exec))
-	if got := types[len(types)-2:]; got[0] != "ParallelStateFailed" || got[1] != "ExecutionFailed" {
+	all := eventTypes(e.history(exec))
+	if got := all[len(all)-2:]; got[0] != "ParallelStateFailed" || got[1] != "ExecutionFailed" {
 		t.Fatalf("history ends with %v", got)
 	}
 }

@@ -3,6 +3,7 @@ package sfnlocal
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -14,3 +15,5 @@ func mustUnmarshal(t testing.TB, text string, v any) {
 		t.Fatalf("unmarshal %q: %v", text, err)
 	}
 }
+
+func repeat(s string, n int) string { return strings.Repeat(s, n) }
