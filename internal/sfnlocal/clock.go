@@ -102,14 +102,6 @@ func (c *FakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// PendingTimers reports how many timers are armed; tests use it to wait until
-// the server armed a deadline before advancing.
-func (c *FakeClock) PendingTimers() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.timers)
-}
-
 func (c *FakeClock) popDue(target time.Time) *fakeTimer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
