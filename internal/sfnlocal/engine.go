@@ -112,6 +112,10 @@ func (s *Server) stateFailed(e *execution, th *thread, st *state, err *asl.Error
 		}
 		errOutput := map[string]any{"Error": reported.Name, "Cause": reported.Cause}
 		out, perr := applyResultPath(th.Input.V, errOutput, c.ResultPath)
+		if perr == nil {
+			// Checked here so that an oversized output cannot be caught again.
+			_, perr = checkDataLimit(jsonValue{V: out}, "state output")
+		}
 		if perr != nil {
 			s.threadEnded(e, th, phaseFailed, nil, perr)
 			return

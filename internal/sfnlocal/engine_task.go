@@ -40,11 +40,11 @@ func (s *Server) runTask(e *execution, th *thread, st *state) {
 	t := &taskAttempt{Token: token, ActivityARN: act.ARN, Input: text, Scheduled: now, HeartbeatSeconds: heartbeat}
 	details := activityScheduledDetails{Resource: act.ARN, Input: text}
 	if timeout > 0 {
-		t.TimeoutAt = now.Add(time.Duration(timeout) * time.Second)
+		t.TimeoutAt = now.Add(secondsDuration(timeout))
 		details.TimeoutInSeconds = &timeout
 	}
 	if heartbeat > 0 {
-		t.HeartbeatAt = now.Add(time.Duration(heartbeat) * time.Second)
+		t.HeartbeatAt = now.Add(secondsDuration(heartbeat))
 		details.HeartbeatInSeconds = &heartbeat
 	}
 	th.Task = t

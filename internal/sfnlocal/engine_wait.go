@@ -37,7 +37,7 @@ func (s *Server) waitUntil(st *state, in any) (time.Time, *asl.Error) {
 	now := s.clock.Now()
 	switch {
 	case st.Seconds != nil:
-		return now.Add(time.Duration(*st.Seconds) * time.Second), nil
+		return now.Add(secondsDuration(*st.Seconds)), nil
 	case st.Timestamp != "":
 		t, err := parseTimestamp(st.Timestamp)
 		return t, asl.AsError(err)
@@ -46,7 +46,7 @@ func (s *Server) waitUntil(st *state, in any) (time.Time, *asl.Error) {
 		if err != nil {
 			return time.Time{}, err
 		}
-		return now.Add(time.Duration(n) * time.Second), nil
+		return now.Add(secondsDuration(n)), nil
 	}
 	v, err := asl.Query(st.TimestampPath, in, nil)
 	if err != nil {
