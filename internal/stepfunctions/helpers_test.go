@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/smithy-go"
 )
 
 // awsJSONFunc answers one awsJson1.0 call: op is the operation (from
@@ -49,4 +50,9 @@ func newTestClient(endpoint string) *sfn.Client {
 		Credentials:  aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")),
 		Retryer:      aws.NopRetryer{},
 	})
+}
+
+// errorWithCode is an SDK-shaped API error with code.
+func errorWithCode(code string) error {
+	return &smithy.GenericAPIError{Code: code, Message: "test"}
 }
