@@ -101,7 +101,9 @@ var throttleCodes = retry.ThrottleErrorCode{Codes: map[string]struct{}{
 
 // Classify tells what to do about err. It looks through wrapping (errors.As),
 // so errors returned by the SDK, by Wrap and by callers that add context all
-// classify the same. Classify(nil) is Unknown.
+// classify the same. A context deadline or cancellation is Retryable (the call
+// may not have happened): callers check their own ctx first. Classify(nil) is
+// Unknown.
 func Classify(err error) Class {
 	switch {
 	case err == nil:
