@@ -18,46 +18,215 @@ package controller
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"time"
 
-	"k8s.io/apimachinery/pkg/runtime"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
-	approvalsv1alpha1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
 
-// ApprovalRequestReconciler reconciles a ApprovalRequest object
+// Options are the operator-wide settings of the approval lifecycle.
+type Options struct {
+	// DefaultStateMachineARN serves requests without spec.stateMachineARN.
+	DefaultStateMachineARN string
+	// ClusterID names this installation in every execution input; tasks of other
+	// installations are never decided here.
+	ClusterID string
+	// HeartbeatSeconds is the heartbeat timeout the shipped machine gives each approver task;
+	// the operator heartbeats held tokens well within it.
+	HeartbeatSeconds int
+	// MinFollowDelay is how soon a finishing execution is looked at again.
+	MinFollowDelay time.Duration
+	// IdleFollowDelay is how often a waiting execution is checked (recovery only: outcomes
+	// arrive as activity tasks).
+	IdleFollowDelay time.Duration
+	// ExpiryGrace lets a state machine expire a request itself before the operator stops it.
+	ExpiryGrace time.Duration
+}
+
+// TokenKeeper keeps held task tokens alive (SendTaskHeartbeat) until they are untracked.
+type TokenKeeper interface {
+	Track(token string, onGone func(token string))
+	Untrack(token string)
+}
+
+// ApprovalRequestReconciler carries an ApprovalRequest from creation to its outcome.
 type ApprovalRequestReconciler struct {
 	client.Client
-	Scheme *runtime.Scheme
+	API        stepfunctions.API
+	Events     events.EventRecorder
+	Clock      clock.PassiveClock
+	Heartbeats TokenKeeper
+	Authorizer Authorizer
+	Options    Options
+	// wakeups re-queue requests from outside a watch (a token that went stale).
+	wakeups chan event.GenericEvent
 }
 
-// +kubebuilder:rbac:groups=approvals.tollgate.dev,resources=approvalrequests,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=approvals.tollgate.dev,resources=approvalrequests,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=approvals.tollgate.dev,resources=approvalrequests/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=approvals.tollgate.dev,resources=approvalrequests/finalizers,verbs=update
+// +kubebuilder:rbac:groups=approvals.tollgate.dev,resources=approverdecisions,verbs=get;list;watch
+// +kubebuilder:rbac:groups=approvals.tollgate.dev,resources=approverdecisions/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
 
-// Reconcile is part of the main kubernetes reconciliation loop which aims to
-// move the current state of the cluster closer to the desired state.
-// TODO(user): Modify the Reconcile function to compare the state specified by
-// the ApprovalRequest object against the actual cluster state, and then
-// perform operations to make the cluster state reflect the state specified by
-// the user.
-//
-// For more details, check Reconcile and its Result here:
-// - https://pkg.go.dev/sigs.k8s.io/controller-runtime@v0.25.0/pkg/reconcile
-func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	_ = logf.FromContext(ctx)
+// Reconcile runs the lifecycle as a list of steps: start the execution, record decisions,
+// deliver them, follow the execution to its end. Status is written by each step that must be
+// durable before the next one acts, and once more at the end with the derived fields.
+func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
+	obj := &v1.ApprovalRequest{}
+	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !obj.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.finalize(ctx, obj)
+	}
+	w := newStatusWriter(r.Client, obj)
+	wasTerminal := isTerminal(obj.Status.Phase)
+	pendingReason, pendingMessage := "Starting", "starting the Step Functions execution"
+	defer func() {
+		if err != nil && !apierrors.IsConflict(err) {
+			pendingReason, pendingMessage = "Retrying", err.Error()
+		}
+		if isTerminal(obj.Status.Phase) && !wasTerminal {
+			r.closeSlots(obj)
+			r.announce(obj)
+		}
+		summarize(obj, pendingReason, pendingMessage)
+		if ferr := w.flush(ctx); ferr != nil && err == nil {
+			err = ferr
+		}
+		if apierrors.IsConflict(err) {
+			result, err = ctrl.Result{Requeue: true}, nil
+		}
+	}()
 
-	// TODO(user): your logic here
+	if !isTerminal(obj.Status.Phase) && controllerutil.AddFinalizer(obj, v1.StopExecutionFinalizer) {
+		if err := r.Update(ctx, obj); err != nil {
+			return ctrl.Result{}, fmt.Errorf("adding the finalizer to %s/%s: %w", obj.Namespace, obj.Name, err)
+		}
+		w.base.ObjectMeta = *obj.ObjectMeta.DeepCopy()
+	}
+	if obj.Status.ExecutionARN == "" && !isTerminal(obj.Status.Phase) {
+		if err := r.start(ctx, obj); err != nil {
+			return ctrl.Result{}, err
+		}
+		if err := w.flush(ctx); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
 
-	return ctrl.Result{}, nil
+	intents, decisions, err := r.intents(ctx, obj)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	outcomes := r.record(ctx, obj, intents, metav1.NewTime(r.Clock.Now()))
+	if err := w.flush(ctx); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.reportDecisions(ctx, decisions, outcomes, obj); err != nil {
+		return ctrl.Result{}, err
+	}
+	if isTerminal(obj.Status.Phase) {
+		return ctrl.Result{}, nil
+	}
+
+	r.keepAlive(obj)
+	if err := r.deliver(ctx, obj, w); err != nil {
+		return ctrl.Result{}, err
+	}
+	delay, err := r.follow(ctx, obj)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	pendingReason, pendingMessage = "AwaitingApprovals", fmt.Sprintf("%s approvals; waiting for %s", tallyOf(obj, func(*v1.ApproverStatus) bool { return true }), strings.Join(waitingFor(obj), ", "))
+	return ctrl.Result{RequeueAfter: delay}, nil
 }
 
-// SetupWithManager sets up the controller with the Manager.
+// keepAlive makes sure every token the request holds for an undelivered slot is heartbeated,
+// also after a restart of the operator.
+func (r *ApprovalRequestReconciler) keepAlive(obj *v1.ApprovalRequest) {
+	key := client.ObjectKeyFromObject(obj)
+	for _, s := range obj.Status.Approvers {
+		if s.TaskToken != "" && s.SentAt == nil {
+			r.Heartbeats.Track(s.TaskToken, func(string) { r.Wake(key) })
+		}
+	}
+}
+
+// Wake re-queues a request without blocking the caller.
+func (r *ApprovalRequestReconciler) Wake(key client.ObjectKey) {
+	obj := &v1.ApprovalRequest{}
+	obj.Namespace, obj.Name = key.Namespace, key.Name
+	select {
+	case r.wakeups <- event.GenericEvent{Object: obj}:
+	default:
+	}
+}
+
+// announce emits the event of a request's end.
+func (r *ApprovalRequestReconciler) announce(obj *v1.ApprovalRequest) {
+	kind := corev1.EventTypeNormal
+	if obj.Status.Phase != v1.PhaseApproved {
+		kind = corev1.EventTypeWarning
+	}
+	msg := terminalMessage(obj)
+	if obj.Status.Phase == v1.PhaseApproved {
+		msg = "Approved by " + deciders(obj, v1.DecisionApprove)
+	}
+	r.Events.Eventf(obj, nil, kind, string(obj.Status.Phase), "Complete", "%s", msg)
+}
+
+// finalize stops a pending request's execution before the request goes. A decided request's
+// execution is over, so deleting it does not call AWS.
+func (r *ApprovalRequestReconciler) finalize(ctx context.Context, obj *v1.ApprovalRequest) error {
+	if !controllerutil.ContainsFinalizer(obj, v1.StopExecutionFinalizer) {
+		return nil
+	}
+	if obj.Status.ExecutionARN != "" && !isTerminal(obj.Status.Phase) {
+		if err := r.stop(ctx, obj, "tollgate.Deleted", "the ApprovalRequest was deleted"); err != nil {
+			return err
+		}
+	}
+	r.closeSlots(obj)
+	controllerutil.RemoveFinalizer(obj, v1.StopExecutionFinalizer)
+	if err := r.Update(ctx, obj); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("removing the finalizer of %s/%s: %w", obj.Namespace, obj.Name, err)
+	}
+	return nil
+}
+
+// SetupWithManager registers the controller: it watches requests, the ApproverDecisions that
+// name them, and wake-ups from the token keeper.
 func (r *ApprovalRequestReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1.ApproverDecision{}, decisionRequestField, func(o client.Object) []string {
+		return []string{o.(*v1.ApproverDecision).Spec.ApprovalRequestName}
+	}); err != nil {
+		return fmt.Errorf("indexing ApproverDecisions by request: %w", err)
+	}
+	r.wakeups = make(chan event.GenericEvent, 1024)
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&approvalsv1alpha1.ApprovalRequest{}).
+		For(&v1.ApprovalRequest{}).
+		Watches(&v1.ApproverDecision{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
+			d := o.(*v1.ApproverDecision)
+			return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: d.Namespace, Name: d.Spec.ApprovalRequestName}}}
+		})).
+		WatchesRawSource(source.Channel(r.wakeups, &handler.EnqueueRequestForObject{})).
 		Named("approvalrequest").
 		Complete(r)
 }

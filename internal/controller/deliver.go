@@ -1,0 +1,82 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/approval"
+	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
+)
+
+// deliver sends every recorded, undelivered decision whose token is held: an approval as
+// SendTaskSuccess, a rejection as SendTaskFailure (error tollgate.Rejected). Each delivery is
+// flushed to status at once. A decision is recorded (and flushed) before it is sent, so a crash
+// in between re-sends it on restart; Step Functions then answers TaskTimedOut for the used
+// token, which counts as delivered. A stale token (re-issued after a heartbeat timeout) answers
+// the same, and the new token, when it comes, clears sentAt so the decision goes out again.
+func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter) error {
+	for i := range obj.Status.Approvers {
+		s := &obj.Status.Approvers[i]
+		if s.Decision == "" || s.Decision == v1.DecisionNotRequired || s.SentAt != nil || s.TaskToken == "" {
+			continue
+		}
+		delivered := tallyOf(obj, func(o *v1.ApproverStatus) bool { return o.SentAt != nil || o == s })
+		out, err := approval.BuildDecisionOutput(s, delivered.Verdict())
+		if err != nil {
+			return err
+		}
+		err = r.send(ctx, s, out)
+		switch {
+		case err == nil:
+			r.Events.Eventf(obj, nil, corev1.EventTypeNormal, sentReason(s.Decision), "Deliver", "%s by %s delivered to Step Functions", verb(s.Decision), s.Name)
+		case stepfunctions.Classify(err) == stepfunctions.Gone:
+			r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "TokenClosed", "Deliver", "the task of %s was already closed (%s): its decision counts as delivered", s.Name, stepfunctions.Code(err))
+		case stepfunctions.Classify(err) == stepfunctions.Terminal:
+			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "DeliveryRefused", "Deliver", "Step Functions refused the decision of %s: %v", s.Name, err)
+			continue
+		default:
+			return fmt.Errorf("delivering the decision of %s: %w", s.Name, err)
+		}
+		now := metav1.NewTime(r.Clock.Now())
+		s.SentAt = &now
+		r.Heartbeats.Untrack(s.TaskToken)
+		if err := w.flush(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// send answers a slot's token with its decision.
+func (r *ApprovalRequestReconciler) send(ctx context.Context, s *v1.ApproverStatus, output string) error {
+	if s.Decision == v1.DecisionReject {
+		_, err := r.API.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{
+			TaskToken: aws.String(s.TaskToken),
+			Error:     aws.String(approval.ErrorRejected),
+			Cause:     aws.String(output),
+		})
+		return err
+	}
+	_, err := r.API.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(s.TaskToken), Output: aws.String(output)})
+	return err
+}
+
+func sentReason(d v1.Decision) string {
+	if d == v1.DecisionReject {
+		return "RejectionSent"
+	}
+	return "ApprovalSent"
+}
+
+func verb(d v1.Decision) string {
+	if d == v1.DecisionReject {
+		return "Rejection"
+	}
+	return "Approval"
+}

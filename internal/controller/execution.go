@@ -1,0 +1,155 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/approval"
+	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
+)
+
+// start begins the request's execution. The execution name derives from the request's UID and
+// the input from the object alone, so a retry after a crash gets the same execution back:
+// Step Functions answers a repeated StartExecution with the running execution's ARN, and
+// ExecutionAlreadyExists once it closed — ours either way.
+func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalRequest) error {
+	machine := obj.Spec.StateMachineARN
+	if machine == "" {
+		machine = r.Options.DefaultStateMachineARN
+	}
+	now := metav1.NewTime(r.Clock.Now())
+	if machine == "" {
+		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "StartFailed", "Start", "no state machine: set spec.stateMachineARN or the operator's --default-state-machine-arn")
+		fail(obj, v1.PhaseFailed, "no state machine: set spec.stateMachineARN or the operator's --default-state-machine-arn", now)
+		return nil
+	}
+	input, err := approval.BuildExecutionInput(obj, r.Options.ClusterID, r.Options.HeartbeatSeconds)
+	if err != nil {
+		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "StartFailed", "Start", "%v", err)
+		fail(obj, v1.PhaseFailed, err.Error(), now)
+		return nil
+	}
+	name := approval.ExecutionName(obj)
+	out, err := r.API.StartExecution(ctx, &sfn.StartExecutionInput{
+		StateMachineArn: aws.String(machine),
+		Name:            aws.String(name),
+		Input:           aws.String(string(input)),
+	})
+	executionARN, startedAt := "", now
+	switch {
+	case err == nil:
+		executionARN, startedAt = aws.ToString(out.ExecutionArn), metav1.NewTime(aws.ToTime(out.StartDate))
+	case stepfunctions.Classify(err) == stepfunctions.Exists:
+		executionARN = executionARNOf(machine, name)
+	case stepfunctions.Classify(err) == stepfunctions.Terminal:
+		msg := fmt.Sprintf("StartExecution on %s refused: %v", machine, err)
+		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "StartFailed", "Start", "%s", msg)
+		fail(obj, v1.PhaseFailed, msg, now)
+		return nil
+	default:
+		return fmt.Errorf("starting the execution of %s/%s: %w", obj.Namespace, obj.Name, err)
+	}
+	obj.Status.Phase, obj.Status.ExecutionARN, obj.Status.StartedAt = v1.PhasePending, executionARN, &startedAt
+	for _, a := range obj.Spec.Approvers {
+		if slot(obj, a.Name) == nil {
+			obj.Status.Approvers = append(obj.Status.Approvers, v1.ApproverStatus{Name: a.Name})
+		}
+	}
+	r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "Started", "Start", "execution %s started; waiting for %d of %d approvers", executionARN, approval.RequiredApprovals(&obj.Spec), len(obj.Spec.Approvers))
+	return nil
+}
+
+// executionARNOf derives an execution's ARN from its machine's ARN and its name.
+func executionARNOf(machineARN, name string) string {
+	return strings.Replace(machineARN, ":stateMachine:", ":execution:", 1) + ":" + name
+}
+
+// follow learns how the execution ended. The shipped machine reports its outcome through an
+// activity task (a push, see tasks.go); DescribeExecution is the recovery path and serves user
+// machines without that step, with a delay that shortens once a verdict was delivered. A
+// request past its timeout whose execution still runs is stopped and expires.
+func (r *ApprovalRequestReconciler) follow(ctx context.Context, obj *v1.ApprovalRequest) (time.Duration, error) {
+	now := r.Clock.Now()
+	expires := approval.ExpiresAt(obj)
+	if now.After(expires.Add(r.Options.ExpiryGrace)) {
+		if err := r.stop(ctx, obj, approval.ErrorExpired, "the request's timeout passed"); err != nil {
+			return 0, err
+		}
+		fail(obj, v1.PhaseExpired, fmt.Sprintf("Expired: no verdict by %s", expires.Format(time.RFC3339)), metav1.NewTime(now))
+		return 0, nil
+	}
+	out, err := r.API.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(obj.Status.ExecutionARN)})
+	switch {
+	case err == nil:
+	case stepfunctions.Classify(err) == stepfunctions.Gone || stepfunctions.Classify(err) == stepfunctions.Terminal:
+		fail(obj, v1.PhaseFailed, fmt.Sprintf("the execution %s cannot be read: %v", obj.Status.ExecutionARN, err), metav1.NewTime(now))
+		return 0, nil
+	default:
+		return 0, fmt.Errorf("describing the execution of %s/%s: %w", obj.Namespace, obj.Name, err)
+	}
+	phase := approval.PhaseOf(out.Status, aws.ToString(out.Error))
+	if phase == v1.PhasePending {
+		return r.followDelay(obj, now, expires), nil
+	}
+	end := metav1.NewTime(now)
+	if out.StopDate != nil {
+		end = metav1.NewTime(*out.StopDate)
+	}
+	if phase == v1.PhaseFailed {
+		fail(obj, phase, fmt.Sprintf("the execution failed: %s: %s", aws.ToString(out.Error), aws.ToString(out.Cause)), end)
+		return 0, nil
+	}
+	obj.Status.Phase, obj.Status.CompletedAt = phase, &end
+	return 0, nil
+}
+
+// followDelay is when to look at a running execution again: soon once the delivered decisions
+// decide it (the execution is finishing), rarely while people still have to decide, and never
+// later than the expiry.
+func (r *ApprovalRequestReconciler) followDelay(obj *v1.ApprovalRequest, now, expires time.Time) time.Duration {
+	delivered := tallyOf(obj, func(s *v1.ApproverStatus) bool { return s.SentAt != nil })
+	delay := r.Options.IdleFollowDelay
+	if delivered.Verdict() != approval.VerdictOpen {
+		delay = r.Options.MinFollowDelay
+	}
+	if until := expires.Add(r.Options.ExpiryGrace).Sub(now) + time.Second; until < delay {
+		delay = until
+	}
+	return delay
+}
+
+// stop ends a running execution. An execution that is already gone counts as stopped.
+func (r *ApprovalRequestReconciler) stop(ctx context.Context, obj *v1.ApprovalRequest, errorName, cause string) error {
+	_, err := r.API.StopExecution(ctx, &sfn.StopExecutionInput{
+		ExecutionArn: aws.String(obj.Status.ExecutionARN),
+		Error:        aws.String(errorName),
+		Cause:        aws.String(cause),
+	})
+	if err != nil && stepfunctions.Classify(err) != stepfunctions.Gone {
+		return fmt.Errorf("stopping the execution of %s/%s: %w", obj.Namespace, obj.Name, err)
+	}
+	r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "Aborted", "Stop", "execution %s stopped: %s", obj.Status.ExecutionARN, cause)
+	return nil
+}
+
+// closeSlots ends a decided request's bookkeeping: undecided slots become NotRequired and no
+// token is kept alive any more.
+func (r *ApprovalRequestReconciler) closeSlots(obj *v1.ApprovalRequest) {
+	for i := range obj.Status.Approvers {
+		s := &obj.Status.Approvers[i]
+		if s.TaskToken != "" {
+			r.Heartbeats.Untrack(s.TaskToken)
+		}
+		if s.Decision == "" {
+			s.Decision = v1.DecisionNotRequired
+		}
+	}
+}

@@ -1,0 +1,155 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/approval"
+)
+
+// statusWriter patches a request's status with a JSON merge patch against the last written
+// state, guarded by resourceVersion: a concurrent writer (the activity worker recording a token)
+// makes the patch fail with a conflict instead of being overwritten.
+type statusWriter struct {
+	c    client.Client
+	obj  *v1.ApprovalRequest
+	base *v1.ApprovalRequest
+}
+
+func newStatusWriter(c client.Client, obj *v1.ApprovalRequest) *statusWriter {
+	return &statusWriter{c: c, obj: obj, base: obj.DeepCopy()}
+}
+
+// flush writes the status if it changed since the last flush. The ledger depends on it: a
+// decision is flushed before it is sent, and its delivery after.
+func (w *statusWriter) flush(ctx context.Context) error {
+	if equality.Semantic.DeepEqual(w.base.Status, w.obj.Status) {
+		return nil
+	}
+	patch := client.MergeFromWithOptions(w.base, client.MergeFromWithOptimisticLock{})
+	if err := w.c.Status().Patch(ctx, w.obj, patch); err != nil {
+		return fmt.Errorf("patching the status of %s/%s: %w", w.obj.Namespace, w.obj.Name, err)
+	}
+	w.base = w.obj.DeepCopy()
+	return nil
+}
+
+// summarize derives everything in status that follows from the rest: counts, the approvals
+// column, observedGeneration and the kstatus conditions. It is the one place conditions are set.
+// pendingReason/pendingMessage describe a request still in progress.
+func summarize(obj *v1.ApprovalRequest, pendingReason, pendingMessage string) {
+	st := &obj.Status
+	tally := tallyOf(obj, func(*v1.ApproverStatus) bool { return true })
+	st.ApprovedCount, st.RejectedCount = int32(tally.Approved), int32(tally.Rejected)
+	st.RequiredApprovals = int32(tally.Required)
+	st.Approvals = tally.String()
+	st.ObservedGeneration = obj.Generation
+	gen := obj.Generation
+
+	set := func(t string, s metav1.ConditionStatus, reason, msg string) {
+		meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: t, Status: s, Reason: reason, Message: msg, ObservedGeneration: gen})
+	}
+	switch st.Phase {
+	case v1.PhaseApproved:
+		msg := fmt.Sprintf("Approved: %s approvals (%s)", st.Approvals, deciders(obj, v1.DecisionApprove))
+		set(v1.ConditionApproved, metav1.ConditionTrue, "Approved", msg)
+		set(v1.ConditionReady, metav1.ConditionTrue, "Approved", msg)
+		meta.RemoveStatusCondition(&st.Conditions, v1.ConditionReconciling)
+		meta.RemoveStatusCondition(&st.Conditions, v1.ConditionStalled)
+	case v1.PhaseRejected, v1.PhaseExpired, v1.PhaseAborted, v1.PhaseFailed:
+		reason, msg := string(st.Phase), terminalMessage(obj)
+		if st.Phase == v1.PhaseRejected {
+			set(v1.ConditionRejected, metav1.ConditionTrue, reason, msg)
+		}
+		set(v1.ConditionReady, metav1.ConditionFalse, reason, msg)
+		set(v1.ConditionStalled, metav1.ConditionTrue, reason, msg)
+		meta.RemoveStatusCondition(&st.Conditions, v1.ConditionReconciling)
+	default:
+		set(v1.ConditionReady, metav1.ConditionFalse, pendingReason, pendingMessage)
+		set(v1.ConditionReconciling, metav1.ConditionTrue, pendingReason, pendingMessage)
+		meta.RemoveStatusCondition(&st.Conditions, v1.ConditionStalled)
+	}
+}
+
+// terminalMessage explains a request's end; a step that ended it may have said more.
+func terminalMessage(obj *v1.ApprovalRequest) string {
+	if c := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionStalled); c != nil && c.Reason == string(obj.Status.Phase) && c.Message != "" {
+		return c.Message
+	}
+	switch obj.Status.Phase {
+	case v1.PhaseRejected:
+		return "Rejected by " + deciders(obj, v1.DecisionReject)
+	case v1.PhaseExpired:
+		return "Expired: no verdict before the timeout"
+	case v1.PhaseAborted:
+		return "Aborted: the execution was stopped"
+	}
+	return "Failed"
+}
+
+// fail ends a request with a terminal phase and a message (kept by summarize).
+func fail(obj *v1.ApprovalRequest, phase v1.Phase, msg string, now metav1.Time) {
+	obj.Status.Phase = phase
+	obj.Status.CompletedAt = &now
+	meta.SetStatusCondition(&obj.Status.Conditions, metav1.Condition{
+		Type: v1.ConditionStalled, Status: metav1.ConditionTrue, Reason: string(phase), Message: msg, ObservedGeneration: obj.Generation,
+	})
+}
+
+// tallyOf counts the decisions of the slots that pass include.
+func tallyOf(obj *v1.ApprovalRequest, include func(*v1.ApproverStatus) bool) approval.Tally {
+	t := approval.Tally{Required: approval.RequiredApprovals(&obj.Spec), Total: len(obj.Spec.Approvers)}
+	for i := range obj.Status.Approvers {
+		if s := &obj.Status.Approvers[i]; include(s) {
+			t = t.Add(s.Decision)
+		}
+	}
+	return t
+}
+
+// deciders lists who made decision d, for messages.
+func deciders(obj *v1.ApprovalRequest, d v1.Decision) string {
+	var names []string
+	for _, s := range obj.Status.Approvers {
+		if s.Decision == d {
+			names = append(names, s.Name)
+		}
+	}
+	if len(names) == 0 {
+		return "nobody"
+	}
+	return strings.Join(names, ", ")
+}
+
+// waitingFor lists the slots still undecided.
+func waitingFor(obj *v1.ApprovalRequest) []string {
+	var names []string
+	for _, s := range obj.Status.Approvers {
+		if s.Decision == "" {
+			names = append(names, s.Name)
+		}
+	}
+	return names
+}
+
+// slot finds a slot's status entry.
+func slot(obj *v1.ApprovalRequest, name string) *v1.ApproverStatus {
+	for i := range obj.Status.Approvers {
+		if obj.Status.Approvers[i].Name == name {
+			return &obj.Status.Approvers[i]
+		}
+	}
+	return nil
+}
+
+// isTerminal reports whether a phase is final.
+func isTerminal(p v1.Phase) bool {
+	return p != "" && p != v1.PhasePending
+}

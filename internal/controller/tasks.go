@@ -1,0 +1,196 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/retry"
+	"k8s.io/utils/clock"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/approval"
+	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
+)
+
+var foreignTasks = prometheus.NewCounterVec(prometheus.CounterOpts{
+	Name: "tollgate_foreign_activity_tasks_total",
+	Help: "Activity tasks this installation received but does not own (another cluster polls the same activity, or the input is not tollgate's); they are never answered here.",
+}, []string{"reason"})
+
+func init() { metrics.Registry.MustRegister(foreignTasks) }
+
+// foreignAlarm is how long readiness reports a foreign task after the last one.
+const foreignAlarm = 10 * time.Minute
+
+// TaskRouter is the activity worker's handler: it matches each activity task to its request
+// and slot, records approval tokens in status (a token is there as soon as the task is), and
+// turns the outcome task into the request's phase. Tasks of other installations are reported
+// loudly and never answered.
+type TaskRouter struct {
+	// Client writes status; Reader reads uncached, so a conflict retry sees the latest object.
+	Client     client.Client
+	Reader     client.Reader
+	API        stepfunctions.API
+	Events     events.EventRecorder
+	Clock      clock.PassiveClock
+	Heartbeats TokenKeeper
+	ClusterID  string
+	Log        logr.Logger
+	// OnGone re-queues the request of a token that went stale.
+	OnGone func(key client.ObjectKey)
+
+	mu          sync.Mutex
+	lastForeign time.Time
+	foreignWhy  string
+}
+
+// HandleTask implements stepfunctions.Handler.
+func (t *TaskRouter) HandleTask(ctx context.Context, task stepfunctions.Task) {
+	in, err := approval.ParseTaskInput(task.Input)
+	if err != nil {
+		t.foreign("unparseable", err.Error())
+		return
+	}
+	if in.Tollgate.Cluster != t.ClusterID {
+		t.foreign("other-cluster", fmt.Sprintf("task for %s/%s belongs to cluster %q, this installation is %q: two installations poll one activity", in.Tollgate.Namespace, in.Tollgate.Name, in.Tollgate.Cluster, t.ClusterID))
+		return
+	}
+	key := client.ObjectKey{Namespace: in.Tollgate.Namespace, Name: in.Tollgate.Name}
+	log := t.Log.WithValues("approvalrequest", key, "task", in.Task, "approver", in.Approver)
+	var refused refusal
+	switch err := t.route(ctx, key, in, task.Token); {
+	case err == nil:
+	case apierrors.IsNotFound(err):
+		log.Info("the request of an activity task is gone; failing the task so its execution ends")
+		t.failTask(ctx, log, task.Token, approval.ErrorRequestNotFound, fmt.Sprintf("ApprovalRequest %s (uid %s) does not exist", key, in.Tollgate.UID))
+	case errors.As(err, &refused):
+		log.Info("refusing an activity task", "reason", refused.msg)
+		t.failTask(ctx, log, task.Token, refused.name, refused.msg)
+	default:
+		// The token is not recorded; the task is re-issued after its heartbeat timeout.
+		log.Error(err, "could not record an activity task; Step Functions re-issues it after the heartbeat timeout")
+	}
+}
+
+// refusal is a task the operator answers with a failure: it names no slot it could ever fill.
+type refusal struct{ name, msg string }
+
+func (r refusal) Error() string { return r.msg }
+
+// route records the task on its request.
+func (t *TaskRouter) route(ctx context.Context, key client.ObjectKey, in *approval.TaskInput, token string) error {
+	if in.Task == approval.TaskOutcome {
+		return t.outcome(ctx, key, in, token)
+	}
+	var obj *v1.ApprovalRequest
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		obj = &v1.ApprovalRequest{}
+		if err := t.Reader.Get(ctx, key, obj); err != nil {
+			return err
+		}
+		if string(obj.UID) != in.Tollgate.UID {
+			return apierrors.NewNotFound(v1.GroupVersion.WithResource("approvalrequests").GroupResource(), key.Name)
+		}
+		s := slot(obj, in.Approver)
+		switch {
+		case s == nil:
+			return refusal{approval.ErrorUnknownApprover, fmt.Sprintf("ApprovalRequest %s has no approver slot %q", key, in.Approver)}
+		case isTerminal(obj.Status.Phase):
+			return refusal{approval.ErrorRequestNotFound, fmt.Sprintf("ApprovalRequest %s is already %s", key, obj.Status.Phase)}
+		case s.TaskToken == token:
+			return nil
+		}
+		base := obj.DeepCopy()
+		now := metav1.NewTime(t.Clock.Now())
+		if s.SentAt != nil {
+			// A re-issued task: the decision sent on the old token did not count.
+			s.SentAt = nil
+		}
+		s.TaskToken, s.TokenReceivedAt = token, &now
+		return t.Client.Status().Patch(ctx, obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
+	})
+	if err != nil {
+		return err
+	}
+	t.Heartbeats.Track(token, func(string) { t.OnGone(key) })
+	t.Events.Eventf(obj, nil, corev1.EventTypeNormal, "TokenReceived", "Poll", "task token received for %s", in.Approver)
+	return nil
+}
+
+// outcome handles the shipped machine's last step: it answers the task (so the execution
+// ends), then records the phase the task reports. A crash between the two leaves the request
+// Pending, and DescribeExecution (the recovery path) finds the end.
+func (t *TaskRouter) outcome(ctx context.Context, key client.ObjectKey, in *approval.TaskInput, token string) error {
+	if _, err := t.API.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String("{}")}); err != nil {
+		return fmt.Errorf("answering the outcome task of %s: %w", key, err)
+	}
+	phase := outcomePhase(in.Outcome)
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		obj := &v1.ApprovalRequest{}
+		if err := t.Reader.Get(ctx, key, obj); err != nil {
+			return client.IgnoreNotFound(err)
+		}
+		if string(obj.UID) != in.Tollgate.UID || isTerminal(obj.Status.Phase) {
+			return nil
+		}
+		base := obj.DeepCopy()
+		now := metav1.NewTime(t.Clock.Now())
+		if phase == v1.PhaseFailed {
+			fail(obj, phase, fmt.Sprintf("the execution failed: %s: %s", in.Error, in.Cause), now)
+		} else {
+			obj.Status.Phase, obj.Status.CompletedAt = phase, &now
+		}
+		return t.Client.Status().Patch(ctx, obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
+	})
+}
+
+// outcomePhase maps the outcome task's word to a phase.
+func outcomePhase(outcome string) v1.Phase {
+	switch v1.Phase(outcome) {
+	case v1.PhaseApproved, v1.PhaseRejected, v1.PhaseExpired:
+		return v1.Phase(outcome)
+	}
+	return v1.PhaseFailed
+}
+
+// failTask answers a task this installation owns but cannot fill, so its execution ends.
+func (t *TaskRouter) failTask(ctx context.Context, log logr.Logger, token, name, cause string) {
+	if _, err := t.API.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: aws.String(token), Error: aws.String(name), Cause: aws.String(cause)}); err != nil {
+		log.Error(err, "failing an activity task")
+	}
+}
+
+// foreign reports a task that is not this installation's: an error log, a metric, and a failing
+// readiness check. The task is left unanswered — deciding it would act in someone's name.
+func (t *TaskRouter) foreign(reason, why string) {
+	foreignTasks.WithLabelValues(reason).Inc()
+	t.Log.Error(nil, "received an activity task this installation does not own; leaving it unanswered", "reason", reason, "detail", why)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.lastForeign, t.foreignWhy = t.Clock.Now(), why
+}
+
+// Ready is a readiness check: it fails while foreign tasks were seen recently, so a shared
+// activity shows up on the operator's pods.
+func (t *TaskRouter) Ready(*http.Request) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.lastForeign.IsZero() && t.Clock.Since(t.lastForeign) < foreignAlarm {
+		return fmt.Errorf("foreign activity tasks received (last at %s): %s", t.lastForeign.Format(time.RFC3339), t.foreignWhy)
+	}
+	return nil
+}

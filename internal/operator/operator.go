@@ -1,0 +1,135 @@
+// Package operator wires tollgate's parts into a controller-runtime manager: the Step Functions
+// client (rate-limited and instrumented), the activity worker, the token keeper and the
+// controllers. cmd/main.go, the demo and the end-to-end tests all start the operator this way.
+package operator
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/tollgate-dev/tollgate/internal/controller"
+	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
+)
+
+// Config is the operator's Step Functions side, as flags.
+type Config struct {
+	AWS stepfunctions.Config
+	// ActivityARN is the approval activity this installation works.
+	ActivityARN string
+	// WorkerName identifies this worker to Step Functions (the pod name by default).
+	WorkerName string
+	Lifecycle  controller.Options
+	// Poller and Heartbeats carry their own flags (worker count, heartbeat interval); Setup
+	// completes and starts them.
+	Poller     *stepfunctions.Poller
+	Heartbeats *stepfunctions.Heartbeater
+}
+
+// NewConfig returns a Config ready for BindFlags.
+func NewConfig() *Config {
+	return &Config{Poller: &stepfunctions.Poller{}, Heartbeats: &stepfunctions.Heartbeater{}}
+}
+
+// BindFlags registers the operator's flags.
+func (c *Config) BindFlags(fs *flag.FlagSet) {
+	c.AWS.BindFlags(fs)
+	c.Poller.BindFlags(fs)
+	c.Heartbeats.BindFlags(fs)
+	fs.StringVar(&c.ActivityARN, "activity-arn", "", "ARN of the approval activity this installation works (GetActivityTask). One activity belongs to one installation.")
+	fs.StringVar(&c.Lifecycle.DefaultStateMachineARN, "state-machine-arn", "", "Default approval state machine for requests without spec.stateMachineARN.")
+	fs.StringVar(&c.Lifecycle.ClusterID, "cluster-id", "", "Identity of this installation written into every execution input (default: the UID of the kube-system namespace).")
+	fs.StringVar(&c.WorkerName, "worker-name", os.Getenv("POD_NAME"), "Worker name reported to GetActivityTask (default: $POD_NAME, else the host name).")
+	fs.IntVar(&c.Lifecycle.HeartbeatSeconds, "task-heartbeat-seconds", 300, "Heartbeat timeout the shipped state machine gives each approver task (execution input tollgate.heartbeatSeconds); keep --heartbeat-interval well below it.")
+	fs.DurationVar(&c.Lifecycle.MinFollowDelay, "min-follow-delay", time.Second, "How soon a finishing execution is checked again (DescribeExecution).")
+	fs.DurationVar(&c.Lifecycle.IdleFollowDelay, "idle-follow-delay", 5*time.Minute, "How often a waiting execution is checked for recovery (outcomes normally arrive as activity tasks).")
+	fs.DurationVar(&c.Lifecycle.ExpiryGrace, "expiry-grace", 30*time.Second, "How long after a request's timeout the operator stops an execution the state machine did not expire itself.")
+}
+
+// Defaults fills what flags leave open; tests that build a Config by hand call it too.
+func (c *Config) Defaults() {
+	if c.Lifecycle.HeartbeatSeconds == 0 {
+		c.Lifecycle.HeartbeatSeconds = 300
+	}
+	if c.Lifecycle.MinFollowDelay == 0 {
+		c.Lifecycle.MinFollowDelay = time.Second
+	}
+	if c.Lifecycle.IdleFollowDelay == 0 {
+		c.Lifecycle.IdleFollowDelay = 5 * time.Minute
+	}
+	if c.Lifecycle.ExpiryGrace == 0 {
+		c.Lifecycle.ExpiryGrace = 30 * time.Second
+	}
+	if c.WorkerName == "" {
+		c.WorkerName, _ = os.Hostname()
+	}
+}
+
+// Setup adds tollgate to mgr, talking to Step Functions through api (already wrapped by the
+// caller with stepfunctions.Wrap, or raw in tests). It returns the activity worker's router,
+// whose Ready check the caller installs.
+func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions.API) (*controller.TaskRouter, error) {
+	cfg.Defaults()
+	if cfg.ActivityARN == "" {
+		return nil, errors.New("--activity-arn is required: the operator is the worker of the approval activity")
+	}
+	if cfg.Lifecycle.ClusterID == "" {
+		id, err := clusterID(ctx, mgr.GetAPIReader())
+		if err != nil {
+			return nil, err
+		}
+		cfg.Lifecycle.ClusterID = id
+	}
+	events := mgr.GetEventRecorder("tollgate")
+	hb := cfg.Heartbeats
+	hb.API, hb.Log = api, ctrl.Log.WithName("heartbeats")
+	reconciler := &controller.ApprovalRequestReconciler{
+		Client: mgr.GetClient(), API: api, Events: events, Clock: clock.RealClock{},
+		Heartbeats: hb, Authorizer: controller.AllowRecorded{}, Options: cfg.Lifecycle,
+	}
+	if err := reconciler.SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("setting up the ApprovalRequest controller: %w", err)
+	}
+	if err := (&controller.ApproverDecisionReconciler{Client: mgr.GetClient(), Events: events}).SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("setting up the ApproverDecision controller: %w", err)
+	}
+	router := &controller.TaskRouter{
+		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), API: api, Events: events, Clock: clock.RealClock{},
+		Heartbeats: hb, ClusterID: cfg.Lifecycle.ClusterID, Log: ctrl.Log.WithName("activity"),
+		OnGone: reconciler.Wake,
+	}
+	poller := cfg.Poller
+	poller.API, poller.ActivityARN, poller.WorkerName, poller.Handler = api, cfg.ActivityARN, cfg.WorkerName, router
+	poller.Log = ctrl.Log.WithName("poller")
+	if err := mgr.Add(hb); err != nil {
+		return nil, fmt.Errorf("adding the token keeper: %w", err)
+	}
+	if err := mgr.Add(poller); err != nil {
+		return nil, fmt.Errorf("adding the activity poller: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("activity-poller", poller.Healthy); err != nil {
+		return nil, fmt.Errorf("adding the poller health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("foreign-tasks", router.Ready); err != nil {
+		return nil, fmt.Errorf("adding the foreign-task readiness check: %w", err)
+	}
+	return router, nil
+}
+
+// clusterID is the default installation identity: the kube-system namespace's UID, stable for
+// the life of a cluster and different between clusters.
+func clusterID(ctx context.Context, r client.Reader) (string, error) {
+	ns := &corev1.Namespace{}
+	if err := r.Get(ctx, client.ObjectKey{Name: "kube-system"}, ns); err != nil {
+		return "", fmt.Errorf("reading the kube-system namespace for the default --cluster-id: %w", err)
+	}
+	return string(ns.UID), nil
+}
