@@ -111,6 +111,7 @@ type state struct {
 	result       any
 	retriers     []asl.Retrier
 	choices      []*asl.ChoiceRule
+	resource     taskResource
 }
 
 var stateTypes = []string{"Task", "Wait", "Pass", "Succeed", "Fail", "Choice", "Parallel", "Map"}
@@ -273,9 +274,11 @@ func (st *state) validateTask(at string) error {
 	if st.Resource == "" {
 		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: These fields are required: [Resource] at %s", at)
 	}
-	if _, err := parseARN(st.Resource, resActivity); err != nil {
-		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: The resource provided %s is not recognized. The value is not a valid resource ARN, or the resource is not available in this region (sfnlocal runs activity tasks only). at %s/Resource", st.Resource, at)
+	res, ok := parseTaskResource(st.Resource)
+	if !ok {
+		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: The resource provided %s is not recognized. The value is not a valid resource ARN, or the resource is not available in this region. at %s/Resource", st.Resource, at)
 	}
+	st.resource = res
 	if st.TimeoutSeconds != nil && st.TimeoutSecondsPath != "" || st.HeartbeatSeconds != nil && st.HeartbeatSecondsPath != "" {
 		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: A field and its 'Path' variant cannot both be set at %s", at)
 	}

@@ -11,6 +11,10 @@ import (
 // effective input (with $$.Task.Token), its deadlines, and a place in the
 // activity's queue.
 func (s *Server) runTask(e *execution, th *thread, st *state) {
+	if st.resource.kind != resActivity {
+		s.runIntegration(e, th, st)
+		return
+	}
 	act := s.activities[st.Resource]
 	if act == nil {
 		s.stateFailed(e, th, st, &asl.Error{Name: asl.ErrRuntime, Cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). The activity %s does not exist.", st.name, th.LastEvent, st.Resource)})
@@ -53,6 +57,62 @@ func (s *Server) runTask(e *execution, th *thread, st *state) {
 	e.record(th, now, "ActivityScheduled", details)
 	s.armTaskTimer(e, th)
 	s.enqueueTask(act, token)
+}
+
+// runIntegration plays a Task on a service integration or a Lambda function,
+// which sfnlocal does not call: the effective input is computed (so data
+// errors surface as they would on AWS), the task is scheduled and at once
+// fails with States.TaskFailed, which Retry and Catch see like any failure of
+// the called service. History shows TaskScheduled then TaskFailed
+// (LambdaFunctionScheduled then LambdaFunctionFailed for a function ARN).
+func (s *Server) runIntegration(e *execution, th *thread, st *state) {
+	var extra map[string]any
+	if st.resource.waitsForToken() {
+		// A token that no API call will ever find: the task fails before it
+		// could be handed to anyone.
+		token, err := newTaskToken()
+		if err != nil {
+			s.stateFailed(e, th, st, &asl.Error{Name: asl.ErrRuntime, Cause: err.Error()})
+			return
+		}
+		extra = map[string]any{"Task": map[string]any{"Token": token}}
+	}
+	in, aerr := s.stateInput(e, th, st, extra)
+	if aerr != nil {
+		s.stateFailed(e, th, st, aerr)
+		return
+	}
+	text, aerr := checkDataLimit(jsonValue{V: in}, "task input")
+	if aerr != nil {
+		s.stateFailed(e, th, st, aerr)
+		return
+	}
+	timeout, heartbeat, aerr := taskLimits(th, st)
+	if aerr != nil {
+		s.stateFailed(e, th, st, aerr)
+		return
+	}
+	opt := func(v int64) *int64 {
+		if v > 0 {
+			return &v
+		}
+		return nil
+	}
+	fail := &asl.Error{Name: asl.ErrTaskFailed, Cause: fmt.Sprintf("sfnlocal does not execute %s: only activity tasks run locally", st.Resource)}
+	now := s.clock.Now()
+	if st.resource.kind == resLambda {
+		e.record(th, now, "LambdaFunctionScheduled", lambdaScheduledDetails{Resource: st.Resource, Input: text, TimeoutInSeconds: opt(timeout)})
+		e.record(th, now, "LambdaFunctionFailed", newErrorDetails(fail.Name, fail.Cause))
+	} else {
+		r := st.resource
+		e.record(th, now, "TaskScheduled", taskScheduledDetails{
+			ResourceType: r.service, Resource: r.action, Region: s.opts.Region, Parameters: text,
+			TimeoutInSeconds: opt(timeout), HeartbeatInSeconds: opt(heartbeat),
+		})
+		d := newErrorDetails(fail.Name, fail.Cause)
+		e.record(th, now, "TaskFailed", taskFailedDetails{ResourceType: r.service, Resource: r.action, Error: d.Error, Cause: d.Cause})
+	}
+	s.stateFailed(e, th, st, fail)
 }
 
 // taskLimits reads TimeoutSeconds(Path) and HeartbeatSeconds(Path); 0 is none.

@@ -75,6 +75,26 @@ type (
 		TimeoutInSeconds   *int64         `json:"timeoutInSeconds,omitempty"`
 		HeartbeatInSeconds *int64         `json:"heartbeatInSeconds,omitempty"`
 	}
+	taskScheduledDetails struct {
+		ResourceType       string `json:"resourceType"`
+		Resource           string `json:"resource"`
+		Region             string `json:"region"`
+		Parameters         string `json:"parameters"`
+		TimeoutInSeconds   *int64 `json:"timeoutInSeconds,omitempty"`
+		HeartbeatInSeconds *int64 `json:"heartbeatInSeconds,omitempty"`
+	}
+	taskFailedDetails struct {
+		ResourceType string  `json:"resourceType"`
+		Resource     string  `json:"resource"`
+		Error        *string `json:"error,omitempty"`
+		Cause        *string `json:"cause,omitempty"`
+	}
+	lambdaScheduledDetails struct {
+		Resource         string         `json:"resource"`
+		Input            string         `json:"input"`
+		InputDetails     payloadDetails `json:"inputDetails"`
+		TimeoutInSeconds *int64         `json:"timeoutInSeconds,omitempty"`
+	}
 	activityStartedDetails struct {
 		WorkerName string `json:"workerName,omitempty"`
 	}

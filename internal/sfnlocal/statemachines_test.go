@@ -27,7 +27,7 @@ func TestCreateStateMachine_InvalidDefinition_InvalidDefinition(t *testing.T) {
 		"bad path":       `{"StartAt":"A","States":{"A":{"Type":"Pass","InputPath":"nope","End":true}}}`,
 		"bad template":   `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x.$":"nope"},"End":true}}}`,
 		"bad retrier":    `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:a","Retry":[{"ErrorEquals":[]}],"End":true}}}`,
-		"lambda":         `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","End":true}}}`,
+		"bad resource":   `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::sns","End":true}}}`,
 		"bad choice":     `{"StartAt":"A","States":{"A":{"Type":"Choice","Choices":[{"Variable":"$.x","Next":"A"}]}}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
