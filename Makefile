@@ -76,6 +76,14 @@ verify-generated: manifests generate ## Fail if generated code or manifests diff
 envtest-assets: ## Build kube-apiserver, etcd and kubectl from the Go module proxy into bin/ (once per version, ~5 min cold).
 	@hack/envtest-assets.sh "$(ENVTEST_ASSETS)" "$(ENVTEST_K8S_VERSION)" "$(ETCD_VERSION)"
 
+## Flags for the demo, e.g. make demo DEMO_FLAGS=--play
+DEMO_FLAGS ?=
+
+.PHONY: demo
+demo: manifests envtest-assets ## Run tollgate locally (control plane, local Step Functions, operator) and decide a request with kubectl; DEMO_FLAGS=--play plays the scenarios.
+	@echo "[demo $$(date +%H:%M:%S)] compiling the demo (first time: 1-3 min on 2 cores, then seconds)"
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./cmd/tollgate-demo --assets "$(ENVTEST_ASSETS)" $(DEMO_FLAGS)
+
 .PHONY: lint
 lint: golangci-lint ## Run golangci-lint linter
 	"$(GOLANGCI_LINT)" run

@@ -1,0 +1,126 @@
+// Command tollgate-demo runs tollgate end to end on one machine, with nothing to install: a
+// local control plane (kube-apiserver + etcd, controller-runtime's envtest), tollgate's local
+// Step Functions endpoint, and the operator, all started and stopped by this one process.
+//
+//	make demo                      # interactive: decide the sample request with kubectl
+//	make demo DEMO_FLAGS=--play    # plays the seed's scenarios by itself, exits non-zero on a surprise
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+type options struct {
+	play         bool
+	stateDir     string
+	assets       string
+	crdDir       string
+	samplesDir   string
+	sample       string
+	sfnListen    string
+	tokenTimeout time.Duration
+}
+
+func main() {
+	o := options{}
+	flag.BoolVar(&o.play, "play", false, "play the scenarios (all approve; one rejects; two of three) by itself, print the results and exit (non-zero if any outcome is unexpected)")
+	flag.StringVar(&o.stateDir, "state-dir", ".demo", "where the demo keeps etcd's data, the Step Functions state, the kubeconfig and the logs (--play uses <state-dir>/play, wiped each run)")
+	flag.StringVar(&o.assets, "assets", os.Getenv("KUBEBUILDER_ASSETS"), "directory with kube-apiserver, etcd and kubectl (default $KUBEBUILDER_ASSETS, else the one directory under bin/k8s)")
+	flag.StringVar(&o.crdDir, "crds", "config/crd/bases", "directory of the CRDs to install")
+	flag.StringVar(&o.samplesDir, "samples", "config/samples", "directory of the sample manifests")
+	flag.StringVar(&o.sample, "sample", "approvals_v1alpha1_approvalrequest.yaml", "the request the interactive demo creates (in --samples)")
+	flag.StringVar(&o.sfnListen, "sfn-listen", "127.0.0.1:8083", "address of the local Step Functions endpoint (a free 127.0.0.1 port if taken)")
+	flag.DurationVar(&o.tokenTimeout, "token-timeout", 60*time.Second, "how long to wait for the operator to hold every approver's task token")
+	flag.Parse()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-signals
+		say("got %s: shutting down (a few seconds)", s)
+		cancel()
+		for s := range signals {
+			say("got %s again: still cleaning up, please wait so no kube-apiserver/etcd is left behind", s)
+		}
+	}()
+
+	code := run(ctx, o)
+	os.Exit(code)
+}
+
+// cleanups run in reverse order, whatever happened.
+type cleanups []func() error
+
+func (c *cleanups) add(f func() error) { *c = append(*c, f) }
+
+func (c cleanups) run() error {
+	var errs []error
+	for i := len(c) - 1; i >= 0; i-- {
+		errs = append(errs, c[i]())
+	}
+	return errors.Join(errs...)
+}
+
+func run(ctx context.Context, o options) (code int) {
+	if err := o.resolve(); err != nil {
+		say("ERROR %v", err)
+		return 2
+	}
+	var done cleanups
+	defer func() {
+		if err := done.run(); err != nil {
+			say("ERROR while cleaning up: %v", err)
+			code = max(code, 1)
+			return
+		}
+		say("cleaned up: operator, Step Functions endpoint and control plane stopped; nothing left running")
+	}()
+	if err := runDemo(ctx, o, &done); err != nil {
+		if ctx.Err() != nil {
+			return 130
+		}
+		say("ERROR %v", err)
+		say("  logs: %s", o.stateDir)
+		return 1
+	}
+	return 0
+}
+
+// resolve makes every path absolute and finds the control plane binaries.
+func (o *options) resolve() error {
+	if o.assets == "" {
+		entries, _ := os.ReadDir(filepath.Join("bin", "k8s"))
+		for _, e := range entries {
+			if e.IsDir() {
+				o.assets = filepath.Join("bin", "k8s", e.Name())
+				break
+			}
+		}
+		if o.assets == "" {
+			return errors.New("no control plane binaries under bin/k8s: run `make envtest-assets` (~5 min once), or set KUBEBUILDER_ASSETS")
+		}
+	}
+	for _, p := range []*string{&o.stateDir, &o.assets, &o.crdDir, &o.samplesDir} {
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return err
+		}
+		*p = abs
+	}
+	if o.play {
+		o.stateDir = filepath.Join(o.stateDir, "play")
+		if err := os.RemoveAll(o.stateDir); err != nil {
+			return fmt.Errorf("wiping %s: %w", o.stateDir, err)
+		}
+	}
+	return os.MkdirAll(o.stateDir, 0o700)
+}

@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+)
+
+// decide is one decision a scenario makes: by annotation, or by ApproverDecision.
+type decide struct {
+	slot     string
+	decision v1.Decision
+	comment  string
+	viaCR    bool
+}
+
+// scenario is one of the seed's approval stories, with the outcome it must reach.
+type scenario struct {
+	title      string
+	sample     string // manifest under config/samples
+	name       string // the request's name in the demo
+	decisions  []decide
+	phase      v1.Phase
+	approvals  string
+	slots      map[string]v1.Decision
+	execStatus sfntypes.ExecutionStatus
+	execError  string
+}
+
+func scenarios() []scenario {
+	three := "approvals_v1alpha1_approvalrequest.yaml"
+	twoOfThree := "approvals_v1alpha1_approvalrequest_two_of_three.yaml"
+	return []scenario{{
+		title:  "(a) three approvers, all approve",
+		sample: three, name: "play-all-approve",
+		decisions: []decide{
+			{slot: "alice", decision: v1.DecisionApprove},
+			{slot: "bob", decision: v1.DecisionApprove, comment: "looks good"},
+			{slot: "security", decision: v1.DecisionApprove, comment: "no findings", viaCR: true},
+		},
+		phase: v1.PhaseApproved, approvals: "3/3",
+		slots:      map[string]v1.Decision{"alice": v1.DecisionApprove, "bob": v1.DecisionApprove, "security": v1.DecisionApprove},
+		execStatus: sfntypes.ExecutionStatusSucceeded,
+	}, {
+		title:  "(b) three approvers, one rejects",
+		sample: three, name: "play-one-rejects",
+		decisions: []decide{
+			{slot: "bob", decision: v1.DecisionReject, comment: "not during the freeze"},
+		},
+		phase:      v1.PhaseRejected,
+		slots:      map[string]v1.Decision{"alice": v1.DecisionNotRequired, "bob": v1.DecisionReject, "security": v1.DecisionNotRequired},
+		execStatus: sfntypes.ExecutionStatusFailed, execError: "tollgate.Rejected",
+	}, {
+		title:  "(c) two of three, two approve",
+		sample: twoOfThree, name: "play-two-of-three",
+		decisions: []decide{
+			{slot: "dba-1", decision: v1.DecisionApprove},
+			{slot: "platform", decision: v1.DecisionApprove, comment: "ok", viaCR: true},
+		},
+		phase: v1.PhaseApproved, approvals: "2/2",
+		slots:      map[string]v1.Decision{"dba-1": v1.DecisionApprove, "platform": v1.DecisionApprove, "dba-2": v1.DecisionNotRequired},
+		execStatus: sfntypes.ExecutionStatusSucceeded,
+	}}
+}
+
+// play runs every scenario and returns how many did not end as expected.
+func play(ctx context.Context, c client.Client, r client.Reader, api *sfn.Client, samplesDir string, tokenTimeout time.Duration) int {
+	all := scenarios()
+	failed := 0
+	for i, sc := range all {
+		say("=== scenario %d/%d %s", i+1, len(all), sc.title)
+		problems, err := sc.run(ctx, c, r, api, samplesDir, tokenTimeout)
+		switch {
+		case err != nil:
+			say("FAIL %s: %v", sc.title, err)
+			failed++
+		case len(problems) > 0:
+			for _, p := range problems {
+				say("FAIL %s: %s", sc.title, p)
+			}
+			failed++
+		default:
+			say("PASS %s", sc.title)
+		}
+		if err != nil || len(problems) > 0 {
+			printEvents(ctx, r, client.ObjectKey{Namespace: "default", Name: sc.name})
+		}
+		if ctx.Err() != nil {
+			return failed + len(all) - i - 1
+		}
+	}
+	return failed
+}
+
+func (sc scenario) run(ctx context.Context, c client.Client, r client.Reader, api *sfn.Client, samplesDir string, tokenTimeout time.Duration) ([]string, error) {
+	obj, err := readRequest(filepath.Join(samplesDir, sc.sample))
+	if err != nil {
+		return nil, err
+	}
+	obj.Name = sc.name
+	if err := c.Create(ctx, obj); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", sc.name, err)
+	}
+	key := client.ObjectKeyFromObject(obj)
+	say("created ApprovalRequest %s/%s from config/samples/%s (%d approvers)", key.Namespace, key.Name, sc.sample, len(obj.Spec.Approvers))
+	obj, err = waitFor(ctx, r, key, "one task token per approver", tokenTimeout, func(r *v1.ApprovalRequest) bool {
+		return isFinal(r.Status.Phase) || tokens(r) == len(r.Spec.Approvers)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if isFinal(obj.Status.Phase) {
+		return nil, fmt.Errorf("the request ended before its approvers were asked: %s; %s", summary(obj), conditionMessage(obj))
+	}
+	say("  every approver holds a task token: %s", summary(obj))
+	for _, d := range sc.decisions {
+		if err := sc.send(ctx, c, obj, d); err != nil {
+			return nil, err
+		}
+	}
+	obj, err = waitFor(ctx, r, key, "the outcome", 60*time.Second, func(r *v1.ApprovalRequest) bool { return isFinal(r.Status.Phase) })
+	if err != nil {
+		return nil, err
+	}
+	say("  request: %s", summary(obj))
+	say("  condition: %s", conditionMessage(obj))
+	problems := sc.checkRequest(obj)
+	exec, err := waitExecution(ctx, api, obj.Status.ExecutionARN)
+	if err != nil {
+		return append(problems, err.Error()), nil
+	}
+	say("  execution %s: %s%s", obj.Status.ExecutionARN, exec.Status, execDetail(exec))
+	if exec.Status != sc.execStatus {
+		problems = append(problems, fmt.Sprintf("execution is %s, want %s", exec.Status, sc.execStatus))
+	}
+	if sc.execError != "" && aws.ToString(exec.Error) != sc.execError {
+		problems = append(problems, fmt.Sprintf("execution error is %q, want %q", aws.ToString(exec.Error), sc.execError))
+	}
+	return problems, nil
+}
+
+// send makes one decision, as a person would: an annotation on the request, or an ApproverDecision.
+func (sc scenario) send(ctx context.Context, c client.Client, obj *v1.ApprovalRequest, d decide) error {
+	if d.viaCR {
+		dec := &v1.ApproverDecision{
+			ObjectMeta: metav1.ObjectMeta{Name: obj.Name + "-" + d.slot, Namespace: obj.Namespace},
+			Spec:       v1.ApproverDecisionSpec{ApprovalRequestName: obj.Name, Approver: d.slot, Decision: d.decision, Comment: d.comment},
+		}
+		say("  %s decides %s with ApproverDecision %s", d.slot, d.decision, dec.Name)
+		return c.Create(ctx, dec)
+	}
+	base := obj.DeepCopy()
+	if obj.Annotations == nil {
+		obj.Annotations = map[string]string{}
+	}
+	key := v1.DecisionAnnotationPrefix + d.slot
+	obj.Annotations[key] = strings.ToLower(string(d.decision))
+	line := fmt.Sprintf("%s=%s", key, obj.Annotations[key])
+	if d.comment != "" {
+		obj.Annotations[key+v1.DecisionCommentSuffix] = d.comment
+		line += fmt.Sprintf(" %s%s=%q", key, v1.DecisionCommentSuffix, d.comment)
+	}
+	say("  %s decides %s: annotate %s", d.slot, d.decision, line)
+	return c.Patch(ctx, obj, client.MergeFrom(base))
+}
+
+func (sc scenario) checkRequest(obj *v1.ApprovalRequest) []string {
+	var problems []string
+	if obj.Status.Phase != sc.phase {
+		problems = append(problems, fmt.Sprintf("phase is %s, want %s", obj.Status.Phase, sc.phase))
+	}
+	if sc.approvals != "" && obj.Status.Approvals != sc.approvals {
+		problems = append(problems, fmt.Sprintf("approvals is %q, want %q", obj.Status.Approvals, sc.approvals))
+	}
+	got := map[string]v1.Decision{}
+	for _, a := range obj.Status.Approvers {
+		got[a.Name] = a.Decision
+	}
+	for slot, want := range sc.slots {
+		if got[slot] != want {
+			problems = append(problems, fmt.Sprintf("slot %s decision is %q, want %q", slot, got[slot], want))
+		}
+	}
+	return problems
+}
+
+// waitExecution waits for the execution to end (the request's phase can be recorded a moment
+// before Step Functions closes the execution).
+func waitExecution(ctx context.Context, api *sfn.Client, arn string) (*sfn.DescribeExecutionOutput, error) {
+	if arn == "" {
+		return nil, fmt.Errorf("the request has no status.executionARN")
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, err := api.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+		if err != nil {
+			return nil, fmt.Errorf("DescribeExecution %s: %w", arn, err)
+		}
+		if out.Status != sfntypes.ExecutionStatusRunning {
+			return out, nil
+		}
+		if time.Now().After(deadline) {
+			return out, fmt.Errorf("execution %s still RUNNING 30s after the request's outcome", arn)
+		}
+		say("  execution still RUNNING, checking again in 1s")
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func execDetail(out *sfn.DescribeExecutionOutput) string {
+	s := ""
+	if e := aws.ToString(out.Error); e != "" {
+		s += " error=" + e
+	}
+	if c := aws.ToString(out.Cause); c != "" {
+		if len(c) > 160 {
+			c = c[:160] + "..."
+		}
+		s += " cause=" + c
+	}
+	if o := aws.ToString(out.Output); o != "" {
+		if len(o) > 160 {
+			o = o[:160] + "..."
+		}
+		s += " output=" + o
+	}
+	return s
+}

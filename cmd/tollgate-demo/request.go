@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+)
+
+// readRequest reads one ApprovalRequest manifest.
+func readRequest(path string) (*v1.ApprovalRequest, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	obj := &v1.ApprovalRequest{}
+	if err := yaml.UnmarshalStrict(data, obj); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if obj.Namespace == "" {
+		obj.Namespace = "default"
+	}
+	return obj, nil
+}
+
+// applyRequest creates obj, or keeps the one a previous run left (its spec is immutable).
+func applyRequest(ctx context.Context, c client.Client, obj *v1.ApprovalRequest) (created bool, err error) {
+	err = c.Create(ctx, obj)
+	if apierrors.IsAlreadyExists(err) {
+		return false, c.Get(ctx, client.ObjectKeyFromObject(obj), obj)
+	}
+	return err == nil, err
+}
+
+// tokens counts the slots holding a task token.
+func tokens(obj *v1.ApprovalRequest) int {
+	n := 0
+	for _, a := range obj.Status.Approvers {
+		if a.TaskToken != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// everySlotReady: every approver slot holds a task token or is already decided.
+func everySlotReady(obj *v1.ApprovalRequest) bool {
+	if len(obj.Status.Approvers) < len(obj.Spec.Approvers) {
+		return false
+	}
+	for _, a := range obj.Status.Approvers {
+		if a.TaskToken == "" && a.Decision == "" {
+			return false
+		}
+	}
+	return true
+}
+
+func isFinal(p v1.Phase) bool {
+	switch p {
+	case v1.PhaseApproved, v1.PhaseRejected, v1.PhaseExpired, v1.PhaseAborted, v1.PhaseFailed:
+		return true
+	}
+	return false
+}
+
+// waitFor polls the request (from the API server, not a cache) until done says so, printing
+// progress whenever the summary changes and a reminder every 5s; it gives up at the deadline.
+func waitFor(ctx context.Context, c client.Reader, key client.ObjectKey, what string, timeout time.Duration,
+	done func(*v1.ApprovalRequest) bool) (*v1.ApprovalRequest, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	start, lastSaid, last := time.Now(), time.Now(), ""
+	obj := &v1.ApprovalRequest{}
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if err := c.Get(ctx, key, obj); err != nil && ctx.Err() == nil {
+			return nil, err
+		}
+		if ctx.Err() == nil && done(obj) {
+			return obj, nil
+		}
+		if s := summary(obj); s != last || time.Since(lastSaid) > 5*time.Second {
+			say("  waiting for %s (%s so far, up to %s): %s", what, time.Since(start).Round(time.Second), timeout, s)
+			last, lastSaid = s, time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			if ctx.Err() == context.DeadlineExceeded {
+				return obj, fmt.Errorf("%s/%s: no %s within %s; last seen: %s", key.Namespace, key.Name, what, timeout, summary(obj))
+			}
+			return obj, ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// summary is one line about a request: phase, approvals, each slot.
+func summary(obj *v1.ApprovalRequest) string {
+	phase := string(obj.Status.Phase)
+	if phase == "" {
+		phase = "(no phase yet)"
+	}
+	var slots []string
+	for _, a := range obj.Status.Approvers {
+		s := a.Name + ":"
+		switch {
+		case a.Decision != "" && a.SentAt != nil:
+			s += string(a.Decision) + "(sent)"
+		case a.Decision != "":
+			s += string(a.Decision) + "(recorded)"
+		case a.TaskToken != "":
+			s += "token"
+		default:
+			s += "waiting-for-token"
+		}
+		slots = append(slots, s)
+	}
+	line := fmt.Sprintf("phase=%s approvals=%s tokens=%d/%d", phase, orDash(obj.Status.Approvals), tokens(obj), len(obj.Spec.Approvers))
+	if len(slots) > 0 {
+		line += " [" + strings.Join(slots, " ") + "]"
+	}
+	return line
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
