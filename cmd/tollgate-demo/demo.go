@@ -84,11 +84,11 @@ func runPlay(ctx context.Context, o options, c client.Client, r client.Reader, s
 
 func runInteractive(ctx context.Context, o options, op *runningOperator, cp *controlPlane, c client.Client) error {
 	samplePath := filepath.Join(o.samplesDir, o.sample)
-	obj, err := readRequest(samplePath)
+	m, err := readRequest(samplePath)
 	if err != nil {
 		return err
 	}
-	created, err := applyRequest(ctx, c, obj)
+	obj, created, err := applyRequest(ctx, op.mgr.GetAPIReader(), c, m)
 	if err != nil {
 		return fmt.Errorf("applying %s: %w", samplePath, err)
 	}
@@ -105,7 +105,14 @@ func runInteractive(ctx context.Context, o options, op *runningOperator, cp *con
 		if err != nil {
 			return err
 		}
-		say("the operator holds a Step Functions task token for every open approver: %s", summary(obj))
+		if isFinal(obj.Status.Phase) {
+			say("UNEXPECTED: the request ended before its approvers could decide: %s", summary(obj))
+			say("  %s", conditionMessage(obj))
+			printEvents(ctx, op.mgr.GetAPIReader(), key)
+			say("  the operator's log says more: %s", filepath.Join(o.stateDir, "operator.log"))
+		} else {
+			say("the operator holds a Step Functions task token for every open approver: %s", summary(obj))
+		}
 	} else {
 		say("it is already %s: the commands below start it over", obj.Status.Phase)
 	}

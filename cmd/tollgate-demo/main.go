@@ -41,6 +41,9 @@ func main() {
 	flag.DurationVar(&o.tokenTimeout, "token-timeout", 60*time.Second, "how long to wait for the operator to hold every approver's task token")
 	flag.Parse()
 
+	// `make demo | tee out` loses tee on Ctrl-C too: printing must not kill the demo halfway
+	// through its cleanup (leaving kube-apiserver and etcd behind).
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, cancel := context.WithCancel(context.Background())
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
@@ -83,6 +86,9 @@ func run(ctx context.Context, o options) (code int) {
 			return
 		}
 		say("cleaned up: operator, Step Functions endpoint and control plane stopped; nothing left running")
+		if !o.play {
+			say("the cluster and the executions are kept in %s: the next `make demo` continues from them (rm -rf %s for a fresh start)", o.stateDir, o.stateDir)
+		}
 	}()
 	if err := runDemo(ctx, o, &done); err != nil {
 		if ctx.Err() != nil {

@@ -103,13 +103,17 @@ func play(ctx context.Context, c client.Client, r client.Reader, api *sfn.Client
 }
 
 func (sc scenario) run(ctx context.Context, c client.Client, r client.Reader, api *sfn.Client, samplesDir string, tokenTimeout time.Duration) ([]string, error) {
-	obj, err := readRequest(filepath.Join(samplesDir, sc.sample))
+	m, err := readRequest(filepath.Join(samplesDir, sc.sample))
 	if err != nil {
 		return nil, err
 	}
-	obj.Name = sc.name
-	if err := c.Create(ctx, obj); err != nil {
+	m.rename(sc.name)
+	obj, created, err := applyRequest(ctx, r, c, m)
+	if err != nil {
 		return nil, fmt.Errorf("creating %s: %w", sc.name, err)
+	}
+	if !created {
+		return nil, fmt.Errorf("%s exists already", sc.name)
 	}
 	key := client.ObjectKeyFromObject(obj)
 	say("created ApprovalRequest %s/%s from config/samples/%s (%d approvers)", key.Namespace, key.Name, sc.sample, len(obj.Spec.Approvers))

@@ -8,35 +8,58 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 )
 
+// manifest is one ApprovalRequest manifest: as written (what the API server stores, exactly as
+// `kubectl apply -f` sends it) and typed (for reading it).
+type manifest struct {
+	raw   *unstructured.Unstructured
+	typed *v1.ApprovalRequest
+}
+
 // readRequest reads one ApprovalRequest manifest.
-func readRequest(path string) (*v1.ApprovalRequest, error) {
+func readRequest(path string) (*manifest, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	obj := &v1.ApprovalRequest{}
-	if err := yaml.UnmarshalStrict(data, obj); err != nil {
+	m := &manifest{raw: &unstructured.Unstructured{}, typed: &v1.ApprovalRequest{}}
+	if err := yaml.Unmarshal(data, &m.raw.Object); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if obj.Namespace == "" {
-		obj.Namespace = "default"
+	if err := yaml.UnmarshalStrict(data, m.typed); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return obj, nil
+	if m.typed.Namespace == "" {
+		m.typed.Namespace = "default"
+		m.raw.SetNamespace("default")
+	}
+	return m, nil
 }
 
-// applyRequest creates obj, or keeps the one a previous run left (its spec is immutable).
-func applyRequest(ctx context.Context, c client.Client, obj *v1.ApprovalRequest) (created bool, err error) {
-	err = c.Create(ctx, obj)
-	if apierrors.IsAlreadyExists(err) {
-		return false, c.Get(ctx, client.ObjectKeyFromObject(obj), obj)
+// rename gives the request another name (the scenarios each make their own).
+func (m *manifest) rename(name string) {
+	m.raw.SetName(name)
+	m.typed.Name = name
+}
+
+// applyRequest creates the request as written, like `kubectl apply -f` (not re-encoded by Go
+// types: the API server keeps e.g. `timeout: 72h` as written), or keeps the one a previous run
+// left (its spec is immutable). It returns the stored object.
+func applyRequest(ctx context.Context, r client.Reader, c client.Client, m *manifest) (*v1.ApprovalRequest, bool, error) {
+	obj := m.raw.DeepCopy()
+	err := c.Create(ctx, obj)
+	created := err == nil
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return nil, false, err
 	}
-	return err == nil, err
+	stored := &v1.ApprovalRequest{}
+	return stored, created, r.Get(ctx, client.ObjectKeyFromObject(m.typed), stored)
 }
 
 // tokens counts the slots holding a task token.
@@ -113,6 +136,8 @@ func summary(obj *v1.ApprovalRequest) string {
 	for _, a := range obj.Status.Approvers {
 		s := a.Name + ":"
 		switch {
+		case a.Decision == v1.DecisionNotRequired:
+			s += string(a.Decision)
 		case a.Decision != "" && a.SentAt != nil:
 			s += string(a.Decision) + "(sent)"
 		case a.Decision != "":

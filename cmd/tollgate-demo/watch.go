@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 
@@ -15,7 +16,7 @@ import (
 // the cluster and the operator's answer to every ApproverDecision. It rides on the operator's
 // own informers (one watch per kind, no polling).
 func watchRequests(ctx context.Context, c cache.Cache) error {
-	seen := &seenState{slots: map[string]string{}, phases: map[string]v1.Phase{}}
+	seen := &seenState{slots: map[string]string{}, phases: map[string]string{}}
 	reqInf, err := c.GetInformer(ctx, &v1.ApprovalRequest{})
 	if err != nil {
 		return err
@@ -59,7 +60,7 @@ func watchRequests(ctx context.Context, c cache.Cache) error {
 // seenState remembers what was already printed, so each change is printed once.
 type seenState struct {
 	mu     sync.Mutex
-	phases map[string]v1.Phase
+	phases map[string]string
 	slots  map[string]string
 }
 
@@ -67,16 +68,19 @@ func (s *seenState) request(r *v1.ApprovalRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	key := r.Namespace + "/" + r.Name
-	if old, ok := s.phases[key]; !ok || old != r.Status.Phase {
-		s.phases[key] = r.Status.Phase
+	line := ""
+	if r.Status.Phase != "" {
+		line = fmt.Sprintf("watch: %s is %s (approvals %s)", key, r.Status.Phase, orDash(r.Status.Approvals))
+		if isFinal(r.Status.Phase) {
+			line += ": " + conditionMessage(r)
+		}
+	}
+	if old, ok := s.phases[key]; !ok || old != line {
+		s.phases[key] = line
 		switch {
-		case !ok && r.Status.Phase == "":
+		case !ok && line == "":
 			say("watch: %s created", key)
-		case r.Status.Phase != "":
-			line := fmt.Sprintf("watch: %s is %s (approvals %s)", key, r.Status.Phase, orDash(r.Status.Approvals))
-			if isFinal(r.Status.Phase) {
-				line += ": " + conditionMessage(r)
-			}
+		case line != "":
 			say("%s", line)
 		}
 	}
@@ -148,14 +152,20 @@ func (s *seenState) decision(d *v1.ApproverDecision) {
 	}
 }
 
-// conditionMessage is the message of the condition that carries the verdict.
+// conditionMessage is the message of the condition that carries the verdict (Approved,
+// Rejected or Stalled when True), else Ready's.
 func conditionMessage(r *v1.ApprovalRequest) string {
-	for _, t := range []string{v1.ConditionApproved, v1.ConditionRejected, v1.ConditionStalled, v1.ConditionReady} {
+	for _, t := range []string{v1.ConditionApproved, v1.ConditionRejected, v1.ConditionStalled} {
 		for _, c := range r.Status.Conditions {
-			if c.Type == t && c.Message != "" {
+			if c.Type == t && c.Status == metav1.ConditionTrue && c.Message != "" {
 				return c.Message
 			}
 		}
 	}
-	return "(no condition message)"
+	for _, c := range r.Status.Conditions {
+		if c.Type == v1.ConditionReady && c.Message != "" {
+			return c.Message
+		}
+	}
+	return "(no condition yet)"
 }
