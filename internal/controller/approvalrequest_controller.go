@@ -24,6 +24,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
@@ -97,19 +98,21 @@ func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return ctrl.Result{}, r.finalize(ctx, obj)
 	}
 	w := newStatusWriter(r.Client, obj)
-	wasTerminal := isTerminal(obj.Status.Phase)
 	pendingReason, pendingMessage := "Starting", "starting the Step Functions execution"
 	defer func() {
 		if err != nil && !apierrors.IsConflict(err) {
 			pendingReason, pendingMessage = "Retrying", err.Error()
 		}
-		if isTerminal(obj.Status.Phase) && !wasTerminal {
+		if isTerminal(obj.Status.Phase) && !settled(obj) {
 			r.closeSlots(obj)
 			r.announce(obj)
 		}
 		summarize(obj, pendingReason, pendingMessage)
 		if ferr := w.flush(ctx); ferr != nil && err == nil {
 			err = ferr
+		}
+		if err == nil && isTerminal(obj.Status.Phase) {
+			err = r.release(ctx, obj)
 		}
 		if apierrors.IsConflict(err) {
 			result, err = ctrl.Result{Requeue: true}, nil
@@ -177,6 +180,24 @@ func (r *ApprovalRequestReconciler) Wake(key client.ObjectKey) {
 	case r.wakeups <- event.GenericEvent{Object: obj}:
 	default:
 	}
+}
+
+// settled reports whether a decided request's end is already reflected in its conditions.
+func settled(obj *v1.ApprovalRequest) bool {
+	c := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionReady)
+	return c != nil && c.Reason == string(obj.Status.Phase)
+}
+
+// release drops the finalizer of a decided request: its execution is over, so deleting it
+// needs no call to AWS.
+func (r *ApprovalRequestReconciler) release(ctx context.Context, obj *v1.ApprovalRequest) error {
+	if !controllerutil.RemoveFinalizer(obj, v1.StopExecutionFinalizer) {
+		return nil
+	}
+	if err := r.Update(ctx, obj); err != nil {
+		return fmt.Errorf("removing the finalizer of decided %s/%s: %w", obj.Namespace, obj.Name, err)
+	}
+	return nil
 }
 
 // announce emits the event of a request's end.

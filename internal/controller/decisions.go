@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -12,6 +13,9 @@ import (
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
 )
+
+// decisionSourcePrefix starts the Source of an intent read from an ApproverDecision.
+const decisionSourcePrefix = "ApproverDecision/"
 
 // decisionRequestField indexes ApproverDecisions by the request they decide.
 const decisionRequestField = "spec.approvalRequestName"
@@ -61,7 +65,7 @@ func (r *ApprovalRequestReconciler) intents(ctx context.Context, obj *v1.Approva
 			Slot:     d.Spec.Approver,
 			Decision: d.Spec.Decision,
 			Comment:  d.Spec.Comment,
-			Source:   "ApproverDecision/" + d.Name,
+			Source:   decisionSourcePrefix + d.Name,
 		})
 	}
 	return intents, byName, nil
@@ -110,8 +114,9 @@ func (r *ApprovalRequestReconciler) record(ctx context.Context, obj *v1.Approval
 // the request when one is newly refused.
 func (r *ApprovalRequestReconciler) reportDecisions(ctx context.Context, decisions map[string]*v1.ApproverDecision, outcomes map[string]decisionOutcome, obj *v1.ApprovalRequest) error {
 	for source, out := range outcomes {
-		d := decisions[source[len("ApproverDecision/"):]]
-		if d == nil {
+		name, ok := strings.CutPrefix(source, decisionSourcePrefix)
+		d := decisions[name]
+		if !ok || d == nil {
 			continue
 		}
 		decidedBy := ""

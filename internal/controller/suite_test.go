@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controller
+package controller_test
 
 import (
 	"context"
@@ -44,6 +44,7 @@ var (
 	cfg       *rest.Config
 	k8sClient client.Client
 	scheme    = runtime.NewScheme()
+	sfnLocal  *localSFN
 )
 
 func TestControllers(t *testing.T) {
@@ -70,10 +71,16 @@ var _ = BeforeSuite(func() {
 
 	k8sClient, err = client.New(cfg, client.Options{Scheme: scheme})
 	Expect(err).NotTo(HaveOccurred())
+
+	By("starting the local Step Functions endpoint with the shipped approval machine")
+	sfnLocal = startLocalSFN()
 })
 
 var _ = AfterSuite(func() {
 	cancel()
+	if sfnLocal != nil {
+		sfnLocal.stop()
+	}
 	if testEnv != nil {
 		Expect(testEnv.Stop()).To(Succeed())
 	}

@@ -105,16 +105,22 @@ func (t *TaskRouter) route(ctx context.Context, key client.ObjectKey, in *approv
 		if string(obj.UID) != in.Tollgate.UID {
 			return apierrors.NewNotFound(v1.GroupVersion.WithResource("approvalrequests").GroupResource(), key.Name)
 		}
-		s := slot(obj, in.Approver)
-		switch {
-		case s == nil:
+		if !hasSlot(obj, in.Approver) {
 			return refusal{approval.ErrorUnknownApprover, fmt.Sprintf("ApprovalRequest %s has no approver slot %q", key, in.Approver)}
+		}
+		base := obj.DeepCopy()
+		s := slot(obj, in.Approver)
+		if s == nil {
+			// The token came before the reconciler recorded the execution's start.
+			obj.Status.Approvers = append(obj.Status.Approvers, v1.ApproverStatus{Name: in.Approver})
+			s = &obj.Status.Approvers[len(obj.Status.Approvers)-1]
+		}
+		switch {
 		case isTerminal(obj.Status.Phase):
 			return refusal{approval.ErrorRequestNotFound, fmt.Sprintf("ApprovalRequest %s is already %s", key, obj.Status.Phase)}
 		case s.TaskToken == token:
 			return nil
 		}
-		base := obj.DeepCopy()
 		now := metav1.NewTime(t.Clock.Now())
 		if s.SentAt != nil {
 			// A re-issued task: the decision sent on the old token did not count.
@@ -193,4 +199,14 @@ func (t *TaskRouter) Ready(*http.Request) error {
 		return fmt.Errorf("foreign activity tasks received (last at %s): %s", t.lastForeign.Format(time.RFC3339), t.foreignWhy)
 	}
 	return nil
+}
+
+// hasSlot reports whether the request's spec names a slot.
+func hasSlot(obj *v1.ApprovalRequest, name string) bool {
+	for _, a := range obj.Spec.Approvers {
+		if a.Name == name {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,221 @@
+package controller_test
+
+import (
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
+
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/approval"
+	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
+)
+
+// The lifecycle end to end: envtest, the operator as cmd/main.go wires it, the local Step
+// Functions endpoint through the real SDK. Each spec asserts the request's status and the
+// execution's status in Step Functions.
+var _ = Describe("ApprovalRequest lifecycle", func() {
+	var (
+		ns string
+		op *runningOperator
+	)
+	BeforeEach(func() {
+		ns = createNamespace("life")
+		op = startOperator(stepfunctions.Wrap(sfnLocal.client, nil))
+	})
+	AfterEach(func() { op.stop() })
+
+	It("starts one execution, holds a token per approver, and is in progress for kstatus", func() {
+		key := newRequest(ns, "three", []string{"alice", "bob", "carol"}, 0)
+		obj := waitTokens(key, 3)
+		Expect(obj.Status.Phase).To(Equal(v1.PhasePending))
+		Expect(obj.Status.ExecutionARN).To(HaveSuffix(":tollgate-" + string(obj.UID)))
+		Expect(obj.Status.StartedAt).NotTo(BeNil())
+		Expect(obj.Finalizers).To(ContainElement(v1.StopExecutionFinalizer))
+		Expect(obj.Status.Approvals).To(Equal("0/3"))
+		Expect(meta.IsStatusConditionTrue(obj.Status.Conditions, v1.ConditionReconciling)).To(BeTrue())
+		Expect(kstatusOf(obj)).To(Equal(status.InProgressStatus))
+		Expect(execution(obj).Status).To(Equal(sfntypes.ExecutionStatusRunning))
+		Expect(eventReasons(key)).To(ContainElements("Started", "TokenReceived"))
+	})
+
+	It("approves when all three approvers approve by annotation (the seed's first scenario)", func() {
+		key := newRequest(ns, "all-approve", []string{"alice", "bob", "carol"}, 0)
+		waitTokens(key, 3)
+		annotate(key, "approvals.tollgate.dev/alice", "approve", "approvals.tollgate.dev/alice.comment", "ship it")
+		annotate(key, "approvals.tollgate.dev/bob", "APPROVE")
+		annotate(key, "approvals.tollgate.dev/carol", "Approve")
+		obj := waitPhase(key, v1.PhaseApproved)
+
+		Expect(meta.IsStatusConditionTrue(obj.Status.Conditions, v1.ConditionApproved)).To(BeTrue())
+		Expect(meta.IsStatusConditionTrue(obj.Status.Conditions, v1.ConditionReady)).To(BeTrue())
+		Expect(meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionReconciling)).To(BeNil())
+		Expect(meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionStalled)).To(BeNil())
+		Expect(kstatusOf(obj)).To(Equal(status.CurrentStatus))
+		Expect(obj.Status.Approvals).To(Equal("3/3"))
+		Expect(obj.Status.CompletedAt).NotTo(BeNil())
+		Expect(obj.Status.ObservedGeneration).To(Equal(obj.Generation))
+		alice := slotOf(obj, "alice")
+		Expect(alice.Decision).To(Equal(v1.DecisionApprove))
+		Expect(alice.Comment).To(Equal("ship it"))
+		Expect(alice.Source).To(Equal("annotation"))
+		Expect(alice.DecidedAt).NotTo(BeNil())
+		Expect(alice.SentAt).NotTo(BeNil())
+		for _, s := range obj.Status.Approvers {
+			Expect(sfnLocal.sendsFor(s.TaskToken)).To(Equal(1), "slot %s", s.Name)
+		}
+		waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
+		Eventually(func() []string { return eventReasons(key) }, settle).Should(ContainElements("DecisionRecorded", "ApprovalSent", "Approved"))
+	})
+
+	It("rejects on the first rejection when all must approve (the seed's second scenario)", func() {
+		key := newRequest(ns, "one-rejects", []string{"alice", "bob", "carol"}, 0)
+		waitTokens(key, 3)
+		annotate(key, "approvals.tollgate.dev/alice", "approve")
+		annotate(key, "approvals.tollgate.dev/bob", "reject", "approvals.tollgate.dev/bob.comment", "not on a Friday")
+		obj := waitPhase(key, v1.PhaseRejected)
+
+		Expect(meta.IsStatusConditionTrue(obj.Status.Conditions, v1.ConditionRejected)).To(BeTrue())
+		Expect(meta.IsStatusConditionFalse(obj.Status.Conditions, v1.ConditionReady)).To(BeTrue())
+		Expect(meta.IsStatusConditionTrue(obj.Status.Conditions, v1.ConditionStalled)).To(BeTrue())
+		Expect(meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionApproved)).To(BeNil())
+		Expect(kstatusOf(obj)).To(Equal(status.FailedStatus))
+		Expect(slotOf(obj, "bob").Decision).To(Equal(v1.DecisionReject))
+		Expect(slotOf(obj, "carol").Decision).To(Equal(v1.DecisionNotRequired))
+		waitExecution(obj, sfntypes.ExecutionStatusFailed, approval.ErrorRejected)
+
+		By("a closed slot's token is refused by Step Functions")
+		_, err := sfnLocal.client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(slotOf(obj, "carol").TaskToken), Output: aws.String("{}")})
+		Expect(stepfunctions.Code(err)).To(Equal("TaskTimedOut"))
+	})
+
+	It("approves 2-of-3 on two approvals and closes the third slot", func() {
+		key := newRequest(ns, "two-of-three", []string{"alice", "bob", "carol"}, 2)
+		waitTokens(key, 3)
+		annotate(key, "approvals.tollgate.dev/carol", "reject")
+		Consistently(func() v1.Phase { return getRequest(key).Status.Phase }, time.Second).Should(Equal(v1.PhasePending))
+		annotate(key, "approvals.tollgate.dev/alice", "approve")
+		annotate(key, "approvals.tollgate.dev/bob", "approve")
+		obj := waitPhase(key, v1.PhaseApproved)
+		Expect(obj.Status.Approvals).To(Equal("2/2"))
+		Expect(obj.Status.RejectedCount).To(Equal(int32(1)))
+		waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
+	})
+
+	It("rejects 2-of-3 once two approvals are out of reach", func() {
+		key := newRequest(ns, "two-of-three-rejected", []string{"alice", "bob", "carol"}, 2)
+		waitTokens(key, 3)
+		annotate(key, "approvals.tollgate.dev/alice", "reject")
+		annotate(key, "approvals.tollgate.dev/bob", "reject")
+		obj := waitPhase(key, v1.PhaseRejected)
+		Expect(slotOf(obj, "carol").Decision).To(Equal(v1.DecisionNotRequired))
+		waitExecution(obj, sfntypes.ExecutionStatusFailed, approval.ErrorRejected)
+	})
+
+	It("approves through ApproverDecisions and reports them Accepted", func() {
+		key := newRequest(ns, "by-decision", []string{"alice", "bob"}, 0)
+		waitTokens(key, 2)
+		da := decide(key, "alice-ok", "alice", v1.DecisionApprove, "checked the diff")
+		db := decide(key, "bob-ok", "bob", v1.DecisionApprove, "")
+		obj := waitPhase(key, v1.PhaseApproved)
+		Expect(waitDecisionPhase(da, v1.DecisionAccepted).Status.Message).To(ContainSubstring("Approve recorded for alice"))
+		waitDecisionPhase(db, v1.DecisionAccepted)
+		Expect(slotOf(obj, "alice").Source).To(Equal("ApproverDecision/alice-ok"))
+		Expect(slotOf(obj, "alice").Comment).To(Equal("checked the diff"))
+		waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
+	})
+
+	It("holds a decision that arrives before its token until the token comes", func() {
+		key := newRequest(ns, "early", []string{"alice"}, 0, func(r *v1.ApprovalRequest) {
+			r.Annotations = map[string]string{"approvals.tollgate.dev/alice": "approve"}
+		})
+		obj := waitPhase(key, v1.PhaseApproved)
+		alice := slotOf(obj, "alice")
+		Expect(alice.DecidedAt).NotTo(BeNil())
+		Expect(alice.TokenReceivedAt).NotTo(BeNil())
+		Expect(alice.SentAt.Time).NotTo(BeTemporally("<", alice.TokenReceivedAt.Time))
+		Expect(sfnLocal.sendsFor(alice.TaskToken)).To(Equal(1))
+		waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
+	})
+
+	It("sends a duplicate decision once and refuses a conflicting one", func() {
+		key := newRequest(ns, "dup", []string{"alice", "bob"}, 0)
+		waitTokens(key, 2)
+		annotate(key, "approvals.tollgate.dev/alice", "approve")
+		Eventually(func() *metav1.Time { return slotOf(getRequest(key), "alice").SentAt }, settle).ShouldNot(BeNil())
+
+		dup := decide(key, "alice-again", "alice", v1.DecisionApprove, "")
+		Expect(waitDecisionPhase(dup, v1.DecisionAccepted).Status.Message).To(ContainSubstring("duplicate"))
+		conflict := decide(key, "alice-changes-her-mind", "alice", v1.DecisionReject, "")
+		Expect(waitDecisionPhase(conflict, v1.DecisionRefused).Status.Message).To(ContainSubstring("slot alice is already decided: Approve"))
+		Eventually(func() []string { return eventReasons(key) }, settle).Should(ContainElement("DecisionRefused"))
+
+		obj := getRequest(key)
+		Expect(obj.Status.Phase).To(Equal(v1.PhasePending))
+		Expect(slotOf(obj, "alice").Decision).To(Equal(v1.DecisionApprove))
+		Expect(sfnLocal.sendsFor(slotOf(obj, "alice").TaskToken)).To(Equal(1))
+		Expect(execution(obj).Status).To(Equal(sfntypes.ExecutionStatusRunning))
+	})
+
+	It("expires when the timeout passes", func() {
+		key := newRequest(ns, "expires", []string{"alice", "bob"}, 0, func(r *v1.ApprovalRequest) {
+			r.Spec.Timeout = &metav1.Duration{Duration: time.Minute}
+		})
+		waitTokens(key, 2)
+		annotate(key, "approvals.tollgate.dev/alice", "approve")
+		Eventually(func() *metav1.Time { return slotOf(getRequest(key), "alice").SentAt }, settle).ShouldNot(BeNil())
+		sfnLocal.clock.Advance(2 * time.Minute)
+		obj := waitPhase(key, v1.PhaseExpired)
+		Expect(meta.IsStatusConditionTrue(obj.Status.Conditions, v1.ConditionStalled)).To(BeTrue())
+		Expect(kstatusOf(obj)).To(Equal(status.FailedStatus))
+		Expect(slotOf(obj, "bob").Decision).To(Equal(v1.DecisionNotRequired))
+		waitExecution(obj, sfntypes.ExecutionStatusFailed, approval.ErrorExpired)
+	})
+
+	It("stops the execution when a pending request is deleted", func() {
+		key := newRequest(ns, "deleted", []string{"alice"}, 0)
+		obj := waitTokens(key, 1)
+		Expect(k8sClient.Delete(ctx, obj)).To(Succeed())
+		Eventually(gone(obj), settle).Should(BeTrue())
+		waitExecution(obj, sfntypes.ExecutionStatusAborted, "tollgate.Deleted")
+	})
+
+	It("deletes a decided request without calling Step Functions", func() {
+		key := newRequest(ns, "decided-then-deleted", []string{"alice"}, 0)
+		waitTokens(key, 1)
+		annotate(key, "approvals.tollgate.dev/alice", "approve")
+		obj := waitPhase(key, v1.PhaseApproved)
+		waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
+		Expect(obj.Finalizers).To(BeEmpty())
+		Expect(k8sClient.Delete(ctx, obj)).To(Succeed())
+		Eventually(gone(obj), settle).Should(BeTrue())
+		Expect(execution(obj).Status).To(Equal(sfntypes.ExecutionStatusSucceeded))
+	})
+
+	It("follows a user's own machine (the seed's fixed three-branch Parallel) to its end", func() {
+		key := newRequest(ns, "fixed-three", []string{"alice", "bob", "carol"}, 0, func(r *v1.ApprovalRequest) {
+			r.Spec.StateMachineARN = sfnLocal.fixedThreeARN
+		})
+		waitTokens(key, 3)
+		annotate(key, "approvals.tollgate.dev/alice", "approve", "approvals.tollgate.dev/bob", "approve", "approvals.tollgate.dev/carol", "approve")
+		obj := waitPhase(key, v1.PhaseApproved)
+		waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
+	})
+
+	It("fails a request whose state machine does not exist, once, with the reason", func() {
+		key := newRequest(ns, "no-machine", []string{"alice"}, 0, func(r *v1.ApprovalRequest) {
+			r.Spec.StateMachineARN = "arn:aws:states:us-east-1:123456789012:stateMachine:missing"
+		})
+		obj := waitPhase(key, v1.PhaseFailed)
+		stalled := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionStalled)
+		Expect(stalled).NotTo(BeNil())
+		Expect(stalled.Message).To(ContainSubstring("StateMachineDoesNotExist"))
+		Expect(kstatusOf(obj)).To(Equal(status.FailedStatus))
+	})
+})

@@ -1,0 +1,173 @@
+package controller_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+)
+
+// Helpers shared by the lifecycle specs. They read through the live client, never a cache.
+
+const settle = 30 * time.Second
+
+// newRequest creates a request with one user per slot; required 0 means all.
+func newRequest(ns, name string, slots []string, required int32, mutate ...func(*v1.ApprovalRequest)) client.ObjectKey {
+	req := &v1.ApprovalRequest{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec:       v1.ApprovalRequestSpec{Description: "test: " + name},
+	}
+	for _, s := range slots {
+		req.Spec.Approvers = append(req.Spec.Approvers, v1.Approver{Name: s, Users: []string{s + "@example.com"}})
+	}
+	if required > 0 {
+		req.Spec.Policy = &v1.ApprovalPolicy{RequiredApprovals: ptr.To(required)}
+	}
+	for _, m := range mutate {
+		m(req)
+	}
+	Expect(k8sClient.Create(ctx, req)).To(Succeed())
+	return client.ObjectKeyFromObject(req)
+}
+
+func getRequest(key client.ObjectKey) *v1.ApprovalRequest {
+	obj := &v1.ApprovalRequest{}
+	Expect(k8sClient.Get(ctx, key, obj)).To(Succeed())
+	return obj
+}
+
+// waitTokens waits until n slots hold a task token and returns the request.
+func waitTokens(key client.ObjectKey, n int) *v1.ApprovalRequest {
+	var obj *v1.ApprovalRequest
+	Eventually(func(g Gomega) {
+		obj = getRequest(key)
+		held := 0
+		for _, s := range obj.Status.Approvers {
+			if s.TaskToken != "" {
+				held++
+			}
+		}
+		g.Expect(held).To(Equal(n), "tokens held: %+v", obj.Status.Approvers)
+	}, settle, 50*time.Millisecond).Should(Succeed())
+	return obj
+}
+
+// waitPhase waits for a request's phase and returns the request.
+func waitPhase(key client.ObjectKey, phase v1.Phase) *v1.ApprovalRequest {
+	var obj *v1.ApprovalRequest
+	Eventually(func(g Gomega) {
+		obj = getRequest(key)
+		g.Expect(obj.Status.Phase).To(Equal(phase), "status: %+v", obj.Status)
+	}, settle, 50*time.Millisecond).Should(Succeed())
+	return obj
+}
+
+// annotate decides slots the way `kubectl annotate` does: a merge patch of annotations.
+func annotate(key client.ObjectKey, kv ...string) {
+	ann := map[string]any{}
+	for i := 0; i < len(kv); i += 2 {
+		ann[kv[i]] = kv[i+1]
+	}
+	obj := &unstructured.Unstructured{}
+	obj.SetAPIVersion(v1.GroupVersion.String())
+	obj.SetKind("ApprovalRequest")
+	obj.SetNamespace(key.Namespace)
+	obj.SetName(key.Name)
+	patch := map[string]any{"metadata": map[string]any{"annotations": ann}}
+	Expect(k8sClient.Patch(ctx, obj, client.RawPatch("application/merge-patch+json", mustJSON(patch)))).To(Succeed())
+}
+
+// decide creates an ApproverDecision.
+func decide(key client.ObjectKey, name, slot string, d v1.Decision, comment string) client.ObjectKey {
+	dec := &v1.ApproverDecision{
+		ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: name},
+		Spec:       v1.ApproverDecisionSpec{ApprovalRequestName: key.Name, Approver: slot, Decision: d, Comment: comment},
+	}
+	Expect(k8sClient.Create(ctx, dec)).To(Succeed())
+	return client.ObjectKeyFromObject(dec)
+}
+
+// waitDecisionPhase waits for an ApproverDecision's verdict.
+func waitDecisionPhase(key client.ObjectKey, phase v1.DecisionPhase) *v1.ApproverDecision {
+	d := &v1.ApproverDecision{}
+	Eventually(func(g Gomega) {
+		g.Expect(k8sClient.Get(ctx, key, d)).To(Succeed())
+		g.Expect(d.Status.Phase).To(Equal(phase), "status: %+v", d.Status)
+	}, settle, 50*time.Millisecond).Should(Succeed())
+	return d
+}
+
+// execution describes a request's execution in Step Functions.
+func execution(obj *v1.ApprovalRequest) *sfn.DescribeExecutionOutput {
+	out, err := sfnLocal.client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(obj.Status.ExecutionARN)})
+	Expect(err).NotTo(HaveOccurred())
+	return out
+}
+
+// waitExecution waits for an execution's status (and error, when given).
+func waitExecution(obj *v1.ApprovalRequest, st sfntypes.ExecutionStatus, errorName string) {
+	Eventually(func(g Gomega) {
+		out := execution(obj)
+		g.Expect(out.Status).To(Equal(st))
+		g.Expect(aws.ToString(out.Error)).To(Equal(errorName))
+	}, settle, 50*time.Millisecond).Should(Succeed())
+}
+
+// kstatusOf computes what Flux and Argo CD's kstatus health checks see.
+func kstatusOf(obj *v1.ApprovalRequest) status.Status {
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	Expect(err).NotTo(HaveOccurred())
+	res, err := status.Compute(&unstructured.Unstructured{Object: u})
+	Expect(err).NotTo(HaveOccurred())
+	return res.Status
+}
+
+// slotOf returns a slot's status entry.
+func slotOf(obj *v1.ApprovalRequest, name string) v1.ApproverStatus {
+	for _, s := range obj.Status.Approvers {
+		if s.Name == name {
+			return s
+		}
+	}
+	Fail(fmt.Sprintf("no slot %s in %+v", name, obj.Status.Approvers))
+	return v1.ApproverStatus{}
+}
+
+// eventReasons lists the reasons of the events regarding an object.
+func eventReasons(key client.ObjectKey) []string {
+	var list eventsv1.EventList
+	Expect(k8sClient.List(ctx, &list, client.InNamespace(key.Namespace))).To(Succeed())
+	var reasons []string
+	for _, e := range list.Items {
+		if e.Regarding.Name == key.Name {
+			reasons = append(reasons, e.Reason)
+		}
+	}
+	return reasons
+}
+
+// gone reports whether an object no longer exists.
+func gone(obj client.Object) func() bool {
+	return func() bool { return apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKeyFromObject(obj), obj)) }
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	Expect(err).NotTo(HaveOccurred())
+	return b
+}
