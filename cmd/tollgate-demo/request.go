@@ -102,13 +102,17 @@ func waitFor(ctx context.Context, c client.Reader, key client.ObjectKey, what st
 	defer cancel()
 	start, lastSaid, last := time.Now(), time.Now(), ""
 	obj := &v1.ApprovalRequest{}
-	tick := time.NewTicker(250 * time.Millisecond)
+	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
+	var lastErr error
 	for {
-		if err := c.Get(ctx, key, obj); err != nil && ctx.Err() == nil {
+		err := c.Get(ctx, key, obj)
+		switch {
+		case apierrors.IsNotFound(err):
 			return nil, err
-		}
-		if ctx.Err() == nil && done(obj) {
+		case err != nil:
+			lastErr = err // transient (throttled, deadline near): try again
+		case done(obj):
 			return obj, nil
 		}
 		if s := summary(obj); s != last || time.Since(lastSaid) > 5*time.Second {
@@ -118,7 +122,8 @@ func waitFor(ctx context.Context, c client.Reader, key client.ObjectKey, what st
 		select {
 		case <-ctx.Done():
 			if ctx.Err() == context.DeadlineExceeded {
-				return obj, fmt.Errorf("%s/%s: no %s within %s; last seen: %s", key.Namespace, key.Name, what, timeout, summary(obj))
+				return obj, fmt.Errorf("%s/%s: no %s within %s; last seen: %s; condition: %s%s",
+					key.Namespace, key.Name, what, timeout, summary(obj), conditionMessage(obj), errSuffix(lastErr))
 			}
 			return obj, ctx.Err()
 		case <-tick.C:
@@ -161,4 +166,11 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+func errSuffix(err error) string {
+	if err == nil {
+		return ""
+	}
+	return "; last error: " + err.Error()
 }
