@@ -30,6 +30,7 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -57,6 +58,9 @@ type Options struct {
 	IdleFollowDelay time.Duration
 	// ExpiryGrace lets a state machine expire a request itself before the operator stops it.
 	ExpiryGrace time.Duration
+	// MaxConcurrentReconciles bounds the requests reconciled at once (each mostly waits on
+	// Step Functions and the API server).
+	MaxConcurrentReconciles int
 }
 
 // TokenKeeper keeps held task tokens alive (SendTaskHeartbeat) until they are untracked.
@@ -74,6 +78,7 @@ type ApprovalRequestReconciler struct {
 	Heartbeats TokenKeeper
 	Authorizer Authorizer
 	Options    Options
+	checks checkSchedule
 	// wakeups re-queue requests from outside a watch (a token that went stale).
 	wakeups chan event.GenericEvent
 }
@@ -249,5 +254,6 @@ func (r *ApprovalRequestReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		})).
 		WatchesRawSource(source.Channel(r.wakeups, &handler.EnqueueRequestForObject{})).
 		Named("approvalrequest").
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).
 		Complete(r)
 }

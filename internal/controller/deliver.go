@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
@@ -45,6 +46,7 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 		}
 		now := metav1.NewTime(r.Clock.Now())
 		s.SentAt = &now
+		r.checks.set(types.NamespacedName{Namespace: obj.Namespace, Name: obj.Name}, now.Add(r.Options.MinFollowDelay))
 		r.Heartbeats.Untrack(s.TaskToken)
 		if err := w.flush(ctx); err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
@@ -86,6 +87,10 @@ func (r *ApprovalRequestReconciler) follow(ctx context.Context, obj *v1.Approval
 		fail(obj, v1.PhaseExpired, fmt.Sprintf("Expired: no verdict by %s", expires.Format(time.RFC3339)), metav1.NewTime(now))
 		return 0, nil
 	}
+	key := types.NamespacedName{Namespace: obj.Namespace, Name: obj.Name}
+	if wait := r.checks.wait(key, now); wait > 0 {
+		return wait, nil
+	}
 	out, err := r.API.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(obj.Status.ExecutionARN)})
 	switch {
 	case err == nil:
@@ -97,8 +102,11 @@ func (r *ApprovalRequestReconciler) follow(ctx context.Context, obj *v1.Approval
 	}
 	phase := approval.PhaseOf(out.Status, aws.ToString(out.Error))
 	if phase == v1.PhasePending {
-		return r.followDelay(obj, now, expires), nil
+		delay := r.followDelay(obj, now, expires)
+		r.checks.set(key, now.Add(delay))
+		return delay, nil
 	}
+	r.checks.forget(key)
 	end := metav1.NewTime(now)
 	if out.StopDate != nil {
 		end = metav1.NewTime(*out.StopDate)

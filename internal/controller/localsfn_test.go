@@ -108,6 +108,18 @@ func (l *localSFN) sendsFor(token string) int {
 	return n
 }
 
+// sentAt is when the first SendTaskSuccess/Failure for a token reached the endpoint.
+func (l *localSFN) sentAt(token string) (time.Time, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range l.sends {
+		if s.token == token {
+			return s.at, true
+		}
+	}
+	return time.Time{}, false
+}
+
 func (l *localSFN) stop() {
 	l.server.Close()
 	Expect(l.endpoint.Close()).To(Succeed())

@@ -54,12 +54,18 @@ func TestControllers(t *testing.T) {
 
 var _ = BeforeSuite(func() {
 	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
-	ctx, cancel = context.WithCancel(context.Background())
+	startEnvironment()
+})
 
+var _ = AfterSuite(stopEnvironment)
+
+// startEnvironment starts what every spec and benchmark talks to: the control plane with the
+// CRDs, a live client, and the local Step Functions endpoint with the shipped machine.
+func startEnvironment() {
+	ctx, cancel = context.WithCancel(context.Background())
 	Expect(clientgoscheme.AddToScheme(scheme)).To(Succeed())
 	Expect(approvalsv1alpha1.AddToScheme(scheme)).To(Succeed())
 
-	By("starting the local control plane (kube-apiserver + etcd)")
 	testEnv = &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
@@ -68,15 +74,12 @@ var _ = BeforeSuite(func() {
 	var err error
 	cfg, err = testEnv.Start()
 	Expect(err).NotTo(HaveOccurred())
-
 	k8sClient, err = client.New(cfg, client.Options{Scheme: scheme})
 	Expect(err).NotTo(HaveOccurred())
-
-	By("starting the local Step Functions endpoint with the shipped approval machine")
 	sfnLocal = startLocalSFN()
-})
+}
 
-var _ = AfterSuite(func() {
+func stopEnvironment() {
 	cancel()
 	if sfnLocal != nil {
 		sfnLocal.stop()
@@ -84,7 +87,7 @@ var _ = AfterSuite(func() {
 	if testEnv != nil {
 		Expect(testEnv.Stop()).To(Succeed())
 	}
-})
+}
 
 // envtestAssets finds the control plane binaries: KUBEBUILDER_ASSETS (set by `make test`), else
 // the first version built under bin/k8s (for `go test` from an IDE after `make envtest-assets`).
