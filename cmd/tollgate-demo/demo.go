@@ -102,15 +102,22 @@ func runInteractive(ctx context.Context, o options, op *runningOperator, cp *con
 		obj, err = waitFor(ctx, op.mgr.GetAPIReader(), key, "one task token per approver", o.tokenTimeout, func(r *v1.ApprovalRequest) bool {
 			return isFinal(r.Status.Phase) || everySlotReady(r)
 		})
-		if err != nil {
+		switch {
+		case err != nil && ctx.Err() == nil && obj != nil:
+			// Keep running: the person at the keyboard can look at it with kubectl.
+			say("UNEXPECTED: %v", err)
+			printEvents(ctx, op.mgr.GetAPIReader(), key)
+			say("  the operator's log says more: %s; the demo keeps running so you can look", filepath.Join(o.stateDir, "operator.log"))
+		case err != nil:
 			return err
-		}
-		if isFinal(obj.Status.Phase) {
+		case obj.Status.Phase == v1.PhaseApproved || obj.Status.Phase == v1.PhaseRejected:
+			say("the request is already %s (its decisions were in before): %s", obj.Status.Phase, conditionMessage(obj))
+		case isFinal(obj.Status.Phase):
 			say("UNEXPECTED: the request ended before its approvers could decide: %s", summary(obj))
 			say("  %s", conditionMessage(obj))
 			printEvents(ctx, op.mgr.GetAPIReader(), key)
 			say("  the operator's log says more: %s", filepath.Join(o.stateDir, "operator.log"))
-		} else {
+		default:
 			say("the operator holds a Step Functions task token for every open approver: %s", summary(obj))
 		}
 	} else {

@@ -20,7 +20,7 @@ func printInstructions(kubeconfig, kubectl, samplePath string, r *v1.ApprovalReq
 		}
 		return "<slot>"
 	}
-	say("the request is waiting for its approvers. In ANOTHER terminal, type:")
+	say("decide the request as its approvers would. In ANOTHER terminal, type:")
 	block(
 		fmt.Sprintf("export KUBECONFIG=%s; alias k=%s", kubeconfig, kubectl),
 		"",
