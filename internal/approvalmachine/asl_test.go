@@ -117,6 +117,8 @@ func TestShippedMachineFollowsContract(t *testing.T) {
 		{"the report's input", []any{"States", "ReportOutcome", "InputPath"}, "$.report"},
 		{"a dead operator cannot hold the end", []any{"States", "ReportOutcome", "TimeoutSeconds"}, 3600.0},
 		{"a failed report continues", []any{"States", "ReportOutcome", "Catch", 0, "Next"}, "Verdict"},
+		{"a report a dead operator took is re-issued", []any{"States", "ReportOutcome", "Retry", 0, "ErrorEquals", 0}, "States.HeartbeatTimeout"},
+		{"the report's heartbeat is the approvers'", []any{"States", "ReportOutcome", "HeartbeatSecondsPath"}, "$.tollgate.heartbeatSeconds"},
 		{"Rejected ends as tollgate.Rejected", []any{"States", "Rejected", "Error"}, ErrorRejected},
 		{"Expired ends as tollgate.Expired", []any{"States", "Expired", "Error"}, ErrorExpired},
 		{"anything else ends with the original error", []any{"States", "Failed", "ErrorPath"}, "$.failure.Error"},

@@ -72,13 +72,15 @@ type TokenKeeper interface {
 // ApprovalRequestReconciler carries an ApprovalRequest from creation to its outcome.
 type ApprovalRequestReconciler struct {
 	client.Client
+	// Reader reads uncached, to re-read a request after a write conflict.
+	Reader     client.Reader
 	API        stepfunctions.API
 	Events     events.EventRecorder
 	Clock      clock.PassiveClock
 	Heartbeats TokenKeeper
 	Authorizer Authorizer
 	Options    Options
-	checks checkSchedule
+	checks     checkSchedule
 	// wakeups re-queue requests from outside a watch (a token that went stale).
 	wakeups chan event.GenericEvent
 }
@@ -124,17 +126,14 @@ func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		}
 	}()
 
-	if !isTerminal(obj.Status.Phase) && controllerutil.AddFinalizer(obj, v1.StopExecutionFinalizer) {
-		if err := r.Update(ctx, obj); err != nil {
-			return ctrl.Result{}, fmt.Errorf("adding the finalizer to %s/%s: %w", obj.Namespace, obj.Name, err)
+	if !isTerminal(obj.Status.Phase) {
+		if err := r.setFinalizer(ctx, obj, true); err != nil {
+			return ctrl.Result{}, err
 		}
 		w.base.ObjectMeta = *obj.ObjectMeta.DeepCopy()
 	}
 	if obj.Status.ExecutionARN == "" && !isTerminal(obj.Status.Phase) {
-		if err := r.start(ctx, obj); err != nil {
-			return ctrl.Result{}, err
-		}
-		if err := w.flush(ctx); err != nil {
+		if err := r.start(ctx, obj, w); err != nil {
 			return ctrl.Result{}, err
 		}
 	}
@@ -196,11 +195,23 @@ func settled(obj *v1.ApprovalRequest) bool {
 // release drops the finalizer of a decided request: its execution is over, so deleting it
 // needs no call to AWS.
 func (r *ApprovalRequestReconciler) release(ctx context.Context, obj *v1.ApprovalRequest) error {
-	if !controllerutil.RemoveFinalizer(obj, v1.StopExecutionFinalizer) {
+	return r.setFinalizer(ctx, obj, false)
+}
+
+// setFinalizer adds or removes the stop-execution finalizer with a metadata-only patch (an
+// update would send the spec back, re-serialised, and trip its immutability rule).
+func (r *ApprovalRequestReconciler) setFinalizer(ctx context.Context, obj *v1.ApprovalRequest, present bool) error {
+	if controllerutil.ContainsFinalizer(obj, v1.StopExecutionFinalizer) == present {
 		return nil
 	}
-	if err := r.Update(ctx, obj); err != nil {
-		return fmt.Errorf("removing the finalizer of decided %s/%s: %w", obj.Namespace, obj.Name, err)
+	base := obj.DeepCopy()
+	if present {
+		controllerutil.AddFinalizer(obj, v1.StopExecutionFinalizer)
+	} else {
+		controllerutil.RemoveFinalizer(obj, v1.StopExecutionFinalizer)
+	}
+	if err := r.Patch(ctx, obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("updating the finalizer of %s/%s: %w", obj.Namespace, obj.Name, err)
 	}
 	return nil
 }
@@ -230,11 +241,7 @@ func (r *ApprovalRequestReconciler) finalize(ctx context.Context, obj *v1.Approv
 		}
 	}
 	r.closeSlots(obj)
-	controllerutil.RemoveFinalizer(obj, v1.StopExecutionFinalizer)
-	if err := r.Update(ctx, obj); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("removing the finalizer of %s/%s: %w", obj.Namespace, obj.Name, err)
-	}
-	return nil
+	return r.setFinalizer(ctx, obj, false)
 }
 
 // SetupWithManager registers the controller: it watches requests, the ApproverDecisions that

@@ -45,10 +45,14 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 			return fmt.Errorf("delivering the decision of %s: %w", s.Name, err)
 		}
 		now := metav1.NewTime(r.Clock.Now())
-		s.SentAt = &now
+		name, token := s.Name, s.TaskToken
 		r.checks.set(types.NamespacedName{Namespace: obj.Namespace, Name: obj.Name}, now.Add(r.Options.MinFollowDelay))
-		r.Heartbeats.Untrack(s.TaskToken)
-		if err := w.flush(ctx); err != nil {
+		r.Heartbeats.Untrack(token)
+		if err := w.flushChange(ctx, r.Reader, func(o *v1.ApprovalRequest) {
+			if sl := slot(o, name); sl != nil && sl.TaskToken == token {
+				sl.SentAt = &now
+			}
+		}); err != nil {
 			return err
 		}
 	}

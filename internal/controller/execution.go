@@ -21,7 +21,7 @@ import (
 // the input from the object alone, so a retry after a crash gets the same execution back:
 // Step Functions answers a repeated StartExecution with the running execution's ARN, and
 // ExecutionAlreadyExists once it closed — ours either way.
-func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalRequest) error {
+func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter) error {
 	machine := obj.Spec.StateMachineARN
 	if machine == "" {
 		machine = r.Options.DefaultStateMachineARN
@@ -58,14 +58,16 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 	default:
 		return fmt.Errorf("starting the execution of %s/%s: %w", obj.Namespace, obj.Name, err)
 	}
-	obj.Status.Phase, obj.Status.ExecutionARN, obj.Status.StartedAt = v1.PhasePending, executionARN, &startedAt
-	for _, a := range obj.Spec.Approvers {
-		if slot(obj, a.Name) == nil {
-			obj.Status.Approvers = append(obj.Status.Approvers, v1.ApproverStatus{Name: a.Name})
-		}
-	}
 	r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "Started", "Start", "execution %s started; waiting for %d of %d approvers", executionARN, approval.RequiredApprovals(&obj.Spec), len(obj.Spec.Approvers))
-	return nil
+	// The activity worker may already be writing tokens: record the start through conflicts.
+	return w.flushChange(ctx, r.Reader, func(o *v1.ApprovalRequest) {
+		o.Status.Phase, o.Status.ExecutionARN, o.Status.StartedAt = v1.PhasePending, executionARN, &startedAt
+		for _, a := range o.Spec.Approvers {
+			if slot(o, a.Name) == nil {
+				o.Status.Approvers = append(o.Status.Approvers, v1.ApproverStatus{Name: a.Name})
+			}
+		}
+	})
 }
 
 // executionARNOf derives an execution's ARN from its machine's ARN and its name.

@@ -164,13 +164,16 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 	})
 
 	It("expires when the timeout passes", func() {
+		// Step Functions' clock is the suite's fake one, which earlier specs moved ahead: a
+		// timeout of two minutes on that clock.
+		ahead := sfnLocal.clock.Now().Sub(time.Now()).Round(time.Second)
 		key := newRequest(ns, "expires", []string{"alice", "bob"}, 0, func(r *v1.ApprovalRequest) {
-			r.Spec.Timeout = &metav1.Duration{Duration: time.Minute}
+			r.Spec.Timeout = &metav1.Duration{Duration: ahead + 2*time.Minute}
 		})
 		waitTokens(key, 2)
 		annotate(key, "approvals.tollgate.dev/alice", "approve")
 		Eventually(func() *metav1.Time { return slotOf(getRequest(key), "alice").SentAt }, settle).ShouldNot(BeNil())
-		sfnLocal.clock.Advance(2 * time.Minute)
+		sfnLocal.clock.Advance(3 * time.Minute)
 		obj := waitPhase(key, v1.PhaseExpired)
 		Expect(meta.IsStatusConditionTrue(obj.Status.Conditions, v1.ConditionStalled)).To(BeTrue())
 		Expect(kstatusOf(obj)).To(Equal(status.FailedStatus))

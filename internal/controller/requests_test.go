@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/gomega"
 	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -67,12 +68,19 @@ func waitTokens(key client.ObjectKey, n int) *v1.ApprovalRequest {
 	return obj
 }
 
-// waitPhase waits for a request's phase and returns the request.
+// waitPhase waits until a request reached a phase and the operator concluded it (conditions
+// say so, a decided request holds no finalizer), and returns the request.
 func waitPhase(key client.ObjectKey, phase v1.Phase) *v1.ApprovalRequest {
 	var obj *v1.ApprovalRequest
 	Eventually(func(g Gomega) {
 		obj = getRequest(key)
 		g.Expect(obj.Status.Phase).To(Equal(phase), "status: %+v", obj.Status)
+		ready := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionReady)
+		g.Expect(ready).NotTo(BeNil())
+		if phase != v1.PhasePending {
+			g.Expect(ready.Reason).To(Equal(string(phase)))
+			g.Expect(obj.Finalizers).To(BeEmpty())
+		}
 	}, settle, 50*time.Millisecond).Should(Succeed())
 	return obj
 }
@@ -163,7 +171,10 @@ func eventReasons(key client.ObjectKey) []string {
 
 // gone reports whether an object no longer exists.
 func gone(obj client.Object) func() bool {
-	return func() bool { return apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKeyFromObject(obj), obj)) }
+	return func() bool {
+		probe := obj.DeepCopyObject().(client.Object)
+		return apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKeyFromObject(obj), probe))
+	}
 }
 
 func mustJSON(v any) []byte {

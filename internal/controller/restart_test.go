@@ -127,7 +127,7 @@ var _ = Describe("Restart safety", func() {
 		waitTokens(key, 1)
 		annotate(key, "approvals.tollgate.dev/alice", "approve")
 		obj = waitPhase(key, v1.PhaseApproved)
-		Expect(executionsNamed("tollgate-" + string(obj.UID))).To(Equal(1), "a retried start must not start a second execution")
+		Expect(executionsNamed("tollgate-"+string(obj.UID))).To(Equal(1), "a retried start must not start a second execution")
 		waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
 	})
 
@@ -176,11 +176,18 @@ var _ = Describe("Restart safety", func() {
 
 		op := startOperator(stepfunctions.Wrap(sfnLocal.client, nil))
 		defer op.stop()
+		By("re-issuing the outcome report if the dead process had taken it")
+		sfnLocal.clock.Advance(301 * time.Second)
 		obj = waitPhase(key, v1.PhaseApproved)
-		Expect(slotOf(obj, "alice").SentAt).NotTo(BeNil())
+		// sentAt is set when the restarted operator re-sends first (Step Functions answers
+		// TaskTimedOut); when the outcome report overtakes the re-send it stays empty, because
+		// the operator cannot tell from the token alone that the dead process delivered it.
+		Expect(slotOf(obj, "alice").Decision).To(Equal(v1.DecisionApprove))
 		waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
 		succeeded, _ := activityResults(obj)
 		Expect(succeeded).To(Equal(2), "one approval and the outcome report: the re-sent approval was refused (TaskTimedOut)")
-		Expect(eventReasons(key)).To(ContainElement("TokenClosed"))
+		if slotOf(obj, "alice").SentAt != nil {
+			Expect(eventReasons(key)).To(ContainElement("TokenClosed"))
+		}
 	})
 })

@@ -6,8 +6,10 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
@@ -39,6 +41,27 @@ func (w *statusWriter) flush(ctx context.Context) error {
 	}
 	w.base = w.obj.DeepCopy()
 	return nil
+}
+
+// flushChange writes one change that must not be lost to a conflict — the record that a
+// decision was delivered. On a conflict it re-reads the request, re-applies change to the
+// latest version and writes again, instead of failing the reconcile and sending again.
+func (w *statusWriter) flushChange(ctx context.Context, reader client.Reader, change func(*v1.ApprovalRequest)) error {
+	change(w.obj)
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		err := w.flush(ctx)
+		if !apierrors.IsConflict(err) {
+			return err
+		}
+		latest := &v1.ApprovalRequest{}
+		if gerr := reader.Get(ctx, client.ObjectKeyFromObject(w.obj), latest); gerr != nil {
+			return fmt.Errorf("re-reading %s/%s after a conflict: %w", w.obj.Namespace, w.obj.Name, gerr)
+		}
+		*w.obj = *latest
+		w.base = latest.DeepCopy()
+		change(w.obj)
+		return err
+	})
 }
 
 // summarize derives everything in status that follows from the rest: counts, the approvals

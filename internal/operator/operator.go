@@ -96,7 +96,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions
 	hb := cfg.Heartbeats
 	hb.API, hb.Log = api, ctrl.Log.WithName("heartbeats")
 	reconciler := &controller.ApprovalRequestReconciler{
-		Client: mgr.GetClient(), API: api, Events: events, Clock: clock.RealClock{},
+		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), API: api, Events: events, Clock: clock.RealClock{},
 		Heartbeats: hb, Authorizer: controller.AllowRecorded{}, Options: cfg.Lifecycle,
 	}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
