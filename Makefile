@@ -72,6 +72,10 @@ bench: envtest-assets ## Run the benchmarks (decision latency, local endpoint ho
 verify-generated: manifests generate ## Fail if generated code or manifests differ from what is committed.
 	@git diff --exit-code -- api config || { echo "generated files are stale: run 'make manifests generate' and commit the result"; exit 1; }
 
+.PHONY: validate-asl
+validate-asl: ## Check the shipped state machines with asl-validator (npm, cached in bin/): valid ASL for AWS.
+	hack/validate-asl.sh
+
 .PHONY: envtest-assets
 envtest-assets: ## Build kube-apiserver, etcd and kubectl from the Go module proxy into bin/ (once per version, ~5 min cold).
 	@hack/envtest-assets.sh "$(ENVTEST_ASSETS)" "$(ENVTEST_K8S_VERSION)" "$(ETCD_VERSION)"
