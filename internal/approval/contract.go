@@ -16,6 +16,8 @@ const ContractVersion = "v1alpha1"
 const (
 	ErrorRejected        = "tollgate.Rejected"
 	ErrorExpired         = "tollgate.Expired"
+	ErrorQuorumReached   = "tollgate.QuorumReached"
+	ErrorInconclusive    = "tollgate.Inconclusive"
 	ErrorRequestNotFound = "tollgate.RequestNotFound"
 	ErrorUnknownApprover = "tollgate.UnknownApprover"
 	ErrorStopped         = "tollgate.Deleted"

@@ -29,14 +29,6 @@ const (
 	TopicArnPlaceholder    = "NotificationTopicArn"
 )
 
-// Error names of the contract.
-const (
-	ErrorRejected      = "tollgate.Rejected"
-	ErrorExpired       = "tollgate.Expired"
-	ErrorQuorumReached = "tollgate.QuorumReached"
-	ErrorInconclusive  = "tollgate.Inconclusive"
-)
-
 var placeholder = regexp.MustCompile(`\$\{([A-Za-z0-9_]+)\}`)
 
 // Placeholders lists the distinct placeholder names of a definition, sorted.

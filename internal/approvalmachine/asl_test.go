@@ -2,6 +2,7 @@ package approvalmachine
 
 import (
 	"encoding/json"
+	"github.com/tollgate-dev/tollgate/internal/approval"
 	"os"
 	"reflect"
 	"strings"
@@ -99,18 +100,18 @@ func TestShippedMachineFollowsContract(t *testing.T) {
 		{"heartbeats come from the input", join(wait, "HeartbeatSecondsPath"), "$.tollgate.heartbeatSeconds"},
 		{"a lost token is re-issued", join(wait, "Retry", 0, "ErrorEquals", 0), "States.HeartbeatTimeout"},
 		{"re-issued nearly forever", join(wait, "Retry", 0, "MaxAttempts"), 99999999.0},
-		{"a rejection is caught", join(wait, "Catch", 0, "ErrorEquals", 0), ErrorRejected},
+		{"a rejection is caught", join(wait, "Catch", 0, "ErrorEquals", 0), approval.ErrorRejected},
 		{"an approval reaching the quorum ends the gate", join(iteration, "ApprovalQuorum", "Choices", 0, "StringEquals"), "reached"},
-		{"...as QuorumReached", join(iteration, "QuorumReached", "Error"), ErrorQuorumReached},
+		{"...as QuorumReached", join(iteration, "QuorumReached", "Error"), approval.ErrorQuorumReached},
 		{"a rejection parses its cause", join(iteration, "ReadRejection", "Parameters", "decision.$"), "States.StringToJson($.rejection.Cause)"},
 		{"an unreachable quorum ends the gate", join(iteration, "RejectionQuorum", "Choices", 0, "StringEquals"), "unreachable"},
-		{"...as Rejected", join(iteration, "QuorumUnreachable", "Error"), ErrorRejected},
-		{"a Map without verdict is Inconclusive", []any{"States", "Gate", "Branches", 0, "States", "Inconclusive", "Error"}, ErrorInconclusive},
+		{"...as Rejected", join(iteration, "QuorumUnreachable", "Error"), approval.ErrorRejected},
+		{"a Map without verdict is Inconclusive", []any{"States", "Gate", "Branches", 0, "States", "Inconclusive", "Error"}, approval.ErrorInconclusive},
 		{"the deadline is expiresAt", []any{"States", "Gate", "Branches", 1, "States", "UntilExpiry", "TimestampPath"}, "$.tollgate.expiresAt"},
-		{"...then Expired", []any{"States", "Gate", "Branches", 1, "States", "DeadlinePassed", "Error"}, ErrorExpired},
-		{"quorum → Approved", []any{"States", "Gate", "Catch", 0}, catcher(ErrorQuorumReached, "OutcomeApproved")},
-		{"rejection → Rejected", []any{"States", "Gate", "Catch", 1}, catcher(ErrorRejected, "OutcomeRejected")},
-		{"deadline → Expired", []any{"States", "Gate", "Catch", 2}, catcher(ErrorExpired, "OutcomeExpired")},
+		{"...then Expired", []any{"States", "Gate", "Branches", 1, "States", "DeadlinePassed", "Error"}, approval.ErrorExpired},
+		{"quorum → Approved", []any{"States", "Gate", "Catch", 0}, catcher(approval.ErrorQuorumReached, "OutcomeApproved")},
+		{"rejection → Rejected", []any{"States", "Gate", "Catch", 1}, catcher(approval.ErrorRejected, "OutcomeRejected")},
+		{"deadline → Expired", []any{"States", "Gate", "Catch", 2}, catcher(approval.ErrorExpired, "OutcomeExpired")},
 		{"anything else → Failed, last", []any{"States", "Gate", "Catch", 3}, catcher("States.ALL", "OutcomeFailed")},
 		{"the report is an outcome task", []any{"States", "OutcomeRejected", "Parameters", "task"}, "outcome"},
 		{"the report is read by the activity", []any{"States", "ReportOutcome", "Resource"}, "${ApprovalActivityArn}"},
@@ -119,8 +120,8 @@ func TestShippedMachineFollowsContract(t *testing.T) {
 		{"a failed report continues", []any{"States", "ReportOutcome", "Catch", 0, "Next"}, "Verdict"},
 		{"a report a dead operator took is re-issued", []any{"States", "ReportOutcome", "Retry", 0, "ErrorEquals", 0}, "States.HeartbeatTimeout"},
 		{"the report's heartbeat is the approvers'", []any{"States", "ReportOutcome", "HeartbeatSecondsPath"}, "$.tollgate.heartbeatSeconds"},
-		{"Rejected ends as tollgate.Rejected", []any{"States", "Rejected", "Error"}, ErrorRejected},
-		{"Expired ends as tollgate.Expired", []any{"States", "Expired", "Error"}, ErrorExpired},
+		{"Rejected ends as tollgate.Rejected", []any{"States", "Rejected", "Error"}, approval.ErrorRejected},
+		{"Expired ends as tollgate.Expired", []any{"States", "Expired", "Error"}, approval.ErrorExpired},
 		{"anything else ends with the original error", []any{"States", "Failed", "ErrorPath"}, "$.failure.Error"},
 		{"the verdict's default is that error", []any{"States", "Verdict", "Default"}, "Failed"},
 	}

@@ -3,6 +3,7 @@ package approvalmachine
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/tollgate-dev/tollgate/internal/approval"
 	"slices"
 	"strings"
 )
@@ -45,7 +46,7 @@ var allowedResources = []string{"${" + ActivityArnPlaceholder + "}", "arn:aws:st
 // contractErrors are the error names of docs/stepfunctions-contract.md; builtinErrors the
 // States.* names a tollgate machine may match.
 var (
-	contractErrors = []string{ErrorRejected, ErrorExpired, ErrorQuorumReached, ErrorInconclusive}
+	contractErrors = []string{approval.ErrorRejected, approval.ErrorExpired, approval.ErrorQuorumReached, approval.ErrorInconclusive}
 	builtinErrors  = []string{"States.ALL", "States.HeartbeatTimeout", "States.Timeout", "States.TaskFailed"}
 )
 

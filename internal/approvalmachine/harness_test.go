@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tollgate-dev/tollgate/internal/approval"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -192,7 +193,7 @@ func (h *harness) approve(tk task, quorum string) {
 func (h *harness) reject(tk task, quorum string) {
 	h.t.Helper()
 	_, err := h.sfn.SendTaskFailure(h.ctx(), &sfn.SendTaskFailureInput{
-		TaskToken: aws.String(tk.token), Error: aws.String(ErrorRejected), Cause: aws.String(decision(tk, "reject", quorum)),
+		TaskToken: aws.String(tk.token), Error: aws.String(approval.ErrorRejected), Cause: aws.String(decision(tk, "reject", quorum)),
 	})
 	if err != nil {
 		h.t.Fatalf("reject %s: %v", tk.approver(), err)

@@ -3,6 +3,7 @@ package approvalmachine
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/tollgate-dev/tollgate/internal/approval"
 	"reflect"
 	"slices"
 	"strings"
@@ -39,8 +40,8 @@ func TestShippedAllApprove(t *testing.T) {
 	h.approve(tasks["bob"], "open")
 	h.approve(tasks["carol"], "reached")
 	report := h.reportedOutcome()
-	if report["outcome"] != "Approved" || report["error"] != ErrorQuorumReached {
-		t.Errorf("report = %v, want outcome Approved, error %s", report, ErrorQuorumReached)
+	if report["outcome"] != "Approved" || report["error"] != approval.ErrorQuorumReached {
+		t.Errorf("report = %v, want outcome Approved, error %s", report, approval.ErrorQuorumReached)
 	}
 	if got, want := sortedKeys(report), []string{"cause", "error", "outcome", "task", "tollgate"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("outcome task input keys = %q, want %q", got, want)
@@ -58,7 +59,7 @@ func TestShippedOneRejectionWhenAllMustApprove(t *testing.T) {
 	if report := h.reportedOutcome(); report["outcome"] != "Rejected" {
 		t.Errorf("report = %v, want outcome Rejected", report)
 	}
-	h.expectEnd(exec, types.ExecutionStatusFailed, ErrorRejected)
+	h.expectEnd(exec, types.ExecutionStatusFailed, approval.ErrorRejected)
 }
 
 func TestShippedStopExecution(t *testing.T) {
@@ -89,7 +90,7 @@ func TestShippedTwoOfThree(t *testing.T) {
 		{"a rejection then two approvals", []vote{{"alice", "reject", "open"}, {"bob", "approve", "open"}, {"carol", "approve", "reached"}},
 			"Approved", types.ExecutionStatusSucceeded, ""},
 		{"two rejections", []vote{{"alice", "reject", "open"}, {"bob", "reject", "unreachable"}},
-			"Rejected", types.ExecutionStatusFailed, ErrorRejected},
+			"Rejected", types.ExecutionStatusFailed, approval.ErrorRejected},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -144,10 +145,10 @@ func TestShippedExpiry(t *testing.T) {
 	t.Run("already past", func(t *testing.T) {
 		h := newHarness(t)
 		exec := h.start(h.createMachine(ShippedPath), request{approvers: abc, requiredApprovals: 2, expiresAt: t0.Add(-time.Minute)})
-		if report := h.reportedOutcome(); report["outcome"] != "Expired" || report["error"] != ErrorExpired {
-			t.Errorf("report = %v, want outcome Expired, error %s", report, ErrorExpired)
+		if report := h.reportedOutcome(); report["outcome"] != "Expired" || report["error"] != approval.ErrorExpired {
+			t.Errorf("report = %v, want outcome Expired, error %s", report, approval.ErrorExpired)
 		}
-		h.expectEnd(exec, types.ExecutionStatusFailed, ErrorExpired)
+		h.expectEnd(exec, types.ExecutionStatusFailed, approval.ErrorExpired)
 	})
 	t.Run("reached while waiting", func(t *testing.T) {
 		h := newHarness(t)
@@ -159,7 +160,7 @@ func TestShippedExpiry(t *testing.T) {
 		if report := h.reportedOutcome(); report["outcome"] != "Expired" {
 			t.Errorf("report = %v, want outcome Expired", report)
 		}
-		h.expectEnd(exec, types.ExecutionStatusFailed, ErrorExpired)
+		h.expectEnd(exec, types.ExecutionStatusFailed, approval.ErrorExpired)
 	})
 }
 
@@ -252,6 +253,6 @@ func TestFixedThreeExample(t *testing.T) {
 		h.approve(tasks["alice"], "open")
 		h.reject(tasks["bob"], "unreachable")
 		h.expectClosed(tasks["carol"])
-		h.expectEnd(exec, types.ExecutionStatusFailed, ErrorRejected)
+		h.expectEnd(exec, types.ExecutionStatusFailed, approval.ErrorRejected)
 	})
 }
