@@ -48,6 +48,12 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 	It("approves when all three approvers approve by annotation (the seed's first scenario)", func() {
 		key := newRequest(ns, "all-approve", []string{"alice", "bob", "carol"}, 0)
 		waitTokens(key, 3)
+		By("a pipeline waits with kubectl wait, as the README says")
+		waited := make(chan string, 1)
+		go func() {
+			defer GinkgoRecover()
+			waited <- kubectl("wait", "--for=condition=Approved", "approvalrequest/all-approve", "-n", ns, "--timeout=60s")
+		}()
 		annotate(key, "approvals.tollgate.dev/alice", "approve", "approvals.tollgate.dev/alice.comment", "ship it")
 		annotate(key, "approvals.tollgate.dev/bob", "APPROVE")
 		annotate(key, "approvals.tollgate.dev/carol", "Approve")
@@ -72,6 +78,7 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 		}
 		waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
 		Eventually(func() []string { return eventReasons(key) }, settle).Should(ContainElements("DecisionRecorded", "ApprovalSent", "Approved"))
+		Eventually(waited, settle).Should(Receive(ContainSubstring("condition met")))
 	})
 
 	It("rejects on the first rejection when all must approve (the seed's second scenario)", func() {
