@@ -57,6 +57,7 @@ fmt: ## Run go fmt against code.
 
 .PHONY: vet
 vet: ## Run go vet against code.
+	@echo ">> go vet ./... (the first run compiles Kubernetes and the AWS SDK: 2-4 minutes on 2 cores)"
 	go vet ./...
 
 .PHONY: test
