@@ -24,8 +24,16 @@ func (st *state) compileChoices(d *definition, at string) error {
 	return checkTarget(d, st.Default, at+"/Default")
 }
 
+// noTransitionCause is AWS's cause when no rule matches and there is no
+// Default. AWS reports it as States.Runtime, not States.NoChoiceMatched: the
+// Choice guide only says "the state machine will throw an error due to a
+// failure to transition out of the state", and emulators checked against AWS
+// (e.g. floci's AslExecutor, "AWS wording, verified against us-east-1") record
+// error States.Runtime with this cause.
+const noTransitionCause = "Failed to transition out of the state. The state does not point to a next state."
+
 // runChoice follows the first matching rule, else Default, else fails with
-// States.NoChoiceMatched.
+// States.Runtime (noTransitionCause).
 func (s *Server) runChoice(e *execution, th *thread, st *state) {
 	in, err := selectPath(th.Input.V, st.InputPath)
 	if err != nil {
@@ -46,7 +54,7 @@ func (s *Server) runChoice(e *execution, th *thread, st *state) {
 		}
 	}
 	if next == "" {
-		s.stateFailed(e, th, st, &asl.Error{Name: asl.ErrNoChoiceMatched, Cause: fmt.Sprintf("No Matches! at state '%s'", st.name)})
+		s.stateFailed(e, th, st, &asl.Error{Name: asl.ErrRuntime, Cause: noTransitionCause})
 		return
 	}
 	out, err := selectPath(in, st.OutputPath)

@@ -44,7 +44,7 @@ func TestWait_TimestampPathNotTimestamp_ExecutionFailedRuntime(t *testing.T) {
 
 const choiceMachine = `{"StartAt":"C","States":{
 	"C":{"Type":"Choice","Choices":[
-		{"Variable":"$.decision","StringEquals":"approve","Next":"Yes"},
+		{"And":[{"Variable":"$.decision","IsPresent":true},{"Variable":"$.decision","StringEquals":"approve"}],"Next":"Yes"},
 		{"And":[{"Variable":"$.n","IsPresent":true},{"Variable":"$.n","NumericGreaterThan":10}],"Next":"Big"}],
 		%s},
 	"Yes":{"Type":"Pass","Result":"approved","End":true},
@@ -64,12 +64,32 @@ func TestChoice_RulesAndDefault(t *testing.T) {
 	}
 }
 
-func TestChoice_NoMatchNoDefault_StatesNoChoiceMatched(t *testing.T) {
+// AWS fails a Choice state without Default that matches nothing with
+// States.Runtime ("Failed to transition out of the state"), not
+// States.NoChoiceMatched; see noTransitionCause.
+func TestChoice_NoMatchNoDefault_StatesRuntime(t *testing.T) {
 	e := newEnv(t, Options{})
 	sm := e.machine("m", sprintf(choiceMachine, `"Comment":"no default"`))
 	out := e.wantStatus(e.start(sm, "run", `{}`), types.ExecutionStatusFailed)
-	if aws.ToString(out.Error) != "States.NoChoiceMatched" {
-		t.Fatalf("error = %q", aws.ToString(out.Error))
+	if aws.ToString(out.Error) != "States.Runtime" || aws.ToString(out.Cause) != noTransitionCause {
+		t.Fatalf("error = %q, cause = %q", aws.ToString(out.Error), aws.ToString(out.Cause))
+	}
+}
+
+// A Variable that selects nothing fails the execution with States.Runtime
+// even when a Default exists ("If the state input doesn't contain the $.type
+// field, the execution fails and an error is displayed in the execution
+// history.", https://docs.aws.amazon.com/step-functions/latest/dg/amazon-states-language-choice-state.html);
+// IsPresent is the way to test for presence.
+func TestChoice_MissingVariable_StatesRuntime(t *testing.T) {
+	e := newEnv(t, Options{})
+	sm := e.machine("m", `{"StartAt":"C","States":{
+	"C":{"Type":"Choice","Choices":[{"Variable":"$.type","StringEquals":"Private","Next":"Done"}],"Default":"Done"},
+	"Done":{"Type":"Succeed"}}}`)
+	out := e.wantStatus(e.start(sm, "run", `{"value":22}`), types.ExecutionStatusFailed)
+	want := "Invalid path '$.type': The choice state's condition path references an invalid value."
+	if aws.ToString(out.Error) != "States.Runtime" || aws.ToString(out.Cause) != want {
+		t.Fatalf("error = %q, cause = %q", aws.ToString(out.Error), aws.ToString(out.Cause))
 	}
 }
 

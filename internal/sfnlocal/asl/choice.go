@@ -3,6 +3,7 @@ package asl
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -102,6 +103,7 @@ func parseChoiceValue(v any, topLevel bool) (*ChoiceRule, error) {
 			opNames = append(opNames, k)
 		}
 	}
+	slices.Sort(opNames) // map order must not leak into the error message
 	if len(opNames) != 1 {
 		return nil, fmt.Errorf("choice rule must have exactly one operator, found %v", opNames)
 	}
@@ -219,10 +221,14 @@ func (r *ChoiceRule) parseComparison(name string, operand any) error {
 
 // Eval evaluates the rule against the state input and the context object.
 //
-// A Variable that selects nothing makes every comparison false (IsPresent
-// reports it); a value of the wrong type makes the comparison false. The
-// Path operand of a ...Path operator must select something, otherwise Eval
-// returns a States.Runtime error.
+// As on AWS, a Variable that selects nothing fails the evaluation with a
+// States.Runtime error ("Invalid path '$.x': The choice state's condition
+// path references an invalid value."), except under IsPresent, the
+// documented way to test for presence. AWS's Choice state guide: "If the
+// state input doesn't contain the $.type field, the execution fails and an
+// error is displayed in the execution history." The Path operand of a
+// ...Path operator must select something too. A value of the wrong type
+// makes the comparison false.
 func (r *ChoiceRule) Eval(input, ctx any) (bool, error) {
 	switch {
 	case r.not != nil:
@@ -248,22 +254,29 @@ func (r *ChoiceRule) Eval(input, ctx any) (bool, error) {
 	if err != nil && !errors.Is(err, ErrNoMatch) {
 		return false, err
 	}
-	if r.op.kind == kindTest {
-		return r.test(v, present), nil
+	if r.opName == "IsPresent" {
+		return present == r.operand.(bool), nil
 	}
 	if !present {
-		return false, nil
+		return false, invalidChoicePath(r.variable.raw)
+	}
+	if r.op.kind == kindTest {
+		return r.test(v), nil
 	}
 	return r.compare(v, input, ctx)
 }
 
-// test evaluates an Is* operator.
-func (r *ChoiceRule) test(v any, present bool) bool {
+// invalidChoicePath is the States.Runtime error for a Variable or a ...Path
+// operand that selects nothing.
+func invalidChoicePath(path string) *Error {
+	return &Error{Name: ErrRuntime, Cause: fmt.Sprintf("Invalid path '%s': The choice state's condition path references an invalid value.", path), wrapped: ErrNoMatch}
+}
+
+// test evaluates an Is* operator other than IsPresent on a present value.
+func (r *ChoiceRule) test(v any) bool {
 	want := r.operand.(bool)
 	var got bool
 	switch r.opName {
-	case "IsPresent":
-		return present == want
 	case "IsNull":
 		got = v == nil
 	case "IsNumeric":
@@ -276,7 +289,7 @@ func (r *ChoiceRule) test(v any, present bool) bool {
 		s, _ := v.(string)
 		_, got = parseTimestamp(s)
 	}
-	return present && got == want
+	return got == want
 }
 
 // compare evaluates a comparison operator on the Variable's value v.
@@ -289,6 +302,9 @@ func (r *ChoiceRule) compare(v any, input, ctx any) (bool, error) {
 	if r.path != nil {
 		var err error
 		if operand, err = r.path.query(input, ctx); err != nil {
+			if errors.Is(err, ErrNoMatch) {
+				return false, invalidChoicePath(r.path.raw)
+			}
 			return false, AsError(err)
 		}
 	}

@@ -2,6 +2,7 @@ package asl
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -65,9 +66,8 @@ func TestChoiceRuleEval(t *testing.T) {
 		{"IsTimestamp", `{"Variable": "$.when", "IsTimestamp": true, "Next": "X"}`, true},
 		{"IsTimestamp false on plain string", `{"Variable": "$.type", "IsTimestamp": true, "Next": "X"}`, false},
 		{"spec: lowercase t is not a timestamp", `{"Variable": "$.type", "IsTimestamp": false, "Next": "X"}`, true},
-		{"missing Variable makes comparisons false", `{"Variable": "$.missing", "StringEquals": "x", "Next": "X"}`, false},
-		{"missing Variable makes Is* tests false", `{"Variable": "$.missing", "IsNull": false, "Next": "X"}`, false},
-		{"Not of a missing Variable", `{"Not": {"Variable": "$.missing", "StringEquals": "x"}, "Next": "X"}`, true},
+		{"IsPresent guards a comparison on a missing field", `{"And": [{"Variable": "$.missing", "IsPresent": true}, {"Variable": "$.missing", "StringEquals": "x"}], "Next": "X"}`, false},
+		{"Not IsPresent on a missing field", `{"Not": {"Variable": "$.missing", "IsPresent": true}, "Next": "X"}`, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -94,6 +94,15 @@ func TestChoiceRuleEvalErrors(t *testing.T) {
 	for _, rule := range []string{
 		`{"Variable": "$.value", "NumericEqualsPath": "$.missing", "Next": "X"}`,
 		`{"And": [{"Variable": "$.value", "IsNumeric": true}, {"Variable": "$.type", "StringEqualsPath": "$.nope"}], "Next": "X"}`,
+		// AWS fails the execution when a Variable selects nothing, whatever
+		// the operator but IsPresent: "If the state input doesn't contain the
+		// $.type field, the execution fails and an error is displayed in the
+		// execution history." (Choice state guide,
+		// https://docs.aws.amazon.com/step-functions/latest/dg/amazon-states-language-choice-state.html)
+		`{"Variable": "$.missing", "StringEquals": "x", "Next": "X"}`,
+		`{"Variable": "$.missing", "IsNull": false, "Next": "X"}`,
+		`{"Not": {"Variable": "$.missing", "StringEquals": "x"}, "Next": "X"}`,
+		`{"Or": [{"Variable": "$.missing.deeper", "NumericEquals": 1}, {"Variable": "$.value", "IsNumeric": true}], "Next": "X"}`,
 	} {
 		r, err := ParseChoiceRule([]byte(rule), true)
 		if err != nil {
@@ -103,6 +112,9 @@ func TestChoiceRuleEvalErrors(t *testing.T) {
 		assertErrorName(t, err, ErrRuntime)
 		if !errors.Is(err, ErrNoMatch) {
 			t.Errorf("%s: %v, want ErrNoMatch", rule, err)
+		}
+		if !strings.Contains(err.Error(), "Invalid path '$.") || !strings.HasSuffix(err.Error(), ": The choice state's condition path references an invalid value.") {
+			t.Errorf("%s: cause %q, want AWS's \"Invalid path '<path>': The choice state's condition path references an invalid value.\"", rule, err)
 		}
 	}
 }
