@@ -38,6 +38,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/approval"
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
 
@@ -235,8 +236,8 @@ func (r *ApprovalRequestReconciler) finalize(ctx context.Context, obj *v1.Approv
 	if !controllerutil.ContainsFinalizer(obj, v1.StopExecutionFinalizer) {
 		return nil
 	}
-	if obj.Status.ExecutionARN != "" && !isTerminal(obj.Status.Phase) {
-		if err := r.stop(ctx, obj, "tollgate.Deleted", "the ApprovalRequest was deleted"); err != nil {
+	if !isTerminal(obj.Status.Phase) {
+		if err := r.stop(ctx, obj, approval.ErrorStopped, "the ApprovalRequest was deleted"); err != nil {
 			return err
 		}
 	}

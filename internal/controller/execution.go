@@ -22,10 +22,7 @@ import (
 // Step Functions answers a repeated StartExecution with the running execution's ARN, and
 // ExecutionAlreadyExists once it closed — ours either way.
 func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter) error {
-	machine := obj.Spec.StateMachineARN
-	if machine == "" {
-		machine = r.Options.DefaultStateMachineARN
-	}
+	machine := r.machineOf(obj)
 	now := metav1.NewTime(r.Clock.Now())
 	if machine == "" {
 		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "StartFailed", "Start", "no state machine: set spec.stateMachineARN or the operator's --default-state-machine-arn")
@@ -68,6 +65,14 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 			}
 		}
 	})
+}
+
+// machineOf is the state machine a request runs on.
+func (r *ApprovalRequestReconciler) machineOf(obj *v1.ApprovalRequest) string {
+	if obj.Spec.StateMachineARN != "" {
+		return obj.Spec.StateMachineARN
+	}
+	return r.Options.DefaultStateMachineARN
 }
 
 // executionARNOf derives an execution's ARN from its machine's ARN and its name.
@@ -136,17 +141,28 @@ func (r *ApprovalRequestReconciler) followDelay(obj *v1.ApprovalRequest, now, ex
 	return delay
 }
 
-// stop ends a running execution. An execution that is already gone counts as stopped.
+// stop ends a running execution. An execution that is already gone counts as stopped. A
+// request whose start was never recorded may still have started (a crash, or a deletion racing
+// the start): its execution is found by its deterministic name.
 func (r *ApprovalRequestReconciler) stop(ctx context.Context, obj *v1.ApprovalRequest, errorName, cause string) error {
+	arn := obj.Status.ExecutionARN
+	if arn == "" {
+		if r.machineOf(obj) == "" {
+			return nil
+		}
+		arn = executionARNOf(r.machineOf(obj), approval.ExecutionName(obj))
+	}
 	_, err := r.API.StopExecution(ctx, &sfn.StopExecutionInput{
-		ExecutionArn: aws.String(obj.Status.ExecutionARN),
+		ExecutionArn: aws.String(arn),
 		Error:        aws.String(errorName),
 		Cause:        aws.String(cause),
 	})
-	if err != nil && stepfunctions.Classify(err) != stepfunctions.Gone {
+	switch {
+	case err == nil:
+		r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "Aborted", "Stop", "execution %s stopped: %s", arn, cause)
+	case stepfunctions.Classify(err) != stepfunctions.Gone:
 		return fmt.Errorf("stopping the execution of %s/%s: %w", obj.Namespace, obj.Name, err)
 	}
-	r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "Aborted", "Stop", "execution %s stopped: %s", obj.Status.ExecutionARN, cause)
 	return nil
 }
 

@@ -196,6 +196,15 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 		waitExecution(obj, sfntypes.ExecutionStatusAborted, "tollgate.Deleted")
 	})
 
+	It("stops the execution when a request is deleted before its start was recorded", func() {
+		key := newRequest(ns, "deleted-at-once", []string{"alice"}, 0)
+		obj := getRequest(key)
+		Expect(k8sClient.Delete(ctx, obj)).To(Succeed())
+		Eventually(gone(obj), settle).Should(BeTrue())
+		name := "tollgate-" + string(obj.UID)
+		Consistently(func() int { return executionsNamedWith(name, sfntypes.ExecutionStatusRunning) }, "1s").Should(BeZero())
+	})
+
 	It("deletes a decided request without calling Step Functions", func() {
 		key := newRequest(ns, "decided-then-deleted", []string{"alice"}, 0)
 		waitTokens(key, 1)

@@ -64,6 +64,7 @@ func waitTokens(key client.ObjectKey, n int) *v1.ApprovalRequest {
 			}
 		}
 		g.Expect(held).To(Equal(n), "tokens held: %+v", obj.Status.Approvers)
+		g.Expect(obj.Status.ExecutionARN).NotTo(BeEmpty(), "the start is recorded")
 	}, settle, 50*time.Millisecond).Should(Succeed())
 	return obj
 }

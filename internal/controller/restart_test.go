@@ -3,7 +3,9 @@ package controller_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,19 +26,22 @@ var errCrashed = errors.New("the operator process died here (simulated)")
 // act on the answer (its context is cancelled, and the call reports an error).
 type crashingAPI struct {
 	stepfunctions.API
-	op      string
+	op string
+	// about picks the call to die after, from what it carries (execution input, task input or
+	// token): other specs' leftover requests are reconciled by every operator too.
+	about   func(string) bool
 	kill    context.CancelFunc
 	once    sync.Once
 	crashed chan struct{}
 }
 
-func newCrashingAPI(op string) *crashingAPI {
-	return &crashingAPI{API: stepfunctions.Wrap(sfnLocal.client, nil), op: op, crashed: make(chan struct{})}
+func newCrashingAPI(op string, about func(string) bool) *crashingAPI {
+	return &crashingAPI{API: stepfunctions.Wrap(sfnLocal.client, nil), op: op, about: about, crashed: make(chan struct{})}
 }
 
-// after kills the operator once op succeeded.
-func (c *crashingAPI) after(op string, err error) error {
-	if err != nil || op != c.op {
+// after kills the operator once op succeeded on the call of interest.
+func (c *crashingAPI) after(op, detail string, err error) error {
+	if err != nil || op != c.op || !c.about(detail) {
 		return err
 	}
 	died := false
@@ -49,25 +54,26 @@ func (c *crashingAPI) after(op string, err error) error {
 
 func (c *crashingAPI) StartExecution(ctx context.Context, in *sfn.StartExecutionInput, o ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error) {
 	out, err := c.API.StartExecution(ctx, in, o...)
-	return out, c.after("StartExecution", err)
+	return out, c.after("StartExecution", aws.ToString(in.Input), err)
 }
 
 func (c *crashingAPI) GetActivityTask(ctx context.Context, in *sfn.GetActivityTaskInput, o ...func(*sfn.Options)) (*sfn.GetActivityTaskOutput, error) {
 	out, err := c.API.GetActivityTask(ctx, in, o...)
-	if err == nil && aws.ToString(out.TaskToken) == "" {
-		return out, nil
+	if err != nil || aws.ToString(out.TaskToken) == "" {
+		return out, err
 	}
-	return out, c.after("GetActivityTask", err)
+	return out, c.after("GetActivityTask", aws.ToString(out.Input), nil)
 }
 
 func (c *crashingAPI) SendTaskSuccess(ctx context.Context, in *sfn.SendTaskSuccessInput, o ...func(*sfn.Options)) (*sfn.SendTaskSuccessOutput, error) {
 	out, err := c.API.SendTaskSuccess(ctx, in, o...)
-	return out, c.after("SendTaskSuccess", err)
+	return out, c.after("SendTaskSuccess", aws.ToString(in.TaskToken), err)
 }
 
-// crashOperator runs an operator that dies right after op succeeds, and waits for the death.
-func crashOperator(op string, trigger func()) {
-	api := newCrashingAPI(op)
+// crashOperator runs an operator that dies right after op succeeds on a call about something
+// (see crashingAPI), and waits for the death.
+func crashOperator(op string, about func(string) bool, trigger func()) {
+	api := newCrashingAPI(op, about)
 	operator := startOperator(api)
 	api.kill = operator.cancel
 	trigger()
@@ -75,9 +81,21 @@ func crashOperator(op string, trigger func()) {
 	operator.stop()
 }
 
+// inNamespace matches an execution or task input of a request in namespace ns.
+func inNamespace(ns string) func(string) bool {
+	return func(input string) bool { return strings.Contains(input, `"namespace":"`+ns+`"`) }
+}
+
 // executionsNamed counts the executions of the shipped machine with a name.
 func executionsNamed(name string) int {
-	out, err := sfnLocal.client.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(sfnLocal.shippedARN), MaxResults: 1000})
+	return executionsNamedWith(name, "")
+}
+
+// executionsNamedWith counts the executions of the shipped machine with a name and, unless
+// empty, a status.
+func executionsNamedWith(name string, st sfntypes.ExecutionStatus) int {
+	in := &sfn.ListExecutionsInput{StateMachineArn: aws.String(sfnLocal.shippedARN), MaxResults: 1000, StatusFilter: st}
+	out, err := sfnLocal.client.ListExecutions(ctx, in)
 	Expect(err).NotTo(HaveOccurred())
 	n := 0
 	for _, e := range out.Executions {
@@ -115,7 +133,7 @@ var _ = Describe("Restart safety", func() {
 
 	It("after StartExecution, before the status write: the restarted operator adopts the same execution", func() {
 		var key client.ObjectKey
-		crashOperator("StartExecution", func() { key = newRequest(ns, "crash-start", []string{"alice"}, 0) })
+		crashOperator("StartExecution", inNamespace(ns), func() { key = newRequest(ns, "crash-start", []string{"alice"}, 0) })
 		obj := getRequest(key)
 		Expect(obj.Status.ExecutionARN).To(BeEmpty(), "the crash came before the status write")
 		Expect(executionsNamed("tollgate-" + string(obj.UID))).To(Equal(1))
@@ -133,7 +151,7 @@ var _ = Describe("Restart safety", func() {
 
 	It("after receiving a token, before recording it: the token is re-issued after its heartbeat timeout", func() {
 		var key client.ObjectKey
-		crashOperator("GetActivityTask", func() { key = newRequest(ns, "crash-token", []string{"alice", "bob"}, 0) })
+		crashOperator("GetActivityTask", inNamespace(ns), func() { key = newRequest(ns, "crash-token", []string{"alice", "bob"}, 0) })
 
 		op := startOperator(stepfunctions.Wrap(sfnLocal.client, nil))
 		defer op.stop()
@@ -165,8 +183,10 @@ var _ = Describe("Restart safety", func() {
 
 	It("after SendTaskSuccess, before the status write: the decision takes effect once", func() {
 		key := newRequest(ns, "crash-send", []string{"alice"}, 0)
-		crashOperator("SendTaskSuccess", func() {
-			waitTokens(key, 1)
+		var token atomic.Value // written by the spec, read by the operator's goroutines
+		token.Store("")
+		crashOperator("SendTaskSuccess", func(t string) bool { return t == token.Load() }, func() {
+			token.Store(waitTokens(key, 1).Status.Approvers[0].TaskToken)
 			annotate(key, "approvals.tollgate.dev/alice", "approve")
 		})
 		obj := getRequest(key)
