@@ -25,17 +25,7 @@ func (s *Server) runTask(e *execution, th *thread, st *state) {
 		s.stateFailed(e, th, st, &asl.Error{Name: asl.ErrRuntime, Cause: err.Error()})
 		return
 	}
-	in, aerr := s.stateInput(e, th, st, map[string]any{"Task": map[string]any{"Token": token}})
-	if aerr != nil {
-		s.stateFailed(e, th, st, aerr)
-		return
-	}
-	text, aerr := checkDataLimit(jsonValue{V: in}, "task input")
-	if aerr != nil {
-		s.stateFailed(e, th, st, aerr)
-		return
-	}
-	timeout, heartbeat, aerr := taskLimits(th, st)
+	text, timeout, heartbeat, aerr := s.taskInput(e, th, st, map[string]any{"Task": map[string]any{"Token": token}})
 	if aerr != nil {
 		s.stateFailed(e, th, st, aerr)
 		return
@@ -77,17 +67,7 @@ func (s *Server) runIntegration(e *execution, th *thread, st *state) {
 		}
 		extra = map[string]any{"Task": map[string]any{"Token": token}}
 	}
-	in, aerr := s.stateInput(e, th, st, extra)
-	if aerr != nil {
-		s.stateFailed(e, th, st, aerr)
-		return
-	}
-	text, aerr := checkDataLimit(jsonValue{V: in}, "task input")
-	if aerr != nil {
-		s.stateFailed(e, th, st, aerr)
-		return
-	}
-	timeout, heartbeat, aerr := taskLimits(th, st)
+	text, timeout, heartbeat, aerr := s.taskInput(e, th, st, extra)
 	if aerr != nil {
 		s.stateFailed(e, th, st, aerr)
 		return
@@ -113,6 +93,20 @@ func (s *Server) runIntegration(e *execution, th *thread, st *state) {
 		e.record(th, now, "TaskFailed", taskFailedDetails{ResourceType: r.service, Resource: r.action, Error: d.Error, Cause: d.Cause})
 	}
 	s.stateFailed(e, th, st, fail)
+}
+
+// taskInput is what every Task attempt computes first: its effective input (context extras
+// such as $$.Task.Token merged in), within the data limit, and its timeout and heartbeat.
+func (s *Server) taskInput(e *execution, th *thread, st *state, extra map[string]any) (text string, timeout, heartbeat int64, aerr *asl.Error) {
+	in, aerr := s.stateInput(e, th, st, extra)
+	if aerr != nil {
+		return "", 0, 0, aerr
+	}
+	if text, aerr = checkDataLimit(jsonValue{V: in}, "task input"); aerr != nil {
+		return "", 0, 0, aerr
+	}
+	timeout, heartbeat, aerr = taskLimits(th, st)
+	return text, timeout, heartbeat, aerr
 }
 
 // taskLimits reads TimeoutSeconds(Path) and HeartbeatSeconds(Path); 0 is none.
