@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	. "github.com/onsi/gomega"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
@@ -20,6 +22,7 @@ import (
 // last SendTaskSuccess arrived). Reported: p50/p99/max latency per decision.
 func BenchmarkDecisionToSendTaskSuccess(b *testing.B) {
 	RegisterTestingT(b)
+	logf.SetLogger(logr.Discard())
 	startEnvironment()
 	defer stopEnvironment()
 	op := startOperator(stepfunctions.Wrap(sfnLocal.client, nil))
