@@ -87,7 +87,8 @@ DEMO_FLAGS ?=
 .PHONY: demo
 demo: manifests envtest-assets ## Run tollgate locally (control plane, local Step Functions, operator) and decide a request with kubectl; DEMO_FLAGS=--play plays the scenarios.
 	@echo "[demo $$(date +%H:%M:%S)] compiling the demo (first time: 1-3 min on 2 cores, then seconds)"
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./cmd/tollgate-demo --assets "$(ENVTEST_ASSETS)" $(DEMO_FLAGS)
+	go build -o "$(LOCALBIN)/tollgate-demo" ./cmd/tollgate-demo
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" "$(LOCALBIN)/tollgate-demo" --assets "$(ENVTEST_ASSETS)" $(DEMO_FLAGS)
 
 .PHONY: lint
 lint: golangci-lint ## Run golangci-lint linter

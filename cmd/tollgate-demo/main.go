@@ -92,7 +92,10 @@ func run(ctx context.Context, o options) (code int) {
 	}()
 	if err := runDemo(ctx, o, &done); err != nil {
 		if ctx.Err() != nil {
-			return 130
+			if o.play {
+				return 130 // the scenarios were cut short
+			}
+			return 0 // Ctrl-C is how the interactive demo ends
 		}
 		say("ERROR %v", err)
 		say("  logs: %s", o.stateDir)
