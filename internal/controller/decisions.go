@@ -86,8 +86,12 @@ func (r *ApprovalRequestReconciler) record(ctx context.Context, obj *v1.Approval
 	for _, in := range intents {
 		s := slot(obj, in.Slot)
 		switch {
-		case s == nil:
+		case !hasSlot(obj, in.Slot):
 			refuse(in, "the request has no approver slot %q", in.Slot)
+		case s == nil:
+			// Slots are set up when the execution starts: a request without them never started
+			// (record runs only after a start, or on a closed request).
+			refuse(in, "the request is already %s", obj.Status.Phase)
 		case s.Source == in.Source:
 			outcomes[in.Source] = decisionOutcome{v1.DecisionAccepted, fmt.Sprintf("%s recorded for %s", s.Decision, in.Slot)}
 		case s.Decision == in.Decision:

@@ -240,5 +240,9 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 		Expect(stalled).NotTo(BeNil())
 		Expect(stalled.Message).To(ContainSubstring("StateMachineDoesNotExist"))
 		Expect(kstatusOf(obj)).To(Equal(status.FailedStatus))
+
+		By("a decision on a request that never started is refused with the reason")
+		late := decide(key, "too-late", "alice", v1.DecisionApprove, "")
+		Expect(waitDecisionPhase(late, v1.DecisionRefused).Status.Message).To(Equal("the request is already Failed"))
 	})
 })
