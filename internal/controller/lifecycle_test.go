@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
@@ -139,6 +140,20 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 		waitDecisionPhase(db, v1.DecisionAccepted)
 		Expect(slotOf(obj, "alice").Source).To(Equal("ApproverDecision/alice-ok"))
 		Expect(slotOf(obj, "alice").Comment).To(Equal("checked the diff"))
+		waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
+	})
+
+	It("takes an ApproverDecision applied before its request (GitOps applies in any order)", func() {
+		key := client.ObjectKey{Namespace: ns, Name: "later"}
+		early := decide(key, "early-bird", "alice", v1.DecisionApprove, "")
+		Eventually(func(g Gomega) {
+			d := &v1.ApproverDecision{}
+			g.Expect(k8sClient.Get(ctx, early, d)).To(Succeed())
+			g.Expect(d.Status.Message).To(ContainSubstring(`ApprovalRequest "later" does not exist`))
+		}, settle).Should(Succeed())
+		newRequest(ns, "later", []string{"alice"}, 0)
+		waitDecisionPhase(early, v1.DecisionAccepted)
+		obj := waitPhase(key, v1.PhaseApproved)
 		waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
 	})
 
