@@ -18,6 +18,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -59,6 +60,9 @@ type Options struct {
 	IdleFollowDelay time.Duration
 	// ExpiryGrace lets a state machine expire a request itself before the operator stops it.
 	ExpiryGrace time.Duration
+	// StartRetryDelay is how often a start blocked by the operator's configuration (a missing
+	// state machine, missing permissions) is tried again.
+	StartRetryDelay time.Duration
 	// MaxConcurrentReconciles bounds the requests reconciled at once (each mostly waits on
 	// Step Functions and the API server).
 	MaxConcurrentReconciles int
@@ -106,16 +110,16 @@ func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return ctrl.Result{}, r.finalize(ctx, obj)
 	}
 	w := newStatusWriter(r.Client, obj)
-	pendingReason, pendingMessage := "Starting", "starting the Step Functions execution"
+	pending := progress{reason: "Starting", message: "starting the Step Functions execution"}
 	defer func() {
 		if err != nil && !apierrors.IsConflict(err) {
-			pendingReason, pendingMessage = "Retrying", err.Error()
+			pending = progress{reason: "Retrying", message: err.Error()}
 		}
 		if isTerminal(obj.Status.Phase) && !settled(obj) {
 			r.closeSlots(obj)
 			r.announce(obj)
 		}
-		summarize(obj, pendingReason, pendingMessage)
+		summarize(obj, pending)
 		if ferr := w.flush(ctx); ferr != nil && err == nil {
 			err = ferr
 		}
@@ -134,7 +138,15 @@ func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		w.base.ObjectMeta = *obj.ObjectMeta.DeepCopy()
 	}
 	if obj.Status.ExecutionARN == "" && !isTerminal(obj.Status.Phase) {
-		if err := r.start(ctx, obj, w); err != nil {
+		var blocked startBlocked
+		switch err := r.start(ctx, obj, w); {
+		case errors.As(err, &blocked):
+			if c := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionStalled); c == nil || c.Message != blocked.msg {
+				r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "StartBlocked", "Start", "%s; retrying every %s", blocked.msg, r.Options.StartRetryDelay)
+			}
+			pending = progress{reason: "StartBlocked", message: blocked.msg, stalled: true}
+			return ctrl.Result{RequeueAfter: r.Options.StartRetryDelay}, nil
+		case err != nil:
 			return ctrl.Result{}, err
 		}
 	}
@@ -162,7 +174,7 @@ func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	pendingReason, pendingMessage = "AwaitingApprovals", fmt.Sprintf("%s approvals; waiting for %s", tallyOf(obj, func(*v1.ApproverStatus) bool { return true }), strings.Join(waitingFor(obj), ", "))
+	pending = progress{reason: "AwaitingApprovals", message: fmt.Sprintf("%s approvals; waiting for %s", tallyOf(obj, func(*v1.ApproverStatus) bool { return true }), strings.Join(waitingFor(obj), ", "))}
 	return ctrl.Result{RequeueAfter: delay}, nil
 }
 

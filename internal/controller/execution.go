@@ -25,9 +25,7 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 	machine := r.machineOf(obj)
 	now := metav1.NewTime(r.Clock.Now())
 	if machine == "" {
-		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "StartFailed", "Start", "no state machine: set spec.stateMachineARN or the operator's --default-state-machine-arn")
-		fail(obj, v1.PhaseFailed, "no state machine: set spec.stateMachineARN or the operator's --default-state-machine-arn", now)
-		return nil
+		return startBlocked{"no state machine: set spec.stateMachineARN or the operator's --state-machine-arn"}
 	}
 	input, err := approval.BuildExecutionInput(obj, r.Options.ClusterID, r.Options.HeartbeatSeconds)
 	if err != nil {
@@ -47,11 +45,13 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 		executionARN, startedAt = aws.ToString(out.ExecutionArn), metav1.NewTime(aws.ToTime(out.StartDate))
 	case stepfunctions.Classify(err) == stepfunctions.Exists:
 		executionARN = executionARNOf(machine, name)
-	case stepfunctions.Classify(err) == stepfunctions.Terminal:
-		msg := fmt.Sprintf("StartExecution on %s refused: %v", machine, err)
+	case stepfunctions.Classify(err) == stepfunctions.Terminal && refusesRequest(err):
+		msg := fmt.Sprintf("StartExecution on %s refused the request: %v", machine, err)
 		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "StartFailed", "Start", "%s", msg)
 		fail(obj, v1.PhaseFailed, msg, now)
 		return nil
+	case stepfunctions.Classify(err) == stepfunctions.Terminal:
+		return startBlocked{fmt.Sprintf("StartExecution on %s refused: %v", machine, err)}
 	default:
 		return fmt.Errorf("starting the execution of %s/%s: %w", obj.Namespace, obj.Name, err)
 	}
@@ -65,6 +65,23 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 			}
 		}
 	})
+}
+
+// startBlocked is a start refused for a reason outside the request — no state machine
+// configured, a missing machine, missing permissions — that an administrator can fix. The
+// request is Stalled and the start retried every StartRetryDelay; nothing was started.
+type startBlocked struct{ msg string }
+
+func (e startBlocked) Error() string { return e.msg }
+
+// refusesRequest tells a refusal of the request itself (its input or name), which no retry
+// can fix since the spec cannot change, from one of the operator's configuration.
+func refusesRequest(err error) bool {
+	switch stepfunctions.Code(err) {
+	case "InvalidExecutionInput", "ValidationException", "InvalidName":
+		return true
+	}
+	return false
 }
 
 // machineOf is the state machine a request runs on.

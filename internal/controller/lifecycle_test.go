@@ -1,6 +1,7 @@
 package controller_test
 
 import (
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -10,11 +11,13 @@ import (
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
+	"github.com/tollgate-dev/tollgate/internal/approvalmachine"
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
 
@@ -246,15 +249,41 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 		waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
 	})
 
-	It("fails a request whose state machine does not exist, once, with the reason", func() {
-		key := newRequest(ns, "no-machine", []string{"alice"}, 0, func(r *v1.ApprovalRequest) {
-			r.Spec.StateMachineARN = "arn:aws:states:us-east-1:123456789012:stateMachine:missing"
+	It("stalls while its state machine does not exist, and starts once it does", func() {
+		key := newRequest(ns, "machine-later", []string{"alice"}, 0, func(r *v1.ApprovalRequest) {
+			r.Spec.StateMachineARN = "arn:aws:states:us-east-1:123456789012:stateMachine:" + ns
+		})
+		var obj *v1.ApprovalRequest
+		Eventually(func(g Gomega) {
+			obj = getRequest(key)
+			stalled := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionStalled)
+			g.Expect(stalled).NotTo(BeNil())
+			g.Expect(stalled.Reason).To(Equal("StartBlocked"))
+			g.Expect(stalled.Message).To(ContainSubstring("StateMachineDoesNotExist"))
+		}, settle).Should(Succeed())
+		Expect(obj.Status.Phase).To(BeEmpty(), "nothing started, nothing decided")
+		Expect(kstatusOf(obj)).To(Equal(status.FailedStatus))
+		Expect(eventReasons(key)).To(ContainElement("StartBlocked"))
+		early := decide(key, "while-blocked", "alice", v1.DecisionApprove, "")
+
+		By("the administrator creates the state machine: the next retry starts the execution")
+		sfnLocal.createMachine(ns, approvalmachine.ShippedPath)
+		waitTokens(key, 1)
+		waitDecisionPhase(early, v1.DecisionAccepted)
+		obj = waitPhase(key, v1.PhaseApproved)
+		Expect(meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionStalled)).To(BeNil())
+		waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
+	})
+
+	It("fails a request Step Functions can never take (input over 256 KiB), with the field named", func() {
+		key := newRequest(ns, "too-big", []string{"alice"}, 0, func(r *v1.ApprovalRequest) {
+			r.Spec.Payload = &runtime.RawExtension{Raw: []byte(`{"blob":"` + strings.Repeat("x", 300*1024) + `"}`)}
 		})
 		obj := waitPhase(key, v1.PhaseFailed)
 		stalled := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionStalled)
-		Expect(stalled).NotTo(BeNil())
-		Expect(stalled.Message).To(ContainSubstring("StateMachineDoesNotExist"))
+		Expect(stalled.Message).To(ContainSubstring("spec.payload"))
 		Expect(kstatusOf(obj)).To(Equal(status.FailedStatus))
+		Expect(obj.Status.ExecutionARN).To(BeEmpty())
 
 		By("a decision on a request that never started is refused with the reason")
 		late := decide(key, "too-late", "alice", v1.DecisionApprove, "")

@@ -45,6 +45,7 @@ func startOperator(api stepfunctions.API) *runningOperator {
 		MinFollowDelay:         100 * time.Millisecond,
 		IdleFollowDelay:        2 * time.Second,
 		ExpiryGrace:            30 * time.Second,
+		StartRetryDelay:        time.Second,
 	}
 	c.Poller.Workers = 2
 	c.Heartbeats.Interval = time.Second

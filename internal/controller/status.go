@@ -64,10 +64,16 @@ func (w *statusWriter) flushChange(ctx context.Context, reader client.Reader, ch
 	})
 }
 
+// progress describes a request that has not ended: why it waits, and whether it is stuck on
+// something only an administrator can fix (Stalled) rather than making progress (Reconciling).
+type progress struct {
+	reason, message string
+	stalled         bool
+}
+
 // summarize derives everything in status that follows from the rest: counts, the approvals
 // column, observedGeneration and the kstatus conditions. It is the one place conditions are set.
-// pendingReason/pendingMessage describe a request still in progress.
-func summarize(obj *v1.ApprovalRequest, pendingReason, pendingMessage string) {
+func summarize(obj *v1.ApprovalRequest, pending progress) {
 	st := &obj.Status
 	tally := tallyOf(obj, func(*v1.ApproverStatus) bool { return true })
 	st.ApprovedCount, st.RejectedCount = int32(tally.Approved), int32(tally.Rejected)
@@ -79,14 +85,14 @@ func summarize(obj *v1.ApprovalRequest, pendingReason, pendingMessage string) {
 	set := func(t string, s metav1.ConditionStatus, reason, msg string) {
 		meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: t, Status: s, Reason: reason, Message: msg, ObservedGeneration: gen})
 	}
-	switch st.Phase {
-	case v1.PhaseApproved:
+	switch {
+	case st.Phase == v1.PhaseApproved:
 		msg := fmt.Sprintf("Approved: %s approvals (%s)", st.Approvals, deciders(obj, v1.DecisionApprove))
 		set(v1.ConditionApproved, metav1.ConditionTrue, "Approved", msg)
 		set(v1.ConditionReady, metav1.ConditionTrue, "Approved", msg)
 		meta.RemoveStatusCondition(&st.Conditions, v1.ConditionReconciling)
 		meta.RemoveStatusCondition(&st.Conditions, v1.ConditionStalled)
-	case v1.PhaseRejected, v1.PhaseExpired, v1.PhaseAborted, v1.PhaseFailed:
+	case isTerminal(st.Phase):
 		reason, msg := string(st.Phase), terminalMessage(obj)
 		if st.Phase == v1.PhaseRejected {
 			set(v1.ConditionRejected, metav1.ConditionTrue, reason, msg)
@@ -94,9 +100,13 @@ func summarize(obj *v1.ApprovalRequest, pendingReason, pendingMessage string) {
 		set(v1.ConditionReady, metav1.ConditionFalse, reason, msg)
 		set(v1.ConditionStalled, metav1.ConditionTrue, reason, msg)
 		meta.RemoveStatusCondition(&st.Conditions, v1.ConditionReconciling)
+	case pending.stalled:
+		set(v1.ConditionReady, metav1.ConditionFalse, pending.reason, pending.message)
+		set(v1.ConditionStalled, metav1.ConditionTrue, pending.reason, pending.message)
+		meta.RemoveStatusCondition(&st.Conditions, v1.ConditionReconciling)
 	default:
-		set(v1.ConditionReady, metav1.ConditionFalse, pendingReason, pendingMessage)
-		set(v1.ConditionReconciling, metav1.ConditionTrue, pendingReason, pendingMessage)
+		set(v1.ConditionReady, metav1.ConditionFalse, pending.reason, pending.message)
+		set(v1.ConditionReconciling, metav1.ConditionTrue, pending.reason, pending.message)
 		meta.RemoveStatusCondition(&st.Conditions, v1.ConditionStalled)
 	}
 }

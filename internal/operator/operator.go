@@ -51,6 +51,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Lifecycle.HeartbeatSeconds, "task-heartbeat-seconds", 300, "Heartbeat timeout the shipped state machine gives each approver task (execution input tollgate.heartbeatSeconds); keep --heartbeat-interval well below it.")
 	fs.DurationVar(&c.Lifecycle.MinFollowDelay, "min-follow-delay", time.Second, "How soon a finishing execution is checked again (DescribeExecution).")
 	fs.DurationVar(&c.Lifecycle.IdleFollowDelay, "idle-follow-delay", 5*time.Minute, "How often a waiting execution is checked for recovery (outcomes normally arrive as activity tasks).")
+	fs.DurationVar(&c.Lifecycle.StartRetryDelay, "start-retry-delay", time.Minute, "How often a request whose start Step Functions refused for a configuration reason (missing state machine, permissions) is tried again.")
 	fs.IntVar(&c.Lifecycle.MaxConcurrentReconciles, "max-concurrent-reconciles", 8, "How many ApprovalRequests are reconciled at once.")
 	fs.DurationVar(&c.Lifecycle.ExpiryGrace, "expiry-grace", 30*time.Second, "How long after a request's timeout the operator stops an execution the state machine did not expire itself.")
 }
@@ -68,6 +69,9 @@ func (c *Config) Defaults() {
 	}
 	if c.Lifecycle.ExpiryGrace == 0 {
 		c.Lifecycle.ExpiryGrace = 30 * time.Second
+	}
+	if c.Lifecycle.StartRetryDelay == 0 {
+		c.Lifecycle.StartRetryDelay = time.Minute
 	}
 	if c.Lifecycle.MaxConcurrentReconciles == 0 {
 		c.Lifecycle.MaxConcurrentReconciles = 8
