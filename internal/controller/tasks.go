@@ -96,19 +96,13 @@ func (t *TaskRouter) route(ctx context.Context, key client.ObjectKey, in *approv
 	if in.Task == approval.TaskOutcome {
 		return t.outcome(ctx, key, in, token)
 	}
-	var obj *v1.ApprovalRequest
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		obj = &v1.ApprovalRequest{}
-		if err := t.Reader.Get(ctx, key, obj); err != nil {
-			return err
-		}
+	obj, err := t.patchLatest(ctx, key, func(obj *v1.ApprovalRequest) (bool, error) {
 		if string(obj.UID) != in.Tollgate.UID {
-			return apierrors.NewNotFound(v1.GroupVersion.WithResource("approvalrequests").GroupResource(), key.Name)
+			return false, apierrors.NewNotFound(v1.GroupVersion.WithResource("approvalrequests").GroupResource(), key.Name)
 		}
 		if !hasSlot(obj, in.Approver) {
-			return refusal{approval.ErrorUnknownApprover, fmt.Sprintf("ApprovalRequest %s has no approver slot %q", key, in.Approver)}
+			return false, refusal{approval.ErrorUnknownApprover, fmt.Sprintf("ApprovalRequest %s has no approver slot %q", key, in.Approver)}
 		}
-		base := obj.DeepCopy()
 		s := slot(obj, in.Approver)
 		if s == nil {
 			// The token came before the reconciler recorded the execution's start.
@@ -117,17 +111,15 @@ func (t *TaskRouter) route(ctx context.Context, key client.ObjectKey, in *approv
 		}
 		switch {
 		case isTerminal(obj.Status.Phase):
-			return refusal{approval.ErrorRequestNotFound, fmt.Sprintf("ApprovalRequest %s is already %s", key, obj.Status.Phase)}
+			return false, refusal{approval.ErrorRequestNotFound, fmt.Sprintf("ApprovalRequest %s is already %s", key, obj.Status.Phase)}
 		case s.TaskToken == token:
-			return nil
+			return false, nil
 		}
 		now := metav1.NewTime(t.Clock.Now())
-		if s.SentAt != nil {
-			// A re-issued task: the decision sent on the old token did not count.
-			s.SentAt = nil
-		}
+		// A re-issued task: a decision sent on the old token did not count, so it goes out again.
+		s.SentAt = nil
 		s.TaskToken, s.TokenReceivedAt = token, &now
-		return t.Client.Status().Patch(ctx, obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
+		return true, nil
 	})
 	if err != nil {
 		return err
@@ -145,23 +137,39 @@ func (t *TaskRouter) outcome(ctx context.Context, key client.ObjectKey, in *appr
 		return fmt.Errorf("answering the outcome task of %s: %w", key, err)
 	}
 	phase := outcomePhase(in.Outcome)
-	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		obj := &v1.ApprovalRequest{}
-		if err := t.Reader.Get(ctx, key, obj); err != nil {
-			return client.IgnoreNotFound(err)
-		}
+	_, err := t.patchLatest(ctx, key, func(obj *v1.ApprovalRequest) (bool, error) {
 		if string(obj.UID) != in.Tollgate.UID || isTerminal(obj.Status.Phase) {
-			return nil
+			return false, nil
 		}
-		base := obj.DeepCopy()
 		now := metav1.NewTime(t.Clock.Now())
 		if phase == v1.PhaseFailed {
 			fail(obj, phase, fmt.Sprintf("the execution failed: %s: %s", in.Error, in.Cause), now)
 		} else {
 			obj.Status.Phase, obj.Status.CompletedAt = phase, &now
 		}
+		return true, nil
+	})
+	return client.IgnoreNotFound(err)
+}
+
+// patchLatest reads a request uncached, lets change edit its status (false: leave it as it
+// is), and writes the status guarded by resourceVersion — from the start on a conflict, since
+// the reconciler writes the same status concurrently.
+func (t *TaskRouter) patchLatest(ctx context.Context, key client.ObjectKey, change func(*v1.ApprovalRequest) (bool, error)) (*v1.ApprovalRequest, error) {
+	var obj *v1.ApprovalRequest
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		obj = &v1.ApprovalRequest{}
+		if err := t.Reader.Get(ctx, key, obj); err != nil {
+			return err
+		}
+		base := obj.DeepCopy()
+		write, err := change(obj)
+		if err != nil || !write {
+			return err
+		}
 		return t.Client.Status().Patch(ctx, obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
 	})
+	return obj, err
 }
 
 // outcomePhase maps the outcome task's word to a phase.
