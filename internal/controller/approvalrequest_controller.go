@@ -174,7 +174,7 @@ func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	pending = progress{reason: "AwaitingApprovals", message: fmt.Sprintf("%s approvals; waiting for %s", tallyOf(obj, func(*v1.ApproverStatus) bool { return true }), strings.Join(waitingFor(obj), ", "))}
+	pending = progress{reason: "AwaitingApprovals", message: fmt.Sprintf("%s approvals; waiting for %s", tallyOf(obj, everySlot), strings.Join(waitingFor(obj), ", "))}
 	return ctrl.Result{RequeueAfter: delay}, nil
 }
 

@@ -75,7 +75,7 @@ type progress struct {
 // column, observedGeneration and the kstatus conditions. It is the one place conditions are set.
 func summarize(obj *v1.ApprovalRequest, pending progress) {
 	st := &obj.Status
-	tally := tallyOf(obj, func(*v1.ApproverStatus) bool { return true })
+	tally := tallyOf(obj, everySlot)
 	st.ApprovedCount, st.RejectedCount = int32(tally.Approved), int32(tally.Rejected)
 	st.RequiredApprovals = int32(tally.Required)
 	st.Approvals = tally.String()
@@ -146,6 +146,9 @@ func tallyOf(obj *v1.ApprovalRequest, include func(*v1.ApproverStatus) bool) app
 	}
 	return t
 }
+
+// everySlot selects every slot for tallyOf.
+func everySlot(*v1.ApproverStatus) bool { return true }
 
 // deciders lists who made decision d, for messages.
 func deciders(obj *v1.ApprovalRequest, d v1.Decision) string {
