@@ -48,36 +48,43 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Lifecycle.DefaultStateMachineARN, "state-machine-arn", "", "Default approval state machine for requests without spec.stateMachineARN.")
 	fs.StringVar(&c.Lifecycle.ClusterID, "cluster-id", "", "Identity of this installation written into every execution input (default: the UID of the kube-system namespace).")
 	fs.StringVar(&c.WorkerName, "worker-name", os.Getenv("POD_NAME"), "Worker name reported to GetActivityTask (default: $POD_NAME, else the host name).")
-	fs.IntVar(&c.Lifecycle.HeartbeatSeconds, "task-heartbeat-seconds", 300, "Heartbeat timeout the shipped state machine gives each approver task (execution input tollgate.heartbeatSeconds); keep --heartbeat-interval well below it.")
-	fs.DurationVar(&c.Lifecycle.MinFollowDelay, "min-follow-delay", time.Second, "How soon a finishing execution is checked again (DescribeExecution).")
-	fs.DurationVar(&c.Lifecycle.IdleFollowDelay, "idle-follow-delay", 5*time.Minute, "How often a waiting execution is checked for recovery (outcomes normally arrive as activity tasks).")
-	fs.DurationVar(&c.Lifecycle.StartRetryDelay, "start-retry-delay", time.Minute, "How often a request whose start Step Functions refused for a configuration reason (missing state machine, permissions) is tried again.")
-	fs.IntVar(&c.Lifecycle.MaxConcurrentReconciles, "max-concurrent-reconciles", 8, "How many ApprovalRequests are reconciled at once.")
-	fs.DurationVar(&c.Lifecycle.ExpiryGrace, "expiry-grace", 30*time.Second, "How long after a request's timeout the operator stops an execution the state machine did not expire itself.")
+	fs.IntVar(&c.Lifecycle.HeartbeatSeconds, "task-heartbeat-seconds", defaultLifecycle.HeartbeatSeconds, "Heartbeat timeout the shipped state machine gives each approver task (execution input tollgate.heartbeatSeconds); keep --heartbeat-interval well below it.")
+	fs.DurationVar(&c.Lifecycle.MinFollowDelay, "min-follow-delay", defaultLifecycle.MinFollowDelay, "How soon a finishing execution is checked again (DescribeExecution).")
+	fs.DurationVar(&c.Lifecycle.IdleFollowDelay, "idle-follow-delay", defaultLifecycle.IdleFollowDelay, "How often a waiting execution is checked for recovery (outcomes normally arrive as activity tasks).")
+	fs.DurationVar(&c.Lifecycle.StartRetryDelay, "start-retry-delay", defaultLifecycle.StartRetryDelay, "How often a request whose start Step Functions refused for a configuration reason (missing state machine, permissions) is tried again.")
+	fs.IntVar(&c.Lifecycle.MaxConcurrentReconciles, "max-concurrent-reconciles", defaultLifecycle.MaxConcurrentReconciles, "How many ApprovalRequests are reconciled at once.")
+	fs.DurationVar(&c.Lifecycle.ExpiryGrace, "expiry-grace", defaultLifecycle.ExpiryGrace, "How long after a request's timeout the operator stops an execution the state machine did not expire itself.")
+}
+
+// defaultLifecycle holds the lifecycle's defaults, for the flags and for Configs built by hand.
+var defaultLifecycle = controller.Options{
+	HeartbeatSeconds:        300,
+	MinFollowDelay:          time.Second,
+	IdleFollowDelay:         5 * time.Minute,
+	ExpiryGrace:             30 * time.Second,
+	StartRetryDelay:         time.Minute,
+	MaxConcurrentReconciles: 8,
 }
 
 // Defaults fills what flags leave open; tests that build a Config by hand call it too.
 func (c *Config) Defaults() {
-	if c.Lifecycle.HeartbeatSeconds == 0 {
-		c.Lifecycle.HeartbeatSeconds = 300
-	}
-	if c.Lifecycle.MinFollowDelay == 0 {
-		c.Lifecycle.MinFollowDelay = time.Second
-	}
-	if c.Lifecycle.IdleFollowDelay == 0 {
-		c.Lifecycle.IdleFollowDelay = 5 * time.Minute
-	}
-	if c.Lifecycle.ExpiryGrace == 0 {
-		c.Lifecycle.ExpiryGrace = 30 * time.Second
-	}
-	if c.Lifecycle.StartRetryDelay == 0 {
-		c.Lifecycle.StartRetryDelay = time.Minute
-	}
-	if c.Lifecycle.MaxConcurrentReconciles == 0 {
-		c.Lifecycle.MaxConcurrentReconciles = 8
-	}
+	l, d := &c.Lifecycle, defaultLifecycle
+	orDefault(&l.HeartbeatSeconds, d.HeartbeatSeconds)
+	orDefault(&l.MinFollowDelay, d.MinFollowDelay)
+	orDefault(&l.IdleFollowDelay, d.IdleFollowDelay)
+	orDefault(&l.ExpiryGrace, d.ExpiryGrace)
+	orDefault(&l.StartRetryDelay, d.StartRetryDelay)
+	orDefault(&l.MaxConcurrentReconciles, d.MaxConcurrentReconciles)
 	if c.WorkerName == "" {
 		c.WorkerName, _ = os.Hostname()
+	}
+}
+
+// orDefault sets *v to d when it is the zero value.
+func orDefault[T comparable](v *T, d T) {
+	var zero T
+	if *v == zero {
+		*v = d
 	}
 }
 
