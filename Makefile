@@ -78,7 +78,7 @@ validate-asl: ## Check the shipped state machines with asl-validator (npm, cache
 	hack/validate-asl.sh
 
 .PHONY: envtest-assets
-envtest-assets: ## Build kube-apiserver, etcd and kubectl from the Go module proxy into bin/ (once per version, ~5 min cold).
+envtest-assets: ## Build kube-apiserver, etcd and kubectl from the Go module proxy, once per user and version (~5 min cold).
 	@hack/envtest-assets.sh "$(ENVTEST_ASSETS)" "$(ENVTEST_K8S_VERSION)" "$(ETCD_VERSION)"
 
 ## Flags for the demo, e.g. make demo DEMO_FLAGS=--play
@@ -191,10 +191,13 @@ KUSTOMIZE_VERSION ?= v5.8.2
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 
 ## The local control plane for tests and the demo, built from source (setup-envtest's download
-## sites are unreachable on CI): Kubernetes from the Go module proxy, pinned here.
+## sites are unreachable on CI): Kubernetes from the Go module proxy, pinned here (and in
+## internal/devenv, which a test keeps equal). It is kept per user where setup-envtest keeps its
+## binaries, so every clone of the project finds it and only the first one builds it.
 ENVTEST_K8S_VERSION ?= 1.37.2
 ETCD_VERSION ?= 3.6.5
-ENVTEST_ASSETS ?= $(LOCALBIN)/k8s/$(ENVTEST_K8S_VERSION)-$(shell go env GOOS)-$(shell go env GOARCH)
+ENVTEST_DATA_HOME ?= $(or $(XDG_DATA_HOME),$(HOME)/.local/share)
+ENVTEST_ASSETS ?= $(ENVTEST_DATA_HOME)/kubebuilder-envtest/k8s/$(ENVTEST_K8S_VERSION)-$(shell go env GOOS)-$(shell go env GOARCH)
 KUBECTL_LOCAL ?= $(ENVTEST_ASSETS)/kubectl
 
 GOLANGCI_LINT_VERSION ?= v2.13.1

@@ -32,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	approvalsv1alpha1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/operator"
@@ -49,7 +50,8 @@ func init() {
 }
 
 func main() {
-	var metricsAddr, probeAddr, metricsCertPath string
+	var metricsAddr, probeAddr, metricsCertPath, webhookCertPath string
+	var webhookPort int
 	var enableLeaderElection, secureMetrics, enableHTTP2 bool
 	flag.StringVar(&metricsAddr, "metrics-bind-address", "0", "The address the metrics endpoint binds to. "+
 		"Use :8443 for HTTPS or :8080 for HTTP, or leave as 0 to disable the metrics service.")
@@ -59,7 +61,9 @@ func main() {
 	flag.BoolVar(&secureMetrics, "metrics-secure", true,
 		"Serve the metrics endpoint over HTTPS with authentication and authorization. --metrics-secure=false serves HTTP.")
 	flag.StringVar(&metricsCertPath, "metrics-cert-path", "", "The directory that contains the metrics server certificate (tls.crt, tls.key).")
-	flag.BoolVar(&enableHTTP2, "enable-http2", false, "Enable HTTP/2 for the metrics server.")
+	flag.BoolVar(&enableHTTP2, "enable-http2", false, "Enable HTTP/2 for the metrics and webhook servers.")
+	flag.StringVar(&webhookCertPath, "webhook-cert-path", "", "The directory that contains the admission webhook server's certificate (tls.crt, tls.key), e.g. issued by cert-manager.")
+	flag.IntVar(&webhookPort, "webhook-port", 9443, "The port the admission webhook server listens on.")
 	cfg := operator.NewConfig()
 	cfg.BindFlags(flag.CommandLine)
 	opts := zap.Options{Development: true}
@@ -80,6 +84,7 @@ func main() {
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                 scheme,
 		Metrics:                metricsOptions,
+		WebhookServer:          webhook.NewServer(webhook.Options{Port: webhookPort, CertDir: webhookCertPath, TLSOpts: tlsOpts}),
 		HealthProbeBindAddress: probeAddr,
 		LeaderElection:         enableLeaderElection,
 		LeaderElectionID:       "tollgate.approvals.tollgate.dev",
@@ -90,8 +95,12 @@ func main() {
 	client, err := stepfunctions.NewClient(ctx, cfg.AWS)
 	exitOn(err, "creating the Step Functions client")
 	api := stepfunctions.Wrap(client, stepfunctions.NewLimiter(cfg.AWS.Limits()))
+	exitOn(cfg.Identity.LoadRecordKey(ctx, mgr.GetAPIReader(), mgr.GetClient()), "loading the record key")
 	_, err = operator.Setup(ctx, mgr, cfg, api)
 	exitOn(err, "setting up tollgate")
+	// The webhooks run on every replica (the API server reaches any of them); the controllers
+	// and the activity poller only on the leader.
+	exitOn(operator.SetupWebhooks(ctx, mgr, cfg), "setting up the admission webhooks")
 
 	exitOn(mgr.AddHealthzCheck("healthz", healthz.Ping), "adding the health check")
 	exitOn(mgr.AddReadyzCheck("readyz", healthz.Ping), "adding the readiness check")

@@ -4,24 +4,35 @@
 #
 # Usage: hack/envtest-assets.sh OUT_DIR K8S_VERSION ETCD_VERSION
 # The result is cached: when OUT_DIR/.version already names these versions, nothing is rebuilt.
+# OUT_DIR is per user (the Makefile: ~/.local/share/kubebuilder-envtest/k8s/<version>-<os>-<arch>),
+# so every clone shares one build; two builds at once wait for each other (a lock), and a build
+# is moved into place only when complete, so an interrupted one leaves nothing half-built.
 # Cold build on 2 cores: about 5 minutes (kube-apiserver is most of it); warm: instant.
 set -euo pipefail
 out=${1:?usage: envtest-assets.sh OUT_DIR K8S_VERSION ETCD_VERSION}
 k8s=${2:?k8s version, e.g. 1.37.2}
 etcd=${3:?etcd version, e.g. 3.6.5}
 stamp="kubernetes=v$k8s etcd=v$etcd"
-mkdir -p "$out"; out=$(cd "$out" && pwd)
+mkdir -p "$(dirname "$out")"; out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
 
-if [[ -f $out/.version && $(cat "$out/.version") == "$stamp" && -x $out/kube-apiserver && -x $out/etcd && -x $out/kubectl ]]; then
+cached() { [[ -f $out/.version && $(cat "$out/.version") == "$stamp" && -x $out/kube-apiserver && -x $out/etcd && -x $out/kubectl ]]; }
+if cached; then
   echo "envtest assets: cached in $out ($stamp)"
   exit 0
 fi
 
 log() { printf '[envtest-assets %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+exec 9>"$out.lock"
+if command -v flock >/dev/null && ! flock -n 9; then
+  log "another build of the control plane is running (lock $out.lock); waiting for it"
+  flock 9
+  if cached; then echo "envtest assets: built meanwhile in $out ($stamp)"; exit 0; fi
+fi
 log "building the local control plane ($stamp) into $out"
-log "this happens once per version and takes about 5 minutes on 2 cores; later runs reuse it"
+log "this happens once per user and version and takes about 5 minutes on 2 cores; every clone reuses it"
 
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+final=$out; out=$work/out; mkdir -p "$out"
 minor=${k8s#*.}; minor=${minor%%.*}
 staging="v0.${k8s#*.}"   # k8s.io/kubernetes v1.X.Y publishes its staging modules as v0.X.Y
 
@@ -68,3 +79,6 @@ go build -trimpath -ldflags='-s -w' -o "$out/etcd" go.etcd.io/etcd/server/v3
 
 echo "$stamp" > "$out/.version"
 log "done: $("$out/kube-apiserver" --version) / $("$out/etcd" --version | head -1)"
+rm -rf "$final.old"; [[ -e $final ]] && mv "$final" "$final.old"
+mv "$out" "$final" && rm -rf "$final.old"
+log "installed in $final"

@@ -113,6 +113,11 @@ type ApprovalPolicy struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=50
 	RequiredApprovals *int32 `json:"requiredApprovals,omitempty"`
+
+	// allowSelfApproval lets the person who created the request decide one of its slots.
+	// Off by default: a request is approved by people other than the one who asks.
+	// +optional
+	AllowSelfApproval bool `json:"allowSelfApproval,omitempty"`
 }
 
 // Phase is where a request is in its life.
@@ -170,12 +175,13 @@ type ApproverStatus struct {
 	// +kubebuilder:validation:Enum=Approve;Reject;NotRequired
 	Decision Decision `json:"decision,omitempty"`
 
-	// decidedBy is who decided the slot, as known to the operator.
+	// decidedBy is the Kubernetes user who decided the slot, as the API server authenticated
+	// them when tollgate's admission webhook admitted the decision.
 	// +optional
 	// +kubebuilder:validation:MaxLength=512
 	DecidedBy string `json:"decidedBy,omitempty"`
 
-	// decidedAt is when the decision was recorded.
+	// decidedAt is when the decision was admitted.
 	// +optional
 	DecidedAt *metav1.Time `json:"decidedAt,omitempty"`
 
@@ -188,6 +194,13 @@ type ApproverStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=300
 	Source string `json:"source,omitempty"`
+
+	// record is the admission webhook's signed record of the decision (who, which request,
+	// which slot, which verdict). The operator delivers a decision only when its record
+	// verifies against this request, so a hand-written status decides nothing.
+	// +optional
+	// +kubebuilder:validation:MaxLength=32768
+	Record string `json:"record,omitempty"`
 
 	// sentAt is when the decision was delivered to Step Functions (SendTaskSuccess or
 	// SendTaskFailure on taskToken). Empty while the decision waits for its token.

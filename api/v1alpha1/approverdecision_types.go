@@ -22,7 +22,10 @@ import (
 )
 
 // ApproverDecisionSpec is one approver's decision on one slot of an ApprovalRequest in the
-// same namespace. It is immutable: a decision is final.
+// same namespace. It is immutable: a decision is final. The request must exist when the
+// decision is created: the admission webhook binds the decision to it (an owner reference and
+// a signed record naming the request's UID and the person who decided), so the decision goes
+// with its request and never counts for a later request of the same name.
 type ApproverDecisionSpec struct {
 	// approvalRequestName names the ApprovalRequest (in this namespace) being decided.
 	// +required
@@ -71,7 +74,8 @@ type ApproverDecisionStatus struct {
 	// +kubebuilder:validation:MaxLength=1024
 	Message string `json:"message,omitempty"`
 
-	// decidedBy is who made the decision, as known to the operator.
+	// decidedBy is the Kubernetes user who made the decision, as the API server authenticated
+	// them when the decision was created.
 	// +optional
 	// +kubebuilder:validation:MaxLength=512
 	DecidedBy string `json:"decidedBy,omitempty"`
@@ -89,6 +93,7 @@ type ApproverDecisionStatus struct {
 // +kubebuilder:printcolumn:name="Decision",type=string,JSONPath=`.spec.decision`
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="By",type=string,JSONPath=`.status.decidedBy`,priority=1
 // +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.message`,priority=1
 
 // ApproverDecision records one approver's decision on one slot of an ApprovalRequest: the

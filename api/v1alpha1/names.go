@@ -24,6 +24,24 @@ const (
 	DecisionAnnotationPrefix = "approvals.tollgate.dev/"
 	// DecisionCommentSuffix ends the comment annotation's key.
 	DecisionCommentSuffix = ".comment"
+	// DecisionRecordSuffix ends the key of the record tollgate's admission webhook writes beside
+	// a decision annotation it admitted (`approvals.tollgate.dev/<slot>.record`): who decided,
+	// for which request, signed with the operator's key. Slot names hold no dot, so neither
+	// suffix can be mistaken for a slot. A value a client sends is replaced.
+	DecisionRecordSuffix = ".record"
+	// RecordAnnotation holds, on an ApproverDecision, the record the admission webhook wrote
+	// when it admitted the decision (same form as a slot's `.record` annotation).
+	RecordAnnotation = "approvals.tollgate.dev/record"
+	// RequesterAnnotation holds, on an ApprovalRequest, the record of who created it, written
+	// by the admission webhook from the API server's authentication of the creator. It sits
+	// outside the decision prefix so that it can never be read as a slot.
+	RequesterAnnotation = "tollgate.dev/requester"
+
+	// MaxCommentLength is the longest comment a decision may carry (status.approvers[].comment).
+	MaxCommentLength = 1024
+	// ApproveVerb is the verb an approver must be granted on the request (RBAC) to decide it,
+	// as Kubernetes' CertificateSigningRequests ask of their approvers.
+	ApproveVerb = "approve"
 
 	// StopExecutionFinalizer holds a pending request until its execution is stopped.
 	StopExecutionFinalizer = "approvals.tollgate.dev/stop-execution"
@@ -37,3 +55,9 @@ const (
 	ConditionReconciling = "Reconciling"
 	ConditionStalled     = "Stalled"
 )
+
+// ReasonUnverifiedOutcome is the reason of a request that Step Functions reported decided
+// although tollgate's own ledger does not reach that verdict: an answer tollgate did not send
+// (a SendTaskSuccess or SendTaskFailure on a task token) ended the execution. The request is
+// Failed, never Approved.
+const ReasonUnverifiedOutcome = "UnverifiedOutcome"

@@ -11,8 +11,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -48,28 +46,17 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *listen)
+	l, err := sfnlocal.Listen(srv, *listen, nil)
 	if err != nil {
-		return errors.Join(fmt.Errorf("listen: %w", err), srv.Close())
+		return errors.Join(err, srv.Close())
 	}
-	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		// Close first: it releases the long polls Shutdown would wait for.
-		if err := srv.Close(); err != nil {
-			logger.Error("close", "err", err)
-		}
-		if err := httpSrv.Shutdown(shutdownCtx); err != nil {
-			logger.Error("shutdown", "err", err)
-		}
-	}()
-	logger.Info("sfnlocal listening", "addr", ln.Addr().String(), "stateFile", *stateFile, "region", *region, "account", *account)
-	if err := httpSrv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
+	logger.Info("sfnlocal listening", "url", l.URL, "stateFile", *stateFile, "region", *region, "account", *account)
+	select {
+	case <-ctx.Done():
+		return l.Close()
+	case err := <-l.Done():
+		return errors.Join(fmt.Errorf("serve: %w", err), srv.Close())
 	}
-	return srv.Close()
 }

@@ -6,11 +6,10 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
-	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
+	"github.com/tollgate-dev/tollgate/internal/devenv"
 )
 
 // runDemo brings everything up, then plays the scenarios or hands over to a person.
@@ -28,12 +27,15 @@ func runDemo(ctx context.Context, o options, done *cleanups) error {
 	done.add(logFile.Close)
 	say("operator log (controller-runtime, client-go): %s   (tail -f it in another terminal to see the reconciles)", logPath)
 
-	// 1. control plane
-	cp, err := startControlPlane(o.assets, o.crdDir, o.stateDir)
+	// 1. control plane, with tollgate's CRDs, webhook configurations and RBAC
+	cp, kubeconfig, err := startControlPlane(ctx, o.stateDir)
 	if cp != nil {
-		done.add(cp.stop)
+		done.add(func() error { say("stopping the control plane (kube-apiserver, etcd)"); return cp.Stop() })
 	}
 	if err != nil {
+		return err
+	}
+	if err := bindPeople(ctx, cp); err != nil {
 		return err
 	}
 	if ctx.Err() != nil {
@@ -41,40 +43,27 @@ func runDemo(ctx context.Context, o options, done *cleanups) error {
 	}
 
 	// 2. Step Functions
-	ep, err := startEndpoint(o.sfnListen, filepath.Join(o.stateDir, "sfn-state.json"), filepath.Join(o.stateDir, "sfnlocal.log"))
+	ep, stopEndpoint, err := startEndpoint(ctx, o.sfnListen, filepath.Join(o.stateDir, "sfn-state.json"), filepath.Join(o.stateDir, "sfnlocal.log"))
 	if err != nil {
 		return err
 	}
-	done.add(ep.stop)
-	sfnClient, awsCfg, err := newSFNClient(ctx, ep.url)
-	if err != nil {
-		return err
-	}
-	activityARN, machineARN, err := provision(ctx, sfnClient)
-	if err != nil {
-		return err
-	}
+	done.add(stopEndpoint)
 
-	// 3. operator
-	finish := step("starting the operator in-process (controllers, activity poller, token keeper)")
-	api := stepfunctions.Wrap(sfnClient, stepfunctions.NewLimiter(awsCfg.Limits()))
-	op, err := startOperator(ctx, cp.cfg, awsCfg, api, activityARN, machineARN)
+	// 3. tollgate: webhooks and operator
+	op, err := startOperator(ctx, cp, ep, o.stateDir, done)
 	if err != nil {
 		return err
 	}
-	done.add(op.stop)
-	finish()
-	c := op.mgr.GetClient()
-
+	who := &people{cp: cp}
 	if o.play {
-		return runPlay(ctx, o, c, op.mgr.GetAPIReader(), sfnClient)
+		return runPlay(ctx, o, who, cp.Client, ep)
 	}
-	return runInteractive(ctx, o, op, cp, c)
+	return runInteractive(ctx, o, op, cp, who, kubeconfig)
 }
 
-func runPlay(ctx context.Context, o options, c client.Client, r client.Reader, sfnClient *sfn.Client) error {
+func runPlay(ctx context.Context, o options, who *people, r client.Reader, ep *devenv.Endpoint) error {
 	start := time.Now()
-	failed := play(ctx, c, r, sfnClient, o.samplesDir, o.tokenTimeout)
+	failed := play(ctx, who, r, ep.Client, o.samplesDir, o.tokenTimeout)
 	if failed > 0 {
 		return fmt.Errorf("%d scenario(s) did not end as expected (after %s); see %s", failed, time.Since(start).Round(time.Second), filepath.Join(o.stateDir, "operator.log"))
 	}
@@ -82,31 +71,35 @@ func runPlay(ctx context.Context, o options, c client.Client, r client.Reader, s
 	return nil
 }
 
-func runInteractive(ctx context.Context, o options, op *runningOperator, cp *controlPlane, c client.Client) error {
+func runInteractive(ctx context.Context, o options, op *devenv.Operator, cp *devenv.ControlPlane, who *people, kubeconfig string) error {
 	samplePath := filepath.Join(o.samplesDir, o.sample)
 	m, err := readRequest(samplePath)
 	if err != nil {
 		return err
 	}
-	obj, created, err := applyRequest(ctx, op.mgr.GetAPIReader(), c, m)
+	asker, err := who.as(requester)
 	if err != nil {
-		return fmt.Errorf("applying %s: %w", samplePath, err)
+		return err
+	}
+	obj, created, err := applyRequest(ctx, cp.Client, asker, m)
+	if err != nil {
+		return fmt.Errorf("applying %s as %s: %w", samplePath, requester, err)
 	}
 	key := client.ObjectKeyFromObject(obj)
 	if created {
-		say("applied %s: ApprovalRequest %s/%s (%d approvers)", samplePath, key.Namespace, key.Name, len(obj.Spec.Approvers))
+		say("%s applied %s: ApprovalRequest %s/%s (%d approvers)", requester, samplePath, key.Namespace, key.Name, len(obj.Spec.Approvers))
 	} else {
 		say("ApprovalRequest %s/%s is kept from an earlier run: %s", key.Namespace, key.Name, summary(obj))
 	}
 	if !isFinal(obj.Status.Phase) {
-		obj, err = waitFor(ctx, op.mgr.GetAPIReader(), key, "one task token per approver", o.tokenTimeout, func(r *v1.ApprovalRequest) bool {
+		obj, err = waitFor(ctx, cp.Client, key, "one task token per approver", o.tokenTimeout, func(r *v1.ApprovalRequest) bool {
 			return isFinal(r.Status.Phase) || everySlotReady(r)
 		})
 		switch {
 		case err != nil && ctx.Err() == nil && obj != nil:
 			// Keep running: the person at the keyboard can look at it with kubectl.
 			say("UNEXPECTED: %v", err)
-			printEvents(ctx, op.mgr.GetAPIReader(), key)
+			printEvents(ctx, cp.Client, key)
 			say("  the operator's log says more: %s; the demo keeps running so you can look", filepath.Join(o.stateDir, "operator.log"))
 		case err != nil:
 			return err
@@ -115,24 +108,39 @@ func runInteractive(ctx context.Context, o options, op *runningOperator, cp *con
 		case isFinal(obj.Status.Phase):
 			say("UNEXPECTED: the request ended before its approvers could decide: %s", summary(obj))
 			say("  %s", conditionMessage(obj))
-			printEvents(ctx, op.mgr.GetAPIReader(), key)
+			printEvents(ctx, cp.Client, key)
 			say("  the operator's log says more: %s", filepath.Join(o.stateDir, "operator.log"))
 		default:
 			say("the operator holds a Step Functions task token for every open approver: %s", summary(obj))
+			showImpostor(ctx, who, obj)
 		}
 	} else {
 		say("it is already %s: the commands below start it over", obj.Status.Phase)
 	}
-	kubectl := filepath.Join(o.assets, "kubectl")
-	printInstructions(cp.kubeconfig, kubectl, samplePath, obj)
-	if err := watchRequests(ctx, op.mgr.GetCache()); err != nil {
+	printInstructions(kubeconfig, filepath.Join(cp.Assets, "kubectl"), samplePath, obj)
+	if err := watchRequests(ctx, op.Manager.GetCache()); err != nil {
 		return fmt.Errorf("watching the requests: %w", err)
 	}
 	select {
 	case <-ctx.Done():
 		return nil
-	case err := <-op.stopped:
-		op.stopped <- err // for op.stop
-		return fmt.Errorf("the operator stopped: %v", err)
+	case <-op.Done():
+		return fmt.Errorf("the operator stopped: %v", op.Err())
 	}
+}
+
+// showImpostor has mallory try the first slot, and prints the refusal she reads.
+func showImpostor(ctx context.Context, who *people, obj *v1.ApprovalRequest) {
+	c, err := who.as(impostor)
+	if err != nil {
+		say("  (could not act as %s: %v)", impostor, err)
+		return
+	}
+	slot := obj.Spec.Approvers[0].Name
+	err = (scenario{}).send(ctx, c, obj, decide{by: impostor, slot: slot, decision: v1.DecisionApprove})
+	if err == nil {
+		say("UNEXPECTED: %s's decision for slot %s was admitted", impostor, slot)
+		return
+	}
+	say("  REFUSED, as it must be: %v", err)
 }

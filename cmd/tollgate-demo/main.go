@@ -16,13 +16,14 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/tollgate-dev/tollgate/internal/devenv"
 )
 
 type options struct {
 	play         bool
 	stateDir     string
 	assets       string
-	crdDir       string
 	samplesDir   string
 	sample       string
 	sfnListen    string
@@ -33,8 +34,7 @@ func main() {
 	o := options{}
 	flag.BoolVar(&o.play, "play", false, "play the scenarios (all approve; one rejects; two of three) by itself, print the results and exit (non-zero if any outcome is unexpected)")
 	flag.StringVar(&o.stateDir, "state-dir", ".demo", "where the demo keeps etcd's data, the Step Functions state, the kubeconfig and the logs (--play uses <state-dir>/play, wiped each run)")
-	flag.StringVar(&o.assets, "assets", os.Getenv("KUBEBUILDER_ASSETS"), "directory with kube-apiserver, etcd and kubectl (default $KUBEBUILDER_ASSETS, else the one directory under bin/k8s)")
-	flag.StringVar(&o.crdDir, "crds", "config/crd/bases", "directory of the CRDs to install")
+	flag.StringVar(&o.assets, "assets", os.Getenv("KUBEBUILDER_ASSETS"), "directory with kube-apiserver, etcd and kubectl (default $KUBEBUILDER_ASSETS, else the per-user directory `make envtest-assets` builds)")
 	flag.StringVar(&o.samplesDir, "samples", "config/samples", "directory of the sample manifests")
 	flag.StringVar(&o.sample, "sample", "approvals_v1alpha1_approvalrequest.yaml", "the request the interactive demo creates (in --samples)")
 	flag.StringVar(&o.sfnListen, "sfn-listen", "127.0.0.1:8083", "address of the local Step Functions endpoint (a free 127.0.0.1 port if taken)")
@@ -106,19 +106,15 @@ func run(ctx context.Context, o options) (code int) {
 
 // resolve makes every path absolute and finds the control plane binaries.
 func (o *options) resolve() error {
-	if o.assets == "" {
-		entries, _ := os.ReadDir(filepath.Join("bin", "k8s"))
-		for _, e := range entries {
-			if e.IsDir() {
-				o.assets = filepath.Join("bin", "k8s", e.Name())
-				break
-			}
-		}
-		if o.assets == "" {
-			return errors.New("no control plane binaries under bin/k8s: run `make envtest-assets` (~5 min once), or set KUBEBUILDER_ASSETS")
+	if o.assets != "" {
+		if err := os.Setenv("KUBEBUILDER_ASSETS", o.assets); err != nil {
+			return err
 		}
 	}
-	for _, p := range []*string{&o.stateDir, &o.assets, &o.crdDir, &o.samplesDir} {
+	if _, err := devenv.Assets(); err != nil {
+		return err
+	}
+	for _, p := range []*string{&o.stateDir, &o.samplesDir} {
 		abs, err := filepath.Abs(*p)
 		if err != nil {
 			return err

@@ -3,31 +3,17 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
-	"time"
+	"path/filepath"
 
-	"k8s.io/apimachinery/pkg/runtime"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	approvalsv1alpha1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
-	"github.com/tollgate-dev/tollgate/internal/operator"
-	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
+	"github.com/tollgate-dev/tollgate/internal/devenv"
+	"github.com/tollgate-dev/tollgate/internal/identity"
 )
-
-var scheme = runtime.NewScheme()
-
-func init() {
-	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
-	utilruntime.Must(approvalsv1alpha1.AddToScheme(scheme))
-}
 
 // setupLogging sends the operator's, controller-runtime's and client-go's logs to a file, so
 // the terminal only shows the demo's own lines.
@@ -42,53 +28,42 @@ func setupLogging(path string) (*os.File, error) {
 	return f, nil
 }
 
-// runningOperator is the tollgate operator running in-process against the local cluster and
-// the local Step Functions endpoint, exactly as cmd/main.go wires it.
-type runningOperator struct {
-	mgr     ctrl.Manager
-	cancel  context.CancelFunc
-	stopped chan error
+// recordKey is the key the webhooks sign decision records with, kept with the demo's state so
+// that the records of a kept cluster still verify after a restart.
+func recordKey(stateDir string) ([]byte, error) {
+	path := filepath.Join(stateDir, "record-key")
+	key, err := identity.KeyFromFile(path)
+	if err == nil {
+		return key, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	key = identity.NewKey()
+	return key, os.WriteFile(path, key, 0o600)
 }
 
-func startOperator(ctx context.Context, restCfg *rest.Config, awsCfg stepfunctions.Config, api stepfunctions.API, activityARN, machineARN string) (*runningOperator, error) {
-	mgr, err := ctrl.NewManager(restCfg, ctrl.Options{
-		Scheme:                 scheme,
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-	})
+// startOperator starts tollgate as a cluster runs it: its admission webhooks, and the operator
+// (controllers, activity poller, token keeper) with the flags' defaults, each as the operator's
+// service account (internal/devenv, as the tests do).
+func startOperator(ctx context.Context, cp *devenv.ControlPlane, ep *devenv.Endpoint, stateDir string, done *cleanups) (*devenv.Operator, error) {
+	key, err := recordKey(stateDir)
 	if err != nil {
-		return nil, fmt.Errorf("creating the manager: %w", err)
+		return nil, fmt.Errorf("the record key: %w", err)
 	}
-	cfg := operator.NewConfig()
-	// The operator's own flag defaults (pollers, heartbeat interval, follow delays).
-	cfg.BindFlags(flag.NewFlagSet("operator", flag.ContinueOnError))
-	cfg.AWS = awsCfg
-	cfg.ActivityARN = activityARN
-	cfg.Lifecycle.DefaultStateMachineARN = machineARN
-	cfg.WorkerName = "tollgate-demo"
-	if _, err := operator.Setup(ctx, mgr, cfg, api); err != nil {
-		return nil, fmt.Errorf("setting up tollgate: %w", err)
+	finish := step("starting tollgate's admission webhooks on %s:%d (who may decide; only the operator writes status)", cp.Env.WebhookInstallOptions.LocalServingHost, cp.Env.WebhookInstallOptions.LocalServingPort)
+	hooks, err := devenv.StartWebhooks(ctx, cp, key)
+	if err != nil {
+		return nil, err
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	op := &runningOperator{mgr: mgr, cancel: cancel, stopped: make(chan error, 1)}
-	go func() { op.stopped <- mgr.Start(runCtx) }()
-	syncCtx, syncCancel := context.WithTimeout(ctx, 60*time.Second)
-	defer syncCancel()
-	if !mgr.GetCache().WaitForCacheSync(syncCtx) {
-		cancel()
-		return nil, errors.Join(errors.New("the operator's cache did not sync within 60s"), <-op.stopped)
+	done.add(func() error { say("stopping the webhooks"); return hooks.Stop() })
+	finish()
+	finish = step("starting the operator in-process (controllers, activity poller, token keeper)")
+	op, err := devenv.StartOperator(ctx, cp, ep, key, devenv.OperatorOptions{Config: nil})
+	if err != nil {
+		return nil, err
 	}
+	done.add(func() error { say("stopping the operator"); return op.Stop() })
+	finish()
 	return op, nil
-}
-
-// stop stops the controllers, the activity poller and the token keeper.
-func (op *runningOperator) stop() error {
-	say("stopping the operator")
-	op.cancel()
-	select {
-	case err := <-op.stopped:
-		return err
-	case <-time.After(45 * time.Second):
-		return errors.New("the operator did not stop within 45s")
-	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -11,17 +12,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 )
 
-// decide is one decision a scenario makes: by annotation, or by ApproverDecision.
+// decide is one decision a scenario makes, as the person who makes it: by annotation, or by
+// ApproverDecision. want, when set, is the refusal the person must read instead.
 type decide struct {
+	by       string
 	slot     string
 	decision v1.Decision
 	comment  string
 	viaCR    bool
+	want     string
 }
 
 // scenario is one of the seed's approval stories, with the outcome it must reach.
@@ -44,9 +49,9 @@ func scenarios() []scenario {
 		title:  "(a) three approvers, all approve",
 		sample: three, name: "play-all-approve",
 		decisions: []decide{
-			{slot: "alice", decision: v1.DecisionApprove},
-			{slot: "bob", decision: v1.DecisionApprove, comment: "looks good"},
-			{slot: "security", decision: v1.DecisionApprove, comment: "no findings", viaCR: true},
+			{by: "alice@example.com", slot: "alice", decision: v1.DecisionApprove},
+			{by: "bob@example.com", slot: "bob", decision: v1.DecisionApprove, comment: "looks good"},
+			{by: "carol@example.com", slot: "security", decision: v1.DecisionApprove, comment: "no findings", viaCR: true},
 		},
 		phase: v1.PhaseApproved, approvals: "3/3",
 		slots:      map[string]v1.Decision{"alice": v1.DecisionApprove, "bob": v1.DecisionApprove, "security": v1.DecisionApprove},
@@ -55,7 +60,7 @@ func scenarios() []scenario {
 		title:  "(b) three approvers, one rejects",
 		sample: three, name: "play-one-rejects",
 		decisions: []decide{
-			{slot: "bob", decision: v1.DecisionReject, comment: "not during the freeze"},
+			{by: "bob@example.com", slot: "bob", decision: v1.DecisionReject, comment: "not during the freeze"},
 		},
 		phase:      v1.PhaseRejected,
 		slots:      map[string]v1.Decision{"alice": v1.DecisionNotRequired, "bob": v1.DecisionReject, "security": v1.DecisionNotRequired},
@@ -64,22 +69,37 @@ func scenarios() []scenario {
 		title:  "(c) two of three, two approve",
 		sample: twoOfThree, name: "play-two-of-three",
 		decisions: []decide{
-			{slot: "dba-1", decision: v1.DecisionApprove},
-			{slot: "platform", decision: v1.DecisionApprove, comment: "ok", viaCR: true},
+			{by: "dana@example.com", slot: "dba-1", decision: v1.DecisionApprove},
+			{by: "pat@example.com", slot: "platform", decision: v1.DecisionApprove, comment: "ok", viaCR: true},
 		},
 		phase: v1.PhaseApproved, approvals: "2/2",
 		slots:      map[string]v1.Decision{"dba-1": v1.DecisionApprove, "platform": v1.DecisionApprove, "dba-2": v1.DecisionNotRequired},
+		execStatus: sfntypes.ExecutionStatusSucceeded,
+	}, {
+		title:  "(d) an impostor and the requester are refused; the approvers decide",
+		sample: three, name: "play-impostor",
+		decisions: []decide{
+			{by: impostor, slot: "alice", decision: v1.DecisionApprove, want: "mallory@example.com may not decide slot alice"},
+			{by: impostor, slot: "alice", decision: v1.DecisionApprove, viaCR: true, want: "mallory@example.com may not decide slot alice"},
+			{by: requester, slot: "bob", decision: v1.DecisionApprove, want: "ravi@example.com may not decide slot bob"},
+			{by: "alice@example.com", slot: "alice", decision: v1.DecisionApprove},
+			{by: "alice@example.com", slot: "bob", decision: v1.DecisionApprove, want: "alice@example.com may not decide slot bob"},
+			{by: "bob@example.com", slot: "bob", decision: v1.DecisionApprove},
+			{by: "carol@example.com", slot: "security", decision: v1.DecisionApprove, viaCR: true},
+		},
+		phase: v1.PhaseApproved, approvals: "3/3",
+		slots:      map[string]v1.Decision{"alice": v1.DecisionApprove, "bob": v1.DecisionApprove, "security": v1.DecisionApprove},
 		execStatus: sfntypes.ExecutionStatusSucceeded,
 	}}
 }
 
 // play runs every scenario and returns how many did not end as expected.
-func play(ctx context.Context, c client.Client, r client.Reader, api *sfn.Client, samplesDir string, tokenTimeout time.Duration) int {
+func play(ctx context.Context, who *people, r client.Reader, api *sfn.Client, samplesDir string, tokenTimeout time.Duration) int {
 	all := scenarios()
 	failed := 0
 	for i, sc := range all {
 		say("=== scenario %d/%d %s", i+1, len(all), sc.title)
-		problems, err := sc.run(ctx, c, r, api, samplesDir, tokenTimeout)
+		problems, err := sc.run(ctx, who, r, api, samplesDir, tokenTimeout)
 		switch {
 		case err != nil:
 			say("FAIL %s: %v", sc.title, err)
@@ -93,7 +113,7 @@ func play(ctx context.Context, c client.Client, r client.Reader, api *sfn.Client
 			say("PASS %s", sc.title)
 		}
 		if err != nil || len(problems) > 0 {
-			printEvents(ctx, r, client.ObjectKey{Namespace: "default", Name: sc.name})
+			printEvents(ctx, r, client.ObjectKey{Namespace: demoNamespace, Name: sc.name})
 		}
 		if ctx.Err() != nil {
 			return failed + len(all) - i - 1
@@ -102,13 +122,17 @@ func play(ctx context.Context, c client.Client, r client.Reader, api *sfn.Client
 	return failed
 }
 
-func (sc scenario) run(ctx context.Context, c client.Client, r client.Reader, api *sfn.Client, samplesDir string, tokenTimeout time.Duration) ([]string, error) {
+func (sc scenario) run(ctx context.Context, who *people, r client.Reader, api *sfn.Client, samplesDir string, tokenTimeout time.Duration) ([]string, error) {
 	m, err := readRequest(filepath.Join(samplesDir, sc.sample))
 	if err != nil {
 		return nil, err
 	}
 	m.rename(sc.name)
-	obj, created, err := applyRequest(ctx, r, c, m)
+	asker, err := who.as(requester)
+	if err != nil {
+		return nil, err
+	}
+	obj, created, err := applyRequest(ctx, r, asker, m)
 	if err != nil {
 		return nil, fmt.Errorf("creating %s: %w", sc.name, err)
 	}
@@ -116,7 +140,7 @@ func (sc scenario) run(ctx context.Context, c client.Client, r client.Reader, ap
 		return nil, fmt.Errorf("%s exists already", sc.name)
 	}
 	key := client.ObjectKeyFromObject(obj)
-	say("created ApprovalRequest %s/%s from config/samples/%s (%d approvers)", key.Namespace, key.Name, sc.sample, len(obj.Spec.Approvers))
+	say("%s created ApprovalRequest %s/%s from config/samples/%s (%d approvers)", requester, key.Namespace, key.Name, sc.sample, len(obj.Spec.Approvers))
 	obj, err = waitFor(ctx, r, key, "one task token per approver", tokenTimeout, func(r *v1.ApprovalRequest) bool {
 		return isFinal(r.Status.Phase) || tokens(r) == len(r.Spec.Approvers)
 	})
@@ -127,18 +151,31 @@ func (sc scenario) run(ctx context.Context, c client.Client, r client.Reader, ap
 		return nil, fmt.Errorf("the request ended before its approvers were asked: %s; %s", summary(obj), conditionMessage(obj))
 	}
 	say("  every approver holds a task token: %s", summary(obj))
+	var problems []string
 	for _, d := range sc.decisions {
-		if err := sc.send(ctx, c, obj, d); err != nil {
+		c, err := who.as(d.by)
+		if err != nil {
 			return nil, err
 		}
+		err = sc.send(ctx, c, obj, d)
+		switch {
+		case d.want == "" && err != nil:
+			return nil, err
+		case d.want != "" && err == nil:
+			problems = append(problems, fmt.Sprintf("%s deciding %s was admitted; want the refusal %q", d.by, d.slot, d.want))
+		case d.want != "" && !strings.Contains(err.Error(), d.want):
+			problems = append(problems, fmt.Sprintf("%s deciding %s was refused with %q; want %q", d.by, d.slot, err, d.want))
+		case d.want != "":
+			say("  REFUSED, as it must be: %v", err)
+		}
 	}
-	obj, err = waitFor(ctx, r, key, "the outcome", 60*time.Second, func(r *v1.ApprovalRequest) bool { return isFinal(r.Status.Phase) })
+	obj, err = waitFor(ctx, r, key, "the outcome", 60*time.Second, concluded)
 	if err != nil {
 		return nil, err
 	}
 	say("  request: %s", summary(obj))
 	say("  condition: %s", conditionMessage(obj))
-	problems := sc.checkRequest(obj)
+	problems = append(problems, sc.checkRequest(obj)...)
 	exec, err := waitExecution(ctx, api, obj.Status.ExecutionARN)
 	if err != nil {
 		return append(problems, err.Error()), nil
@@ -153,29 +190,30 @@ func (sc scenario) run(ctx context.Context, c client.Client, r client.Reader, ap
 	return problems, nil
 }
 
-// send makes one decision, as a person would: an annotation on the request, or an ApproverDecision.
+// send makes one decision, as a person would: an annotation on the request (a merge patch of
+// annotations, as `kubectl annotate` sends), or an ApproverDecision.
 func (sc scenario) send(ctx context.Context, c client.Client, obj *v1.ApprovalRequest, d decide) error {
 	if d.viaCR {
 		dec := &v1.ApproverDecision{
-			ObjectMeta: metav1.ObjectMeta{Name: obj.Name + "-" + d.slot, Namespace: obj.Namespace},
+			ObjectMeta: metav1.ObjectMeta{GenerateName: obj.Name + "-" + d.slot + "-", Namespace: obj.Namespace},
 			Spec:       v1.ApproverDecisionSpec{ApprovalRequestName: obj.Name, Approver: d.slot, Decision: d.decision, Comment: d.comment},
 		}
-		say("  %s decides %s with ApproverDecision %s", d.slot, d.decision, dec.Name)
+		say("  %s decides %s for slot %s with an ApproverDecision", d.by, d.decision, d.slot)
 		return c.Create(ctx, dec)
 	}
-	base := obj.DeepCopy()
-	if obj.Annotations == nil {
-		obj.Annotations = map[string]string{}
-	}
 	key := v1.DecisionAnnotationPrefix + d.slot
-	obj.Annotations[key] = strings.ToLower(string(d.decision))
-	line := fmt.Sprintf("%s=%s", key, obj.Annotations[key])
+	annotations := map[string]any{key: strings.ToLower(string(d.decision))}
+	line := fmt.Sprintf("%s=%s", key, annotations[key])
 	if d.comment != "" {
-		obj.Annotations[key+v1.DecisionCommentSuffix] = d.comment
+		annotations[key+v1.DecisionCommentSuffix] = d.comment
 		line += fmt.Sprintf(" %s%s=%q", key, v1.DecisionCommentSuffix, d.comment)
 	}
-	say("  %s decides %s: annotate %s", d.slot, d.decision, line)
-	return c.Patch(ctx, obj, client.MergeFrom(base))
+	say("  %s decides %s for slot %s: kubectl annotate %s --as %s", d.by, d.decision, d.slot, line, d.by)
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": annotations}})
+	if err != nil {
+		return err
+	}
+	return c.Patch(ctx, obj.DeepCopy(), client.RawPatch(types.MergePatchType, patch))
 }
 
 func (sc scenario) checkRequest(obj *v1.ApprovalRequest) []string {

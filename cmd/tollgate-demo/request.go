@@ -8,6 +8,7 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -84,6 +85,14 @@ func everySlotReady(obj *v1.ApprovalRequest) bool {
 		}
 	}
 	return true
+}
+
+// concluded: the request reached its end and the operator concluded it (its conditions say
+// so, and it holds no finalizer), as `kubectl wait --for=condition=...` would see it.
+func concluded(obj *v1.ApprovalRequest) bool {
+	ready := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionReady)
+	return isFinal(obj.Status.Phase) && len(obj.Finalizers) == 0 && ready != nil &&
+		(ready.Reason == string(obj.Status.Phase) || ready.Reason == v1.ReasonUnverifiedOutcome)
 }
 
 func isFinal(p v1.Phase) bool {

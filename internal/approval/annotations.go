@@ -10,13 +10,15 @@ import (
 )
 
 // Intent is one approver's decision on one slot, before it is recorded: what the annotation
-// or the ApproverDecision asks for. Every way of deciding produces Intents, and only the
-// controller's recorder turns them into status — the one place identity checks slot in.
+// or the ApproverDecision asks for, with the admission webhook's signed record of who asked.
+// Every way of deciding produces Intents, and only the controller's recorder turns them into
+// status, after it verified the record and ran the identity check again.
 type Intent struct {
-	Slot      string
-	Decision  v1.Decision
-	Comment   string
-	DecidedBy string
+	Slot     string
+	Decision v1.Decision
+	Comment  string
+	// Record is the admission webhook's signed record of the decision ("" when it has none).
+	Record string
 	// Source names where the intent came from: "annotation" or "ApproverDecision/<name>".
 	Source string
 }
@@ -26,34 +28,77 @@ const SourceAnnotation = "annotation"
 
 var slotName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
-// FromAnnotations reads the decision annotations of a request:
-// `approvals.tollgate.dev/<slot>: approve|reject` (case-insensitive) with an optional
-// `approvals.tollgate.dev/<slot>.comment`. Annotations of other prefixes are ignored; a decision
-// annotation that does not parse is reported in problems, never silently dropped.
-func FromAnnotations(annotations map[string]string) (intents []Intent, problems []string) {
+// maxSlotName is the longest slot name (spec.approvers[].name).
+const maxSlotName = 55
+
+// SlotAnnotations are the decision annotations of one slot, as written (the decision word is
+// not parsed).
+type SlotAnnotations struct {
+	Decision, Comment, Record string
+	HasDecision, HasComment   bool
+	HasRecord                 bool
+}
+
+// Problem is a decision annotation that does not parse, with its key.
+type Problem struct {
+	Key, Message string
+}
+
+func (p Problem) String() string { return "annotation " + p.Key + ": " + p.Message }
+
+// DecisionAnnotations groups a request's decision annotations by slot:
+// `approvals.tollgate.dev/<slot>` (the decision), `<slot>.comment` and `<slot>.record`.
+// Annotations of other prefixes are ignored; a key under the prefix that names no slot or an
+// unknown suffix is a Problem.
+func DecisionAnnotations(annotations map[string]string) (map[string]SlotAnnotations, []Problem) {
+	slots := map[string]SlotAnnotations{}
+	var problems []Problem
 	for key, value := range annotations {
-		slot, ok := strings.CutPrefix(key, v1.DecisionAnnotationPrefix)
-		if !ok || strings.HasSuffix(slot, v1.DecisionCommentSuffix) {
+		rest, ok := strings.CutPrefix(key, v1.DecisionAnnotationPrefix)
+		if !ok {
 			continue
 		}
-		if !slotName.MatchString(slot) || len(slot) > 55 {
-			problems = append(problems, fmt.Sprintf("annotation %s: %q is not an approver slot name", key, slot))
+		slot, suffix, hasSuffix := strings.Cut(rest, ".")
+		if !slotName.MatchString(slot) || len(slot) > maxSlotName {
+			problems = append(problems, Problem{key, fmt.Sprintf("%q is not an approver slot name", slot)})
 			continue
 		}
-		d, err := ParseDecision(value)
+		a := slots[slot]
+		switch {
+		case !hasSuffix:
+			a.Decision, a.HasDecision = value, true
+		case "."+suffix == v1.DecisionCommentSuffix:
+			a.Comment, a.HasComment = value, true
+		case "."+suffix == v1.DecisionRecordSuffix:
+			a.Record, a.HasRecord = value, true
+		default:
+			problems = append(problems, Problem{key, fmt.Sprintf("unknown suffix %q: a slot takes %s and %s", "."+suffix, v1.DecisionCommentSuffix, v1.DecisionRecordSuffix)})
+			continue
+		}
+		slots[slot] = a
+	}
+	sort.Slice(problems, func(i, j int) bool { return problems[i].Key < problems[j].Key })
+	return slots, problems
+}
+
+// FromAnnotations reads the decisions of a request's annotations, one Intent per slot that has
+// a decision annotation, in slot order; a decision annotation that does not parse is reported
+// in problems, never silently dropped.
+func FromAnnotations(annotations map[string]string) (intents []Intent, problems []Problem) {
+	slots, problems := DecisionAnnotations(annotations)
+	for slot, a := range slots {
+		if !a.HasDecision {
+			continue
+		}
+		d, err := ParseDecision(a.Decision)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("annotation %s: %v", key, err))
+			problems = append(problems, Problem{v1.DecisionAnnotationPrefix + slot, err.Error()})
 			continue
 		}
-		intents = append(intents, Intent{
-			Slot:     slot,
-			Decision: d,
-			Comment:  annotations[key+v1.DecisionCommentSuffix],
-			Source:   SourceAnnotation,
-		})
+		intents = append(intents, Intent{Slot: slot, Decision: d, Comment: a.Comment, Record: a.Record, Source: SourceAnnotation})
 	}
 	sort.Slice(intents, func(i, j int) bool { return intents[i].Slot < intents[j].Slot })
-	sort.Strings(problems)
+	sort.Slice(problems, func(i, j int) bool { return problems[i].Key < problems[j].Key })
 	return intents, problems
 }
 

@@ -26,7 +26,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -40,6 +39,7 @@ import (
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
+	"github.com/tollgate-dev/tollgate/internal/identity"
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
 
@@ -83,9 +83,11 @@ type ApprovalRequestReconciler struct {
 	Events     events.EventRecorder
 	Clock      clock.PassiveClock
 	Heartbeats TokenKeeper
-	Authorizer Authorizer
-	Options    Options
-	checks     checkSchedule
+	// Identity is the one check of who may decide, with the key that verifies the admission
+	// webhook's records.
+	Identity *identity.Checker
+	Options  Options
+	checks   checkSchedule
 	// wakeups re-queue requests from outside a watch (a token that went stale).
 	wakeups chan event.GenericEvent
 }
@@ -96,6 +98,10 @@ type ApprovalRequestReconciler struct {
 // +kubebuilder:rbac:groups=approvals.tollgate.dev,resources=approverdecisions,verbs=get;list;watch
 // +kubebuilder:rbac:groups=approvals.tollgate.dev,resources=approverdecisions/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create
+// +kubebuilder:rbac:groups=authentication.k8s.io,resources=selfsubjectreviews,verbs=create
+// +kubebuilder:rbac:groups="",namespace=system,resources=secrets,resourceNames=tollgate-record-key,verbs=get
+// +kubebuilder:rbac:groups="",namespace=system,resources=secrets,verbs=create
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
 
 // Reconcile runs the lifecycle as a list of steps: start the execution, record decisions,
@@ -119,7 +125,7 @@ func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 			r.closeSlots(obj)
 			r.announce(obj)
 		}
-		summarize(obj, pending)
+		summarize(obj, pending, verified(r.Identity.Records, obj))
 		if ferr := w.flush(ctx); ferr != nil && err == nil {
 			err = ferr
 		}
@@ -155,7 +161,10 @@ func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	outcomes := r.record(ctx, obj, intents, metav1.NewTime(r.Clock.Now()))
+	outcomes, err := r.record(ctx, obj, intents)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
 	if err := w.flush(ctx); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -174,7 +183,7 @@ func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	pending = progress{reason: "AwaitingApprovals", message: fmt.Sprintf("%s approvals; waiting for %s", tallyOf(obj, everySlot), strings.Join(waitingFor(obj), ", "))}
+	pending = progress{reason: "AwaitingApprovals", message: fmt.Sprintf("%s approvals; waiting for %s", tallyOf(obj, verified(r.Identity.Records, obj)), strings.Join(waitingFor(obj), ", "))}
 	return ctrl.Result{RequeueAfter: delay}, nil
 }
 
@@ -202,7 +211,8 @@ func (r *ApprovalRequestReconciler) Wake(key client.ObjectKey) {
 // settled reports whether a decided request's end is already reflected in its conditions.
 func settled(obj *v1.ApprovalRequest) bool {
 	c := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionReady)
-	return c != nil && c.Reason == string(obj.Status.Phase)
+	reason, _ := terminalCondition(obj)
+	return c != nil && c.Reason == reason
 }
 
 // release drops the finalizer of a decided request: its execution is over, so deleting it
@@ -235,7 +245,7 @@ func (r *ApprovalRequestReconciler) announce(obj *v1.ApprovalRequest) {
 	if obj.Status.Phase != v1.PhaseApproved {
 		kind = corev1.EventTypeWarning
 	}
-	msg := terminalMessage(obj)
+	_, msg := terminalCondition(obj)
 	if obj.Status.Phase == v1.PhaseApproved {
 		msg = "Approved by " + deciders(obj, v1.DecisionApprove)
 	}

@@ -13,11 +13,15 @@ import (
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 )
 
-// ApproverDecisionReconciler answers decisions whose request does not exist (yet): the
-// request's own reconciler records every decision of an existing request, so this one only
-// keeps an orphan from looking silently ignored. It is taken as soon as the request appears.
+// ApproverDecisionReconciler answers decisions whose request does not exist: the request's own
+// reconciler records every decision of an existing request. The admission webhook admits a
+// decision only for a request that exists and binds it to that request (owner reference, UID
+// in its record), so a decision without its request is one whose request was deleted: it is
+// Refused, and never counts for a later request of the same name.
 type ApproverDecisionReconciler struct {
 	client.Client
+	// Reader confirms uncached that a request is gone (the cache may not have seen it yet).
+	Reader client.Reader
 	Events events.EventRecorder
 }
 
@@ -27,15 +31,18 @@ func (r *ApproverDecisionReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	if err := r.Get(ctx, req.NamespacedName, d); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	err := r.Get(ctx, client.ObjectKey{Namespace: d.Namespace, Name: d.Spec.ApprovalRequestName}, &v1.ApprovalRequest{})
-	if !apierrors.IsNotFound(err) {
+	key := client.ObjectKey{Namespace: d.Namespace, Name: d.Spec.ApprovalRequestName}
+	if err := r.Get(ctx, key, &v1.ApprovalRequest{}); !apierrors.IsNotFound(err) {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	msg := fmt.Sprintf("waiting: ApprovalRequest %q does not exist in namespace %s", d.Spec.ApprovalRequestName, d.Namespace)
+	if err := r.Reader.Get(ctx, key, &v1.ApprovalRequest{}); !apierrors.IsNotFound(err) {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	msg := fmt.Sprintf("ApprovalRequest %q does not exist in namespace %s: a decision counts only for the request it was given to", d.Spec.ApprovalRequestName, d.Namespace)
 	if d.Status.Message != msg {
 		r.Events.Eventf(d, nil, corev1.EventTypeWarning, "RequestNotFound", "Record", "%s", msg)
 	}
-	return ctrl.Result{}, patchDecisionStatus(ctx, r.Client, d, "", msg, "")
+	return ctrl.Result{}, patchDecisionStatus(ctx, r.Client, d, v1.DecisionRefused, msg, d.Status.DecidedBy)
 }
 
 // SetupWithManager registers the controller.

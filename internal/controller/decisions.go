@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -12,6 +13,7 @@ import (
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
+	"github.com/tollgate-dev/tollgate/internal/identity"
 )
 
 // decisionSourcePrefix starts the Source of an intent read from an ApproverDecision.
@@ -20,22 +22,6 @@ const decisionSourcePrefix = "ApproverDecision/"
 // decisionRequestField indexes ApproverDecisions by the request they decide.
 const decisionRequestField = "spec.approvalRequestName"
 
-// Authorizer decides whether an intent may be recorded. Every decision, from an annotation or an
-// ApproverDecision, passes through it before it touches status; the Identity work replaces the
-// default with a SubjectAccessReview-backed check (and runs the same check at admission).
-type Authorizer interface {
-	Authorize(ctx context.Context, req *v1.ApprovalRequest, in approval.Intent) error
-}
-
-// AllowRecorded is the Authorizer until identity checks exist: it takes every intent that names
-// a slot of the request.
-type AllowRecorded struct{}
-
-// Authorize implements Authorizer.
-func (AllowRecorded) Authorize(context.Context, *v1.ApprovalRequest, approval.Intent) error {
-	return nil
-}
-
 // decisionOutcome is the verdict on one ApproverDecision, written to its status.
 type decisionOutcome struct {
 	phase   v1.DecisionPhase
@@ -43,7 +29,8 @@ type decisionOutcome struct {
 }
 
 // intents gathers the decisions asked of a request: its annotations, then its ApproverDecisions
-// (oldest first). Annotation problems become Warning events.
+// (oldest first), each with the admission webhook's record. Annotation problems become Warning
+// events.
 func (r *ApprovalRequestReconciler) intents(ctx context.Context, obj *v1.ApprovalRequest) ([]approval.Intent, map[string]*v1.ApproverDecision, error) {
 	intents, problems := approval.FromAnnotations(obj.Annotations)
 	for _, p := range problems {
@@ -65,16 +52,20 @@ func (r *ApprovalRequestReconciler) intents(ctx context.Context, obj *v1.Approva
 			Slot:     d.Spec.Approver,
 			Decision: d.Spec.Decision,
 			Comment:  d.Spec.Comment,
+			Record:   d.Annotations[v1.RecordAnnotation],
 			Source:   decisionSourcePrefix + d.Name,
 		})
 	}
 	return intents, byName, nil
 }
 
-// record is the one place a decision enters status. It refuses an intent for an unknown slot, a
-// second different decision for a decided slot, a decision on a closed request, and anything the
-// Authorizer refuses; it returns the verdict per intent source.
-func (r *ApprovalRequestReconciler) record(ctx context.Context, obj *v1.ApprovalRequest, intents []approval.Intent, now metav1.Time) map[string]decisionOutcome {
+// record is the one place a decision enters status. It takes an intent only when the
+// admission webhook's record of it verifies (signed with the operator's key, bound to this
+// request's UID, slot, verdict and comment) and the identity check passes again for the person
+// the record names: a webhook can be bypassed by misconfiguration, the ledger cannot. It also
+// refuses a second different decision for a decided slot and a decision on a closed request,
+// and returns the verdict per intent source. An error is an authorizer that did not answer.
+func (r *ApprovalRequestReconciler) record(ctx context.Context, obj *v1.ApprovalRequest, intents []approval.Intent) (map[string]decisionOutcome, error) {
 	outcomes := map[string]decisionOutcome{}
 	refuse := func(in approval.Intent, format string, args ...any) {
 		msg := fmt.Sprintf(format, args...)
@@ -85,14 +76,17 @@ func (r *ApprovalRequestReconciler) record(ctx context.Context, obj *v1.Approval
 	}
 	for _, in := range intents {
 		s := slot(obj, in.Slot)
+		rec, verr := r.verify(obj, in)
 		switch {
 		case !hasSlot(obj, in.Slot):
 			refuse(in, "the request has no approver slot %q", in.Slot)
+		case verr != nil:
+			refuse(in, "not on record: %v", verr)
 		case s == nil:
 			// Slots are set up when the execution starts: a request without them never started
 			// (record runs only after a start, or on a closed request).
 			refuse(in, "the request is already %s", obj.Status.Phase)
-		case s.Source == in.Source:
+		case s.Record == in.Record:
 			outcomes[in.Source] = decisionOutcome{v1.DecisionAccepted, fmt.Sprintf("%s recorded for %s", s.Decision, in.Slot)}
 		case s.Decision == in.Decision:
 			outcomes[in.Source] = decisionOutcome{v1.DecisionAccepted, fmt.Sprintf("a duplicate: %s was already recorded for %s from %s", in.Decision, in.Slot, s.Source)}
@@ -101,17 +95,47 @@ func (r *ApprovalRequestReconciler) record(ctx context.Context, obj *v1.Approval
 		case isTerminal(obj.Status.Phase):
 			refuse(in, "the request is already %s", obj.Status.Phase)
 		default:
-			if err := r.Authorizer.Authorize(ctx, obj, in); err != nil {
-				refuse(in, "not authorized: %v", err)
+			err := r.Identity.MayDecide(ctx, obj, in.Slot, rec.By, identity.LedgerDeciders(obj))
+			if refusal, ok := identity.AsRefusal(err); ok {
+				refuse(in, "%s", refusal.Message)
 				continue
+			} else if err != nil {
+				return nil, err
 			}
-			s.Decision, s.Comment, s.Source, s.DecidedAt = in.Decision, in.Comment, in.Source, &now
-			s.DecidedBy = orUnknown(in.DecidedBy)
+			decidedAt := metav1.NewTime(rec.At)
+			s.Decision, s.Comment, s.Source, s.Record, s.DecidedBy = in.Decision, in.Comment, in.Source, in.Record, rec.By.Username
+			s.DecidedAt = &decidedAt
 			outcomes[in.Source] = decisionOutcome{v1.DecisionAccepted, fmt.Sprintf("%s recorded for %s", in.Decision, in.Slot)}
-			r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "DecisionRecorded", "Record", "%s: %s (from %s)%s", in.Slot, in.Decision, in.Source, commentSuffix(in.Comment))
+			r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "DecisionRecorded", "Record", "%s: %s by %s (from %s)%s", in.Slot, in.Decision, rec.By.Username, in.Source, commentSuffix(in.Comment))
 		}
 	}
-	return outcomes
+	return outcomes, nil
+}
+
+// verify reads an intent's record and checks it was admitted for exactly this intent.
+func (r *ApprovalRequestReconciler) verify(obj *v1.ApprovalRequest, in approval.Intent) (identity.Decision, error) {
+	rec, err := r.Identity.Records.VerifyDecision(in.Record)
+	if err != nil {
+		return rec, fmt.Errorf("%w (decided without tollgate's admission webhook?)", err)
+	}
+	if err := rec.Binds(obj, in.Slot, in.Decision, in.Comment); err != nil {
+		return rec, err
+	}
+	if via := viaOf(in.Source); rec.Via != via {
+		return rec, fmt.Errorf("it was admitted by %s, not by %s", rec.Via, via)
+	}
+	if utf8.RuneCountInString(in.Comment) > v1.MaxCommentLength {
+		return rec, fmt.Errorf("the comment is longer than %d characters", v1.MaxCommentLength)
+	}
+	return rec, nil
+}
+
+// viaOf is the path an intent source took, as records name it.
+func viaOf(source string) string {
+	if strings.HasPrefix(source, decisionSourcePrefix) {
+		return identity.ViaApproverDecision
+	}
+	return identity.ViaAnnotation
 }
 
 // reportDecisions writes each ApproverDecision's verdict to its status, with a Warning event on
@@ -124,8 +148,8 @@ func (r *ApprovalRequestReconciler) reportDecisions(ctx context.Context, decisio
 			continue
 		}
 		decidedBy := ""
-		if s := slot(obj, d.Spec.Approver); s != nil && s.Source == source {
-			decidedBy = s.DecidedBy
+		if rec, err := r.Identity.Records.VerifyDecision(d.Annotations[v1.RecordAnnotation]); err == nil {
+			decidedBy = rec.By.Username
 		}
 		if out.phase == v1.DecisionRefused && (d.Status.Phase != out.phase || d.Status.Message != out.message) {
 			r.Events.Eventf(obj, d, corev1.EventTypeWarning, "DecisionRefused", "Record", "%s for %s refused: %s", source, d.Spec.Approver, out.message)

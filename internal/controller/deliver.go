@@ -12,10 +12,12 @@ import (
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
+	"github.com/tollgate-dev/tollgate/internal/identity"
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
 
-// deliver sends every recorded, undelivered decision whose token is held: an approval as
+// deliver sends every recorded, undelivered decision whose token is held and whose ledger
+// entry verifies (verifyEntry: a hand-written status sends nothing): an approval as
 // SendTaskSuccess, a rejection as SendTaskFailure (error tollgate.Rejected). Each delivery is
 // flushed to status at once. A decision is recorded (and flushed) before it is sent, so a crash
 // in between re-sends it on restart; Step Functions then answers TaskTimedOut for the used
@@ -25,6 +27,10 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 	for i := range obj.Status.Approvers {
 		s := &obj.Status.Approvers[i]
 		if s.Decision == "" || s.Decision == v1.DecisionNotRequired || s.SentAt != nil || s.TaskToken == "" {
+			continue
+		}
+		if err := verifyEntry(r.Identity.Records, obj, s); err != nil {
+			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, identity.ReasonUnverifiedDecision, "Deliver", "the decision of %s in status is not on record and is not sent: %v", s.Name, err)
 			continue
 		}
 		delivered := tallyOf(obj, func(o *v1.ApproverStatus) bool { return o.SentAt != nil || o == s })

@@ -135,11 +135,7 @@ func (r *ApprovalRequestReconciler) follow(ctx context.Context, obj *v1.Approval
 	if out.StopDate != nil {
 		end = metav1.NewTime(*out.StopDate)
 	}
-	if phase == v1.PhaseFailed {
-		fail(obj, phase, fmt.Sprintf("the execution failed: %s: %s", aws.ToString(out.Error), aws.ToString(out.Cause)), end)
-		return 0, nil
-	}
-	obj.Status.Phase, obj.Status.CompletedAt = phase, &end
+	settle(obj, r.Identity.Records, r.Events, phase, fmt.Sprintf("the execution failed: %s: %s", aws.ToString(out.Error), aws.ToString(out.Cause)), end)
 	return 0, nil
 }
 

@@ -146,24 +146,9 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 		waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
 	})
 
-	It("takes an ApproverDecision applied before its request (GitOps applies in any order)", func() {
-		key := client.ObjectKey{Namespace: ns, Name: "later"}
-		early := decide(key, "early-bird", "alice", v1.DecisionApprove, "")
-		Eventually(func(g Gomega) {
-			d := &v1.ApproverDecision{}
-			g.Expect(k8sClient.Get(ctx, early, d)).To(Succeed())
-			g.Expect(d.Status.Message).To(ContainSubstring(`ApprovalRequest "later" does not exist`))
-		}, settle).Should(Succeed())
-		newRequest(ns, "later", []string{"alice"}, 0)
-		waitDecisionPhase(early, v1.DecisionAccepted)
-		obj := waitPhase(key, v1.PhaseApproved)
-		waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
-	})
-
 	It("holds a decision that arrives before its token until the token comes", func() {
-		key := newRequest(ns, "early", []string{"alice"}, 0, func(r *v1.ApprovalRequest) {
-			r.Annotations = map[string]string{"approvals.tollgate.dev/alice": "approve"}
-		})
+		key := newRequest(ns, "early", []string{"alice"}, 0)
+		annotate(key, "approvals.tollgate.dev/alice", "approve")
 		obj := waitPhase(key, v1.PhaseApproved)
 		alice := slotOf(obj, "alice")
 		Expect(alice.DecidedAt).NotTo(BeNil())
@@ -173,23 +158,45 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 		waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
 	})
 
-	It("sends a duplicate decision once and refuses a conflicting one", func() {
+	It("refuses a second decision on a decided slot at admission, and sends the first once", func() {
 		key := newRequest(ns, "dup", []string{"alice", "bob"}, 0)
 		waitTokens(key, 2)
 		annotate(key, "approvals.tollgate.dev/alice", "approve")
 		Eventually(func() *metav1.Time { return slotOf(getRequest(key), "alice").SentAt }, settle).ShouldNot(BeNil())
 
-		dup := decide(key, "alice-again", "alice", v1.DecisionApprove, "")
-		Expect(waitDecisionPhase(dup, v1.DecisionAccepted).Status.Message).To(ContainSubstring("duplicate"))
-		conflict := decide(key, "alice-changes-her-mind", "alice", v1.DecisionReject, "")
-		Expect(waitDecisionPhase(conflict, v1.DecisionRefused).Status.Message).To(ContainSubstring("slot alice is already decided: Approve"))
-		Eventually(func() []string { return eventReasons(key) }, settle).Should(ContainElement("DecisionRefused"))
-
+		alice := as(person("alice"), approversGroup)
+		for _, d := range []v1.Decision{v1.DecisionApprove, v1.DecisionReject} {
+			err := alice.Create(ctx, decisionObject(key, "alice-again-"+strings.ToLower(string(d)), "alice", d, ""))
+			Expect(err).To(MatchError(ContainSubstring("slot alice is already decided: Approve by alice@example.com (from annotation); a decision is final")))
+		}
 		obj := getRequest(key)
 		Expect(obj.Status.Phase).To(Equal(v1.PhasePending))
 		Expect(slotOf(obj, "alice").Decision).To(Equal(v1.DecisionApprove))
 		Expect(sfnLocal.sendsFor(slotOf(obj, "alice").TaskToken)).To(Equal(1))
 		Expect(execution(obj).Status).To(Equal(sfntypes.ExecutionStatusRunning))
+	})
+
+	It("takes the first of two decisions admitted for one slot before either was recorded, and reports the other", func() {
+		key := newRequest(ns, "race", []string{"alice", "bob"}, 0, func(r *v1.ApprovalRequest) {
+			r.Spec.Approvers[0].Users = append(r.Spec.Approvers[0].Users, person("alice-deputy"))
+		})
+		waitTokens(key, 2)
+		By("both are admitted while no operator runs: the ledger has not recorded either")
+		op.stop()
+		first := decide(key, "alice-approves", "alice", v1.DecisionApprove, "")
+		dup := decisionObject(key, "deputy-approves", "alice", v1.DecisionApprove, "")
+		Expect(as(person("alice-deputy"), approversGroup).Create(ctx, dup)).To(Succeed())
+		conflict := decisionObject(key, "deputy-rejects", "alice", v1.DecisionReject, "")
+		Expect(as(person("alice-deputy"), approversGroup).Create(ctx, conflict)).To(Succeed())
+		op = startOperator(stepfunctions.Wrap(sfnLocal.client, nil))
+
+		Expect(waitDecisionPhase(first, v1.DecisionAccepted).Status.DecidedBy).To(Equal(person("alice")))
+		Expect(waitDecisionPhase(client.ObjectKeyFromObject(dup), v1.DecisionAccepted).Status.Message).To(ContainSubstring("a duplicate"))
+		Expect(waitDecisionPhase(client.ObjectKeyFromObject(conflict), v1.DecisionRefused).Status.Message).To(ContainSubstring("slot alice is already decided: Approve by alice@example.com"))
+		obj := getRequest(key)
+		Expect(slotOf(obj, "alice").DecidedBy).To(Equal(person("alice")))
+		Eventually(func() int { return sfnLocal.sendsFor(slotOf(getRequest(key), "alice").TaskToken) }, settle).Should(Equal(1))
+		Consistently(func() int { return sfnLocal.sendsFor(slotOf(getRequest(key), "alice").TaskToken) }, "1s").Should(Equal(1))
 	})
 
 	It("expires when the timeout passes", func() {
@@ -285,8 +292,8 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 		Expect(kstatusOf(obj)).To(Equal(status.FailedStatus))
 		Expect(obj.Status.ExecutionARN).To(BeEmpty())
 
-		By("a decision on a request that never started is refused with the reason")
-		late := decide(key, "too-late", "alice", v1.DecisionApprove, "")
-		Expect(waitDecisionPhase(late, v1.DecisionRefused).Status.Message).To(Equal("the request is already Failed"))
+		By("a decision on a request that ended is refused at admission, with the reason")
+		err := as(person("alice"), approversGroup).Create(ctx, decisionObject(key, "too-late", "alice", v1.DecisionApprove, ""))
+		Expect(err).To(MatchError(ContainSubstring("ApprovalRequest too-big is already Failed: it takes no more decisions")))
 	})
 })

@@ -5,26 +5,23 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	. "github.com/onsi/gomega"
 
 	"github.com/tollgate-dev/tollgate/internal/approvalmachine"
+	"github.com/tollgate-dev/tollgate/internal/devenv"
 	"github.com/tollgate-dev/tollgate/internal/sfnlocal"
 )
 
-// localSFN is the suite's Step Functions: the project's local endpoint on 127.0.0.1, reached
-// through the real SDK client, with a fake clock the specs advance for timeouts, and a record of
-// every SendTask* call that reached it (to prove nothing is sent twice).
+// localSFN is the suite's view of Step Functions: the environment's local endpoint, reached
+// through the real SDK client, with a fake clock the specs advance for timeouts, and a record
+// of every SendTask* call that reached it (to prove nothing is sent twice, or at all).
 type localSFN struct {
-	server        *httptest.Server
-	endpoint      *sfnlocal.Server
+	endpoint      *devenv.Endpoint
 	clock         *sfnlocal.FakeClock
 	client        *sfn.Client
 	activityARN   string
@@ -41,58 +38,40 @@ type sentTask struct {
 	at        time.Time
 }
 
-func startLocalSFN() *localSFN {
-	l := &localSFN{clock: sfnlocal.NewFakeClock(time.Now())}
-	var err error
-	l.endpoint, err = sfnlocal.New(sfnlocal.Options{Region: "us-east-1", AccountID: "123456789012", Clock: l.clock})
-	Expect(err).NotTo(HaveOccurred())
-	l.server = httptest.NewServer(http.HandlerFunc(l.record))
-	l.client = sfn.New(sfn.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(l.server.URL),
-		Credentials:  aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider("test", "test", "")),
-	})
+func newLocalSFN() *localSFN {
+	return &localSFN{clock: sfnlocal.NewFakeClock(time.Now())}
+}
 
-	act, err := l.client.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("tollgate-approvals")})
-	Expect(err).NotTo(HaveOccurred())
-	l.activityARN = aws.ToString(act.ActivityArn)
-	l.shippedARN = l.createMachine("tollgate-approval", approvalmachine.ShippedPath)
+// attach takes the started endpoint and creates the user's fixed three-branch machine.
+func (l *localSFN) attach(e *devenv.Endpoint) {
+	l.endpoint, l.client = e, e.Client
+	l.activityARN, l.shippedARN = e.ActivityARN, e.MachineARN
 	l.fixedThreeARN = l.createMachine("fixed-three", approvalmachine.FixedThreePath)
-	return l
 }
 
 func (l *localSFN) createMachine(name, path string) string {
-	file, err := approvalmachine.RepoFile(path)
+	arn, err := l.endpoint.CreateMachine(ctx, name, path)
 	Expect(err).NotTo(HaveOccurred())
-	def, err := approvalmachine.Load(file, map[string]string{
-		approvalmachine.ActivityArnPlaceholder: l.activityARN,
-		approvalmachine.TopicArnPlaceholder:    "",
-	})
-	Expect(err).NotTo(HaveOccurred())
-	out, err := l.client.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
-		Name:       aws.String(name),
-		Definition: aws.String(string(def)),
-		RoleArn:    aws.String("arn:aws:iam::123456789012:role/tollgate-approval"),
-	})
-	Expect(err).NotTo(HaveOccurred())
-	return aws.ToString(out.StateMachineArn)
+	return arn
 }
 
-// record notes SendTask* calls, then serves the request.
-func (l *localSFN) record(w http.ResponseWriter, r *http.Request) {
-	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AWSStepFunctions.")
-	if op == "SendTaskSuccess" || op == "SendTaskFailure" {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		var in struct {
-			TaskToken string `json:"taskToken"`
+// record notes SendTask* calls, then lets the endpoint serve the request.
+func (l *localSFN) record(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AWSStepFunctions.")
+		if op == "SendTaskSuccess" || op == "SendTaskFailure" {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			var in struct {
+				TaskToken string `json:"taskToken"`
+			}
+			_ = json.Unmarshal(body, &in)
+			l.mu.Lock()
+			l.sends = append(l.sends, sentTask{op: op, token: in.TaskToken, at: time.Now()})
+			l.mu.Unlock()
 		}
-		_ = json.Unmarshal(body, &in)
-		l.mu.Lock()
-		l.sends = append(l.sends, sentTask{op: op, token: in.TaskToken, at: time.Now()})
-		l.mu.Unlock()
-	}
-	l.endpoint.ServeHTTP(w, r)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // sendsFor counts the SendTaskSuccess/Failure calls that reached the endpoint for a token.
@@ -118,9 +97,4 @@ func (l *localSFN) sentAt(token string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
-}
-
-func (l *localSFN) stop() {
-	l.server.Close()
-	Expect(l.endpoint.Close()).To(Succeed())
 }

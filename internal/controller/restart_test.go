@@ -75,7 +75,7 @@ func (c *crashingAPI) SendTaskSuccess(ctx context.Context, in *sfn.SendTaskSucce
 func crashOperator(op string, about func(string) bool, trigger func()) {
 	api := newCrashingAPI(op, about)
 	operator := startOperator(api)
-	api.kill = operator.cancel
+	api.kill = operator.Kill
 	trigger()
 	Eventually(api.crashed, settle).Should(BeClosed())
 	operator.stop()

@@ -10,11 +10,11 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 )
 
 // The CRD schema is the first line of defence: a bad object is refused at `kubectl apply` with a
@@ -26,17 +26,30 @@ var _ = Describe("CRD schema", func() {
 		ns = createNamespace("schema")
 	})
 
-	It("accepts every sample in config/samples", func() {
+	It("accepts every sample in config/samples, each created by whom it is for", func() {
 		files, err := filepath.Glob(filepath.Join("..", "..", "config", "samples", "approvals_*.yaml"))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(files).NotTo(BeEmpty())
+		var decisions []*unstructured.Unstructured
 		for _, f := range files {
 			raw, err := os.ReadFile(f)
 			Expect(err).NotTo(HaveOccurred())
 			for _, obj := range decodeYAML(string(raw)) {
 				obj.SetNamespace(ns)
-				Expect(k8sClient.Create(ctx, obj)).To(Succeed(), "sample %s", f)
+				if obj.GetKind() == "ApproverDecision" {
+					decisions = append(decisions, obj) // after the requests they decide
+					continue
+				}
+				Expect(as(requesterUser).Create(ctx, obj)).To(Succeed(), "sample %s", f)
 			}
+		}
+		Expect(decisions).NotTo(BeEmpty())
+		for _, d := range decisions {
+			request := getRequest(client.ObjectKey{Namespace: ns, Name: nestedString(d, "spec", "approvalRequestName")})
+			slot := nestedString(d, "spec", "approver")
+			approver := slotUsers(request, slot)
+			Expect(approver).NotTo(BeEmpty(), "sample decision %s names slot %s, which has no user", d.GetName(), slot)
+			Expect(as(approver[0], approversGroup).Create(ctx, d)).To(Succeed(), "sample decision %s as %s", d.GetName(), approver[0])
 		}
 	})
 
@@ -148,11 +161,7 @@ spec:`+spec)
 	})
 
 	It("refuses any change to a decision's spec", func() {
-		Expect(createYAML(ns, `
-apiVersion: approvals.tollgate.dev/v1alpha1
-kind: ApproverDecision
-metadata: {name: d1}
-spec: {approvalRequestName: r, approver: alice, decision: Approve}`)).To(Succeed())
+		decide(newRequest(ns, "r", []string{"alice"}, 0), "d1", "alice", v1.DecisionApprove, "")
 		obj := &unstructured.Unstructured{}
 		obj.SetAPIVersion("approvals.tollgate.dev/v1alpha1")
 		obj.SetKind("ApproverDecision")
@@ -172,6 +181,23 @@ spec: {approvalRequestName: r, approver: alice, decision: Approve}`)).To(Succeed
 		Expect(kubectl("explain", "approverdecision.spec.decision")).To(ContainSubstring("Approve or Reject"))
 	})
 })
+
+// nestedString reads a string field of an object.
+func nestedString(obj *unstructured.Unstructured, fields ...string) string {
+	s, _, err := unstructured.NestedString(obj.Object, fields...)
+	Expect(err).NotTo(HaveOccurred())
+	return s
+}
+
+// slotUsers are the users a request names for a slot.
+func slotUsers(req *v1.ApprovalRequest, slot string) []string {
+	for _, a := range req.Spec.Approvers {
+		if a.Name == slot {
+			return a.Users
+		}
+	}
+	return nil
+}
 
 // approvalRequestYAML wraps a spec fragment into a request named r1.
 func approvalRequestYAML(spec string) string {
@@ -207,16 +233,9 @@ func decodeYAML(doc string) []*unstructured.Unstructured {
 	}
 }
 
-// createNamespace makes a fresh namespace so that specs never see each other's objects.
-func createNamespace(prefix string) string {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: prefix + "-"}}
-	Expect(k8sClient.Create(ctx, ns)).To(Succeed())
-	return ns.Name
-}
-
 // kubectl runs the kubectl built with the control plane, as the envtest admin.
 func kubectl(args ...string) string {
-	stdout, stderr, err := testEnv.ControlPlane.KubeCtl().Run(args...)
+	stdout, stderr, err := env.ControlPlane.Env.ControlPlane.KubeCtl().Run(args...)
 	errOut, _ := io.ReadAll(stderr)
 	Expect(err).NotTo(HaveOccurred(), "kubectl %v: %s", args, errOut)
 	out, _ := io.ReadAll(stdout)

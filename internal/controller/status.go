@@ -71,11 +71,12 @@ type progress struct {
 	stalled         bool
 }
 
-// summarize derives everything in status that follows from the rest: counts, the approvals
-// column, observedGeneration and the kstatus conditions. It is the one place conditions are set.
-func summarize(obj *v1.ApprovalRequest, pending progress) {
+// summarize derives everything in status that follows from the rest: counts (of the decisions
+// counted, the verified ones), the approvals column, observedGeneration and the kstatus
+// conditions. It is the one place conditions are set.
+func summarize(obj *v1.ApprovalRequest, pending progress, counted func(*v1.ApproverStatus) bool) {
 	st := &obj.Status
-	tally := tallyOf(obj, everySlot)
+	tally := tallyOf(obj, counted)
 	st.ApprovedCount, st.RejectedCount = int32(tally.Approved), int32(tally.Rejected)
 	st.RequiredApprovals = int32(tally.Required)
 	st.Approvals = tally.String()
@@ -93,7 +94,7 @@ func summarize(obj *v1.ApprovalRequest, pending progress) {
 		meta.RemoveStatusCondition(&st.Conditions, v1.ConditionReconciling)
 		meta.RemoveStatusCondition(&st.Conditions, v1.ConditionStalled)
 	case isTerminal(st.Phase):
-		reason, msg := string(st.Phase), terminalMessage(obj)
+		reason, msg := terminalCondition(obj)
 		if st.Phase == v1.PhaseRejected {
 			set(v1.ConditionRejected, metav1.ConditionTrue, reason, msg)
 		}
@@ -111,28 +112,36 @@ func summarize(obj *v1.ApprovalRequest, pending progress) {
 	}
 }
 
-// terminalMessage explains a request's end; a step that ended it may have said more.
-func terminalMessage(obj *v1.ApprovalRequest) string {
-	if c := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionStalled); c != nil && c.Reason == string(obj.Status.Phase) && c.Message != "" {
-		return c.Message
+// terminalCondition is the reason and message of a request's end: what the step that ended it
+// said (kept in the Stalled condition by fail), else a default for the phase.
+func terminalCondition(obj *v1.ApprovalRequest) (reason, message string) {
+	phase := string(obj.Status.Phase)
+	if c := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionStalled); c != nil && c.Message != "" &&
+		(c.Reason == phase || c.Reason == v1.ReasonUnverifiedOutcome && obj.Status.Phase == v1.PhaseFailed) {
+		return c.Reason, c.Message
 	}
 	switch obj.Status.Phase {
 	case v1.PhaseRejected:
-		return "Rejected by " + deciders(obj, v1.DecisionReject)
+		return phase, "Rejected by " + deciders(obj, v1.DecisionReject)
 	case v1.PhaseExpired:
-		return "Expired: no verdict before the timeout"
+		return phase, "Expired: no verdict before the timeout"
 	case v1.PhaseAborted:
-		return "Aborted: the execution was stopped"
+		return phase, "Aborted: the execution was stopped"
 	}
-	return "Failed"
+	return phase, "Failed"
 }
 
 // fail ends a request with a terminal phase and a message (kept by summarize).
 func fail(obj *v1.ApprovalRequest, phase v1.Phase, msg string, now metav1.Time) {
+	failWith(obj, phase, string(phase), msg, now)
+}
+
+// failWith ends a request with a terminal phase, a reason of its own and a message.
+func failWith(obj *v1.ApprovalRequest, phase v1.Phase, reason, msg string, now metav1.Time) {
 	obj.Status.Phase = phase
 	obj.Status.CompletedAt = &now
 	meta.SetStatusCondition(&obj.Status.Conditions, metav1.Condition{
-		Type: v1.ConditionStalled, Status: metav1.ConditionTrue, Reason: string(phase), Message: msg, ObservedGeneration: obj.Generation,
+		Type: v1.ConditionStalled, Status: metav1.ConditionTrue, Reason: reason, Message: msg, ObservedGeneration: obj.Generation,
 	})
 }
 
@@ -146,9 +155,6 @@ func tallyOf(obj *v1.ApprovalRequest, include func(*v1.ApproverStatus) bool) app
 	}
 	return t
 }
-
-// everySlot selects every slot for tallyOf.
-func everySlot(*v1.ApproverStatus) bool { return true }
 
 // deciders lists who made decision d, for messages.
 func deciders(obj *v1.ApprovalRequest, d v1.Decision) string {

@@ -23,6 +23,7 @@ import (
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
+	"github.com/tollgate-dev/tollgate/internal/identity"
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
 
@@ -50,6 +51,8 @@ type TaskRouter struct {
 	Heartbeats TokenKeeper
 	ClusterID  string
 	Log        logr.Logger
+	// Records verifies the ledger before an outcome is taken.
+	Records *identity.Signer
 	// OnGone re-queues the request of a token that went stale.
 	OnGone func(key client.ObjectKey)
 
@@ -130,7 +133,7 @@ func (t *TaskRouter) route(ctx context.Context, key client.ObjectKey, in *approv
 }
 
 // outcome handles the shipped machine's last step: it answers the task (so the execution
-// ends), then records the phase the task reports. A crash between the two leaves the request
+// ends), then records the phase the task reports once the ledger confirms it (settle). A crash between the two leaves the request
 // Pending, and DescribeExecution (the recovery path) finds the end.
 func (t *TaskRouter) outcome(ctx context.Context, key client.ObjectKey, in *approval.TaskInput, token string) error {
 	if _, err := t.API.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String("{}")}); err != nil {
@@ -141,12 +144,7 @@ func (t *TaskRouter) outcome(ctx context.Context, key client.ObjectKey, in *appr
 		if string(obj.UID) != in.Tollgate.UID || isTerminal(obj.Status.Phase) {
 			return false, nil
 		}
-		now := metav1.NewTime(t.Clock.Now())
-		if phase == v1.PhaseFailed {
-			fail(obj, phase, fmt.Sprintf("the execution failed: %s: %s", in.Error, in.Cause), now)
-		} else {
-			obj.Status.Phase, obj.Status.CompletedAt = phase, &now
-		}
+		settle(obj, t.Records, t.Events, phase, fmt.Sprintf("the execution failed: %s: %s", in.Error, in.Cause), metav1.NewTime(t.Clock.Now()))
 		return true, nil
 	})
 	return client.IgnoreNotFound(err)

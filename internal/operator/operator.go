@@ -28,6 +28,7 @@ type Config struct {
 	// WorkerName identifies this worker to Step Functions (the pod name by default).
 	WorkerName string
 	Lifecycle  controller.Options
+	Identity   IdentityConfig
 	// Poller and Heartbeats carry their own flags (worker count, heartbeat interval); Setup
 	// completes and starts them.
 	Poller     *stepfunctions.Poller
@@ -42,6 +43,7 @@ func NewConfig() *Config {
 // BindFlags registers the operator's flags.
 func (c *Config) BindFlags(fs *flag.FlagSet) {
 	c.AWS.BindFlags(fs)
+	c.Identity.BindFlags(fs)
 	c.Poller.BindFlags(fs)
 	c.Heartbeats.BindFlags(fs)
 	fs.StringVar(&c.ActivityARN, "activity-arn", "", "ARN of the approval activity this installation works (GetActivityTask). One activity belongs to one installation.")
@@ -88,9 +90,10 @@ func orDefault[T comparable](v *T, d T) {
 	}
 }
 
-// Setup adds tollgate to mgr, talking to Step Functions through api (already wrapped by the
-// caller with stepfunctions.Wrap, or raw in tests). It returns the activity worker's router,
-// whose Ready check the caller installs.
+// Setup adds tollgate's controllers to mgr, talking to Step Functions through api (already
+// wrapped by the caller with stepfunctions.Wrap, or raw in tests). cfg.Identity.RecordKey must
+// be loaded (LoadRecordKey). It returns the activity worker's router, whose Ready check it
+// installs. The admission webhooks are set up apart (SetupWebhooks).
 func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions.API) (*controller.TaskRouter, error) {
 	cfg.Defaults()
 	if cfg.ActivityARN == "" {
@@ -103,22 +106,26 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions
 		}
 		cfg.Lifecycle.ClusterID = id
 	}
+	checker, err := cfg.Identity.checker(mgr)
+	if err != nil {
+		return nil, err
+	}
 	events := mgr.GetEventRecorder("tollgate")
 	hb := cfg.Heartbeats
 	hb.API, hb.Log = api, ctrl.Log.WithName("heartbeats")
 	reconciler := &controller.ApprovalRequestReconciler{
 		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), API: api, Events: events, Clock: clock.RealClock{},
-		Heartbeats: hb, Authorizer: controller.AllowRecorded{}, Options: cfg.Lifecycle,
+		Heartbeats: hb, Identity: checker, Options: cfg.Lifecycle,
 	}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the ApprovalRequest controller: %w", err)
 	}
-	if err := (&controller.ApproverDecisionReconciler{Client: mgr.GetClient(), Events: events}).SetupWithManager(mgr); err != nil {
+	if err := (&controller.ApproverDecisionReconciler{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Events: events}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the ApproverDecision controller: %w", err)
 	}
 	router := &controller.TaskRouter{
 		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), API: api, Events: events, Clock: clock.RealClock{},
-		Heartbeats: hb, ClusterID: cfg.Lifecycle.ClusterID, Log: ctrl.Log.WithName("activity"),
+		Heartbeats: hb, ClusterID: cfg.Lifecycle.ClusterID, Log: ctrl.Log.WithName("activity"), Records: checker.Records,
 		OnGone: reconciler.Wake,
 	}
 	poller := cfg.Poller

@@ -48,6 +48,9 @@ type Config struct {
 	MaxAttempts int
 	// RateLimitScale multiplies every default rate limit (see Limits); 0 means 1.
 	RateLimitScale float64
+	// Credentials replaces the default credential chain (no flag: for a local endpoint, which
+	// takes any signature, in tests and the demo).
+	Credentials aws.CredentialsProvider
 }
 
 // BindFlags registers the --aws-* flags on fs, writing into c.
@@ -146,6 +149,9 @@ func loadAWSConfig(ctx context.Context, cfg Config) (aws.Config, error) {
 	}
 	if cfg.Region != "" {
 		opts = append(opts, config.WithRegion(cfg.Region))
+	}
+	if cfg.Credentials != nil {
+		opts = append(opts, config.WithCredentialsProvider(cfg.Credentials))
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {

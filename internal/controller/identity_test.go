@@ -1,0 +1,312 @@
+package controller_test
+
+import (
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/devenv"
+	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
+)
+
+// Who may decide: the right person, once, for this request. Every refusal asserts the message
+// a person reads and that nothing reached Step Functions for the slot. The people are
+// impersonated; the namespace binds config/rbac's roles as a team would (createNamespace).
+var _ = Describe("Identity", func() {
+	var (
+		ns string
+		op *runningOperator
+	)
+	BeforeEach(func() {
+		ns = createNamespace("identity")
+		op = startOperator(stepfunctions.Wrap(sfnLocal.client, nil))
+	})
+	AfterEach(func() { op.stop() })
+
+	mallory := func() client.Client { return as("mallory@example.com", approversGroup) }
+
+	// undecided asserts, for a while, that a slot holds no decision and that nothing was sent
+	// to Step Functions on its token.
+	undecided := func(key client.ObjectKey, slot string) {
+		token := slotOf(getRequest(key), slot).TaskToken
+		Expect(token).NotTo(BeEmpty())
+		Consistently(func(g Gomega) {
+			s := slotOf(getRequest(key), slot)
+			g.Expect(s.Decision).To(BeEmpty(), "slot %s: %+v", slot, s)
+			g.Expect(sfnLocal.sendsFor(token)).To(BeZero(), "SendTask* on the token of %s", slot)
+		}, "1500ms", 100*time.Millisecond).Should(Succeed())
+	}
+
+	Context("accepted", func() {
+		It("alice approves her own slot: recorded with who, when, by which path, and delivered once", func() {
+			key := newRequest(ns, "alice", []string{"alice", "bob"}, 0)
+			waitTokens(key, 2)
+			annotate(key, "approvals.tollgate.dev/alice", "approve", "approvals.tollgate.dev/alice.comment", "diff reviewed")
+			var s v1.ApproverStatus
+			Eventually(func(g Gomega) {
+				s = slotOf(getRequest(key), "alice")
+				g.Expect(s.SentAt).NotTo(BeNil())
+			}, settle).Should(Succeed())
+			Expect(s.DecidedBy).To(Equal("alice@example.com"))
+			Expect(s.Source).To(Equal("annotation"))
+			Expect(s.Comment).To(Equal("diff reviewed"))
+			Expect(s.DecidedAt).NotTo(BeNil())
+			Expect(s.Record).To(ContainSubstring(`"username":"alice@example.com"`))
+			Expect(sfnLocal.sendsFor(s.TaskToken)).To(Equal(1))
+			Expect(eventNotes(key, "DecisionRecorded")).To(ContainElement("alice: Approve by alice@example.com (from annotation): diff reviewed"))
+			Expect(getRequest(key).Annotations).To(HaveKeyWithValue(v1.DecisionAnnotationPrefix+"alice"+v1.DecisionRecordSuffix, ContainSubstring(`"slot":"alice"`)))
+		})
+
+		It("a member of the slot's group with the verb approve decides by ApproverDecision, bound to the request", func() {
+			key := newRequest(ns, "group", []string{"alice", "security"}, 0, func(r *v1.ApprovalRequest) {
+				r.Spec.Approvers[1] = v1.Approver{Name: "security", Groups: []string{"security-oncall"}}
+			})
+			waitTokens(key, 2)
+			d := decisionObject(key, "carol-ok", "security", v1.DecisionApprove, "no findings")
+			Expect(as("carol@example.com", "security-oncall", approversGroup).Create(ctx, d)).To(Succeed())
+			Expect(waitDecisionPhase(client.ObjectKeyFromObject(d), v1.DecisionAccepted).Status.DecidedBy).To(Equal("carol@example.com"))
+
+			By("the decision is owned by its request (it goes with it) and carries its record")
+			stored := &v1.ApproverDecision{}
+			Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(d), stored)).To(Succeed())
+			Expect(stored.OwnerReferences).To(ConsistOf(HaveField("UID", getRequest(key).UID)))
+			Expect(stored.Annotations[v1.RecordAnnotation]).To(ContainSubstring(`"uid":"` + string(getRequest(key).UID) + `"`))
+			Eventually(func() string { return slotOf(getRequest(key), "security").DecidedBy }, settle).Should(Equal("carol@example.com"))
+		})
+
+		It("the requester decides their own request when the policy allows it", func() {
+			key := newRequest(ns, "self-allowed", []string{"requester", "bob"}, 0, func(r *v1.ApprovalRequest) {
+				r.Spec.Policy = &v1.ApprovalPolicy{AllowSelfApproval: true}
+			})
+			waitTokens(key, 2)
+			Expect(annotateAs(as(requesterUser, approversGroup), key, "approvals.tollgate.dev/requester", "approve")).To(Succeed())
+			Eventually(func() string { return slotOf(getRequest(key), "requester").DecidedBy }, settle).Should(Equal(requesterUser))
+		})
+	})
+
+	Context("refused at admission", func() {
+		It("mallory on alice's slot, by annotation and by ApproverDecision", func() {
+			key := newRequest(ns, "impostor", []string{"alice", "bob"}, 0)
+			waitTokens(key, 2)
+			want := "mallory@example.com may not decide slot alice: it is for users [alice@example.com] and groups [none]"
+			Expect(annotateAs(mallory(), key, "approvals.tollgate.dev/alice", "approve")).To(MatchError(ContainSubstring(want)))
+			Expect(mallory().Create(ctx, decisionObject(key, "mallory-for-alice", "alice", v1.DecisionApprove, ""))).To(MatchError(ContainSubstring(want)))
+			undecided(key, "alice")
+		})
+
+		It("decision annotations set when the request is created", func() {
+			req := requestObject(ns, "born-approved", []string{"alice"}, 0, func(r *v1.ApprovalRequest) {
+				r.Annotations = map[string]string{"approvals.tollgate.dev/alice": "approve"}
+			})
+			Expect(as(requesterUser).Create(ctx, req)).To(MatchError(ContainSubstring(
+				`metadata.annotations[approvals.tollgate.dev/alice]: Forbidden: a decision cannot be set when the request is created`)))
+		})
+
+		It("a group member without the verb approve", func() {
+			key := newRequest(ns, "no-verb", []string{"alice", "sre"}, 0, func(r *v1.ApprovalRequest) {
+				r.Spec.Approvers[1] = v1.Approver{Name: "sre", Groups: []string{"sre"}}
+			})
+			waitTokens(key, 2)
+			By("erin may patch requests (a requester) but holds no verb approve")
+			Expect(env.ControlPlane.Bind(ctx, devenv.RoleRequester, ns, devenv.Users("erin@example.com")...)).To(Succeed())
+			err := annotateAs(as("erin@example.com", "sre"), key, "approvals.tollgate.dev/sre", "approve")
+			Expect(err).To(MatchError(ContainSubstring(`erin@example.com may not approve approvalrequests/no-verb in namespace ` + ns + `: RBAC grants no verb "approve" on approvalrequests.approvals.tollgate.dev`)))
+			undecided(key, "sre")
+		})
+
+		It("someone with the verb approve who is not in the slot", func() {
+			key := newRequest(ns, "not-in-slot", []string{"alice", "bob"}, 0)
+			waitTokens(key, 2)
+			err := as("dave@example.com", approversGroup).Create(ctx, decisionObject(key, "dave", "bob", v1.DecisionApprove, ""))
+			Expect(err).To(MatchError(ContainSubstring("dave@example.com may not decide slot bob: it is for users [bob@example.com]")))
+			undecided(key, "bob")
+		})
+
+		It("the requester on their own request", func() {
+			key := newRequest(ns, "self", []string{"requester", "bob"}, 0)
+			waitTokens(key, 2)
+			err := annotateAs(as(requesterUser, approversGroup), key, "approvals.tollgate.dev/requester", "approve")
+			Expect(err).To(MatchError(ContainSubstring("requester@example.com created this request and may not decide it (spec.policy.allowSelfApproval is false)")))
+			undecided(key, "requester")
+		})
+
+		It("one person on a second slot: two of the SRE group means two people", func() {
+			key := newRequest(ns, "two-sres", []string{"sre-1", "sre-2"}, 0, func(r *v1.ApprovalRequest) {
+				r.Spec.Approvers[0] = v1.Approver{Name: "sre-1", Groups: []string{"sre"}}
+				r.Spec.Approvers[1] = v1.Approver{Name: "sre-2", Groups: []string{"sre"}}
+			})
+			waitTokens(key, 2)
+			carol := as("carol@example.com", "sre", approversGroup)
+			Expect(annotateAs(carol, key, "approvals.tollgate.dev/sre-1", "approve")).To(Succeed())
+			err := carol.Create(ctx, decisionObject(key, "carol-again", "sre-2", v1.DecisionApprove, ""))
+			Expect(err).To(MatchError(ContainSubstring("carol@example.com already decided slot sre-1 of this request: one person counts once")))
+			Expect(annotateAs(carol, key, "approvals.tollgate.dev/sre-2", "approve")).To(MatchError(ContainSubstring("one person counts once")))
+			undecided(key, "sre-2")
+
+			Expect(annotateAs(as("dave@example.com", "sre", approversGroup), key, "approvals.tollgate.dev/sre-2", "approve")).To(Succeed())
+			obj := waitPhase(key, v1.PhaseApproved)
+			Expect(slotOf(obj, "sre-2").DecidedBy).To(Equal("dave@example.com"))
+		})
+
+		It("editing or removing a recorded decision", func() {
+			key := newRequest(ns, "final", []string{"alice", "bob"}, 0)
+			waitTokens(key, 2)
+			annotate(key, "approvals.tollgate.dev/alice", "approve", "approvals.tollgate.dev/alice.comment", "ok")
+			d := decide(key, "bob-approves", "bob", v1.DecisionApprove, "")
+			waitDecisionPhase(d, v1.DecisionAccepted)
+			alice := as(person("alice"), approversGroup)
+			for _, change := range [][]string{
+				{"approvals.tollgate.dev/alice", "reject"},
+				{"approvals.tollgate.dev/alice", "-"},
+				{"approvals.tollgate.dev/alice.comment", "changed my mind"},
+			} {
+				Expect(annotateAs(alice, key, change...)).To(MatchError(ContainSubstring("the decision of slot alice is recorded (Approve by alice@example.com")), "change %v", change)
+			}
+			By("a record written by the client is replaced by the webhook's")
+			Expect(annotateAs(alice, key, "approvals.tollgate.dev/alice.record", `{"forged":true}`)).To(Succeed())
+			Expect(getRequest(key).Annotations["approvals.tollgate.dev/alice.record"]).To(ContainSubstring(`"username":"alice@example.com"`))
+
+			By("an ApproverDecision deleted and created again with the other verdict")
+			stored := &v1.ApproverDecision{}
+			Expect(k8sClient.Get(ctx, d, stored)).To(Succeed())
+			Expect(k8sClient.Delete(ctx, stored)).To(Succeed())
+			err := as(person("bob"), approversGroup).Create(ctx, decisionObject(key, "bob-approves", "bob", v1.DecisionReject, ""))
+			Expect(err).To(MatchError(ContainSubstring("slot bob is already decided: Approve by bob@example.com (from ApproverDecision/bob-approves); a decision is final")))
+			obj := waitPhase(key, v1.PhaseApproved)
+			Expect(slotOf(obj, "bob").Decision).To(Equal(v1.DecisionApprove))
+			Expect(sfnLocal.sendsFor(slotOf(obj, "bob").TaskToken)).To(Equal(1))
+		})
+
+		It("a decision for a request that does not exist yet", func() {
+			err := as(person("alice"), approversGroup).Create(ctx, decisionObject(client.ObjectKey{Namespace: ns, Name: "later"}, "early", "alice", v1.DecisionApprove, ""))
+			Expect(err).To(MatchError(ContainSubstring(`ApprovalRequest "later" does not exist in namespace ` + ns + `: a decision is given to a request that exists`)))
+		})
+
+		It("an over-long comment, with the field named; the other approvers are unaffected", func() {
+			key := newRequest(ns, "long-comment", []string{"alice", "bob"}, 0)
+			waitTokens(key, 2)
+			err := annotateAs(as(person("alice"), approversGroup), key, "approvals.tollgate.dev/alice", "approve", "approvals.tollgate.dev/alice.comment", strings.Repeat("x", 1500))
+			Expect(err).To(MatchError(ContainSubstring("metadata.annotations[approvals.tollgate.dev/alice.comment]: Too long: may not be more than 1024")))
+			undecided(key, "alice")
+			annotate(key, "approvals.tollgate.dev/bob", "approve")
+			Eventually(func() *metav1.Time { return slotOf(getRequest(key), "bob").SentAt }, settle).ShouldNot(BeNil())
+		})
+
+		It("a hand-written status, even by a cluster administrator", func() {
+			key := newRequest(ns, "status", []string{"alice", "bob"}, 0)
+			waitTokens(key, 2)
+			By("mallory holds a role that may write status, as in manual-approval-gate's hole")
+			grantEverything(ns, "mallory@example.com")
+			for who, c := range map[string]client.Client{"mallory@example.com": mallory(), "the cluster administrator": k8sClient} {
+				err := writeDecisionInStatus(c, key, "alice")
+				Expect(err).To(MatchError(ContainSubstring("only the tollgate operator ("+devenv.OperatorUsername+") writes the status of approvalrequests")), who)
+			}
+			undecided(key, "alice")
+		})
+	})
+
+	Context("a request's decisions never count for its namesake", func() {
+		It("refuses the ApproverDecisions of a deleted request on a new request of the same name", func() {
+			key := newRequest(ns, "x", []string{"alice", "bob"}, 0)
+			first := waitTokens(key, 2)
+			d := decide(key, "alice-ok", "alice", v1.DecisionApprove, "")
+			waitDecisionPhase(d, v1.DecisionAccepted)
+			Expect(k8sClient.Delete(ctx, first)).To(Succeed())
+			Eventually(gone(first), settle).Should(BeTrue())
+
+			By("envtest runs no garbage collector: the decision outlives its owner here, as it would until the collector runs")
+			stored := &v1.ApproverDecision{}
+			Expect(k8sClient.Get(ctx, d, stored)).To(Succeed())
+			Expect(stored.OwnerReferences).To(ConsistOf(HaveField("UID", first.UID)))
+			newRequest(ns, "x", []string{"alice", "bob"}, 0)
+			second := waitTokens(key, 2)
+			Expect(second.UID).NotTo(Equal(first.UID))
+			Expect(waitDecisionPhase(d, v1.DecisionRefused).Status.Message).To(ContainSubstring(
+				"it was given to another ApprovalRequest named x (uid " + string(first.UID) + "), not to this one"))
+			undecided(key, "alice")
+		})
+	})
+
+	Context("past a webhook bypassed by misconfiguration, the controller refuses", Serial, func() {
+		It("a decision record forged by a client, and a request created without its requester on record", func() {
+			key := newRequest(ns, "forged", []string{"alice", "bob"}, 0)
+			waitTokens(key, 2)
+			record := getRequest(key).Annotations[v1.RequesterAnnotation]
+			withoutWebhooks(func() {
+				By("mallory writes alice's decision with a record of her own making")
+				forged := strings.Replace(record, "requester@example.com", "alice@example.com", 1)
+				Eventually(func() error {
+					return annotateAs(mallory(), key, "approvals.tollgate.dev/alice", "approve", "approvals.tollgate.dev/alice.record", forged)
+				}, settle, 20*time.Millisecond).Should(Succeed(), "the webhook is gone")
+				By("a request created while the webhook was missing has no requester on record")
+				newRequest(ns, "unrecorded", []string{"alice"}, 0)
+			})
+			Eventually(func() []string { return eventNotes(key, "DecisionRefused") }, settle).Should(ContainElement(ContainSubstring("annotation for alice refused: not on record")))
+			undecided(key, "alice")
+
+			By("decisions on the request without a requester on record are refused: self-approval could not be ruled out")
+			unrecorded := client.ObjectKey{Namespace: ns, Name: "unrecorded"}
+			waitTokens(unrecorded, 1)
+			err := as(person("alice"), approversGroup).Create(ctx, decisionObject(unrecorded, "alice-on-unrecorded", "alice", v1.DecisionApprove, ""))
+			Expect(err).To(MatchError(ContainSubstring("the request's creator is not on record")))
+		})
+
+		It("a status written as the operator with a decision nobody made: it is never delivered", func() {
+			key := newRequest(ns, "operator-status", []string{"alice", "bob"}, 0)
+			waitTokens(key, 2)
+			Expect(writeDecisionInStatus(as(devenv.OperatorUsername), key, "alice")).To(Succeed())
+			Eventually(func() []string { return eventReasons(key) }, settle).Should(ContainElement("UnverifiedDecision"))
+			token := slotOf(getRequest(key), "alice").TaskToken
+			Consistently(func() int { return sfnLocal.sendsFor(token) }, "1500ms").Should(BeZero())
+		})
+	})
+
+	Context("an outcome tollgate did not produce never approves", func() {
+		forge := func(token string) {
+			_, err := sfnLocal.client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{
+				TaskToken: aws.String(token),
+				Output:    aws.String(`{"approver":"alice","decision":"approve","decidedBy":"mallory","decidedAt":"2026-01-01T00:00:00Z","comment":"","quorum":"reached"}`),
+			})
+			Expect(err).NotTo(HaveOccurred())
+		}
+		expectUnverified := func(key client.ObjectKey) {
+			obj := waitPhase(key, v1.PhaseFailed)
+			c := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionReady)
+			Expect(c.Status).To(Equal(metav1.ConditionFalse))
+			Expect(c.Reason).To(Equal(v1.ReasonUnverifiedOutcome))
+			Expect(c.Message).To(ContainSubstring("Step Functions reported the request approved, but tollgate recorded 0/1 verified approvals"))
+			Expect(meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionApproved)).To(BeNil())
+			Expect(eventReasons(key)).To(ContainElement(v1.ReasonUnverifiedOutcome))
+		}
+
+		It("a SendTaskSuccess on a token read from status, reported by the outcome task", func() {
+			key := newRequest(ns, "forged-send", []string{"alice"}, 0)
+			forge(slotOf(waitTokens(key, 1), "alice").TaskToken)
+			expectUnverified(key)
+		})
+
+		It("the same, found by DescribeExecution on a user's own machine", func() {
+			key := newRequest(ns, "forged-fixed", []string{"alice"}, 0, func(r *v1.ApprovalRequest) {
+				r.Spec.StateMachineARN = sfnLocal.fixedThreeARN
+				r.Spec.Approvers = append(r.Spec.Approvers, v1.Approver{Name: "bob", Users: []string{person("bob")}}, v1.Approver{Name: "carol", Users: []string{person("carol")}})
+				r.Spec.Policy = &v1.ApprovalPolicy{RequiredApprovals: ptr.To(int32(1))}
+			})
+			obj := waitTokens(key, 3)
+			for _, s := range obj.Status.Approvers {
+				forge(s.TaskToken)
+			}
+			waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
+			expectUnverified(key)
+		})
+	})
+})

@@ -1,0 +1,72 @@
+package devenv
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// applyFile creates or updates every object of a YAML file, named as config/default names them
+// (prefix) and, when namespaced, in namespace.
+func applyFile(ctx context.Context, c client.Client, path, prefix, namespace string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+	for {
+		obj := &unstructured.Unstructured{}
+		if err := dec.Decode(&obj.Object); errors.Is(err, io.EOF) {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("decoding %s: %w", path, err)
+		}
+		if len(obj.Object) == 0 {
+			continue
+		}
+		obj.SetName(prefix + obj.GetName())
+		if obj.GetNamespace() != "" || obj.GetKind() == "Role" || obj.GetKind() == "RoleBinding" {
+			obj.SetNamespace(namespace)
+		}
+		if err := ensure(ctx, c, obj); err != nil {
+			return fmt.Errorf("applying %s %s from %s: %w", obj.GetKind(), obj.GetName(), path, err)
+		}
+	}
+}
+
+// ensure creates obj, or replaces the existing object of its name with it.
+func ensure(ctx context.Context, c client.Client, obj *unstructured.Unstructured) error {
+	err := c.Create(ctx, obj)
+	if !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	existing := &unstructured.Unstructured{}
+	existing.SetGroupVersionKind(obj.GroupVersionKind())
+	if err := c.Get(ctx, client.ObjectKeyFromObject(obj), existing); err != nil {
+		return err
+	}
+	obj.SetResourceVersion(existing.GetResourceVersion())
+	return c.Update(ctx, obj)
+}
+
+// subjectsName is a short, stable name for a set of subjects (for binding names).
+func subjectsName(subjects []rbacv1.Subject) string {
+	var parts []string
+	for _, s := range subjects {
+		parts = append(parts, s.Kind+":"+s.Namespace+":"+s.Name)
+	}
+	sum := sha256.Sum256([]byte(strings.Join(parts, ",")))
+	return hex.EncodeToString(sum[:6])
+}

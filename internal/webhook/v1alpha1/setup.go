@@ -1,0 +1,62 @@
+// Package v1alpha1 holds tollgate's admission webhooks for approvals.tollgate.dev/v1alpha1.
+// They are the first wall of the identity model (internal/identity): they run the one check on
+// every decision, whatever path it takes, write what they admitted as a signed record, bind
+// decisions to their request, and let nobody but the operator write status. The controller
+// checks again (a webhook can be bypassed by misconfiguration), so both must agree.
+package v1alpha1
+
+import (
+	"errors"
+
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/tollgate-dev/tollgate/internal/identity"
+)
+
+// Paths the webhooks are served on (config/webhook/manifests.yaml is generated from the markers).
+const (
+	RequestPath  = "/mutate-approvals-tollgate-dev-v1alpha1-approvalrequest"
+	DecisionPath = "/mutate-approvals-tollgate-dev-v1alpha1-approverdecision"
+	StatusPath   = "/validate-approvals-tollgate-dev-v1alpha1-status"
+)
+
+// +kubebuilder:webhook:path=/mutate-approvals-tollgate-dev-v1alpha1-approvalrequest,mutating=true,failurePolicy=fail,sideEffects=None,groups=approvals.tollgate.dev,resources=approvalrequests,verbs=create;update,versions=v1alpha1,name=mapprovalrequest-v1alpha1.tollgate.dev,admissionReviewVersions=v1,reinvocationPolicy=IfNeeded,timeoutSeconds=10
+// +kubebuilder:webhook:path=/mutate-approvals-tollgate-dev-v1alpha1-approverdecision,mutating=true,failurePolicy=fail,sideEffects=None,groups=approvals.tollgate.dev,resources=approverdecisions,verbs=create;update,versions=v1alpha1,name=mapproverdecision-v1alpha1.tollgate.dev,admissionReviewVersions=v1,reinvocationPolicy=IfNeeded,timeoutSeconds=10
+// +kubebuilder:webhook:path=/validate-approvals-tollgate-dev-v1alpha1-status,mutating=false,failurePolicy=fail,sideEffects=None,groups=approvals.tollgate.dev,resources=approvalrequests/status;approverdecisions/status,verbs=update,versions=v1alpha1,name=vstatus-v1alpha1.tollgate.dev,admissionReviewVersions=v1,timeoutSeconds=10
+
+// Options are what the webhooks need.
+type Options struct {
+	// Checker is the identity check, with the key that signs what is admitted.
+	Checker *identity.Checker
+	// Operator is the user name the operator writes status as; nobody else may.
+	Operator string
+	// Reader reads requests and decisions uncached: admission must see the latest ledger.
+	Reader client.Reader
+	Clock  clock.PassiveClock
+}
+
+func (o Options) validate() error {
+	if o.Checker == nil || o.Checker.Records == nil || o.Checker.Reviewer == nil || o.Reader == nil || o.Clock == nil {
+		return errors.New("the webhooks need a Checker with records and a reviewer, a Reader and a Clock")
+	}
+	if o.Operator == "" {
+		return errors.New("the webhooks need the operator's user name (the only identity that writes status)")
+	}
+	return nil
+}
+
+// SetupWebhooksWithManager serves the webhooks on the manager's webhook server.
+func SetupWebhooksWithManager(mgr ctrl.Manager, o Options) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	decoder := admission.NewDecoder(mgr.GetScheme())
+	srv := mgr.GetWebhookServer()
+	srv.Register(RequestPath, &admission.Webhook{Handler: &RequestAdmission{Options: o, decoder: decoder}})
+	srv.Register(DecisionPath, &admission.Webhook{Handler: &DecisionAdmission{Options: o, decoder: decoder}})
+	srv.Register(StatusPath, &admission.Webhook{Handler: &StatusAdmission{Operator: o.Operator}})
+	return nil
+}
