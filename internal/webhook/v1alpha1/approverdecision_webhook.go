@@ -86,7 +86,7 @@ func (h *DecisionAdmission) create(ctx context.Context, d *v1.ApproverDecision, 
 		annotations = map[string]string{}
 	}
 	annotations[v1.RecordAnnotation] = text
-	owners := slices.DeleteFunc(slices.Clone(d.OwnerReferences), func(o metav1.OwnerReference) bool { return isRequestOwner(o) })
+	owners := slices.DeleteFunc(slices.Clone(d.OwnerReferences), isRequestOwner)
 	owners = append(owners, ownerOf(req))
 	return patchMetadata(map[string]any{"annotations": annotations, "ownerReferences": owners})
 }
@@ -102,10 +102,12 @@ func keepBinding(old, d *v1.ApproverDecision) admission.Response {
 		restore(annotations, old.Annotations, v1.RecordAnnotation)
 		fields["annotations"] = annotations
 	}
-	want := slices.DeleteFunc(slices.Clone(old.OwnerReferences), func(o metav1.OwnerReference) bool { return !isRequestOwner(o) })
-	kept := slices.DeleteFunc(slices.Clone(d.OwnerReferences), func(o metav1.OwnerReference) bool { return isRequestOwner(o) })
-	if owners := append(kept, want...); !slices.EqualFunc(owners, d.OwnerReferences, ownerEqual) {
-		fields["ownerReferences"] = owners
+	requestOwners := func(refs []metav1.OwnerReference) []metav1.OwnerReference {
+		return slices.DeleteFunc(slices.Clone(refs), func(o metav1.OwnerReference) bool { return !isRequestOwner(o) })
+	}
+	if want := requestOwners(old.OwnerReferences); !slices.EqualFunc(want, requestOwners(d.OwnerReferences), ownerEqual) {
+		kept := slices.DeleteFunc(slices.Clone(d.OwnerReferences), isRequestOwner)
+		fields["ownerReferences"] = append(kept, want...)
 	}
 	return patchMetadata(fields)
 }
