@@ -61,9 +61,9 @@ vet: ## Run go vet against code.
 	go vet ./...
 
 .PHONY: test
-test: manifests generate fmt vet envtest-assets ## Run every test: unit, fuzz seeds, envtest suites, the local Step Functions endpoint.
+test: manifests generate fmt vet envtest-assets kustomize ## Run every test: unit, fuzz seeds, envtest suites (identity, lifecycle, install), the local Step Functions endpoint.
 	@echo ">> go test ./... (first run compiles the Kubernetes and AWS SDK packages: 3-6 minutes on 2 cores)"
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -coverprofile cover.out $(TEST_FLAGS)
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" KUSTOMIZE="$(KUSTOMIZE)" go test ./... -coverprofile cover.out $(TEST_FLAGS)
 
 .PHONY: bench
 bench: envtest-assets ## Run the benchmarks (decision latency, local endpoint hot paths, AWS call overhead).
