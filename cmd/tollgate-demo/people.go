@@ -6,6 +6,7 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/devenv"
 )
 
@@ -44,6 +45,12 @@ func bindPeople(ctx context.Context, cp *devenv.ControlPlane) error {
 	}
 	subjects := append(devenv.Users(approverUsers...), devenv.Groups(approverGroups...)...)
 	if err := cp.Bind(ctx, devenv.RoleApprover, demoNamespace, subjects...); err != nil {
+		return err
+	}
+	if err := cp.WaitAllowed(ctx, requester, nil, demoNamespace, "create"); err != nil {
+		return err
+	}
+	if err := cp.WaitAllowed(ctx, impostor, nil, demoNamespace, v1.ApproveVerb); err != nil {
 		return err
 	}
 	say("RBAC in namespace %s: %s may request (tollgate-requester); %d people and groups %v may approve (tollgate-approver, verb approve)",

@@ -31,6 +31,7 @@ func grantEverything(ns, user string) {
 		Subjects:   devenv.Users(user),
 	}
 	Expect(client.IgnoreAlreadyExists(k8sClient.Create(ctx, binding))).To(Succeed())
+	Expect(env.ControlPlane.WaitAllowed(ctx, user, nil, ns, "update")).To(Succeed())
 }
 
 // writeDecisionInStatus writes, as c, a decision for slot into the request's status, with a

@@ -16,22 +16,15 @@ import (
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/devenv"
-	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
 
 // Who may decide: the right person, once, for this request. Every refusal asserts the message
 // a person reads and that nothing reached Step Functions for the slot. The people are
 // impersonated; the namespace binds config/rbac's roles as a team would (createNamespace).
 var _ = Describe("Identity", func() {
-	var (
-		ns string
-		op *runningOperator
-	)
-	BeforeEach(func() {
-		ns = createNamespace("identity")
-		op = startOperator(stepfunctions.Wrap(sfnLocal.client, nil))
-	})
-	AfterEach(func() { op.stop() })
+	var ns string
+	var op *runningOperator
+	withOperator("identity", &ns, &op)
 
 	mallory := func() client.Client { return as("mallory@example.com", approversGroup) }
 
@@ -119,6 +112,7 @@ var _ = Describe("Identity", func() {
 			waitTokens(key, 2)
 			By("erin may patch requests (a requester) but holds no verb approve")
 			Expect(env.ControlPlane.Bind(ctx, devenv.RoleRequester, ns, devenv.Users("erin@example.com")...)).To(Succeed())
+			Expect(env.ControlPlane.WaitAllowed(ctx, "erin@example.com", nil, ns, "patch")).To(Succeed())
 			err := annotateAs(as("erin@example.com", "sre"), key, "approvals.tollgate.dev/sre", "approve")
 			Expect(err).To(MatchError(ContainSubstring(`erin@example.com may not approve approvalrequests/no-verb in namespace ` + ns + `: RBAC grants no verb "approve" on approvalrequests.approvals.tollgate.dev`)))
 			undecided(key, "sre")

@@ -25,15 +25,9 @@ import (
 // Functions endpoint through the real SDK. Each spec asserts the request's status and the
 // execution's status in Step Functions.
 var _ = Describe("ApprovalRequest lifecycle", func() {
-	var (
-		ns string
-		op *runningOperator
-	)
-	BeforeEach(func() {
-		ns = createNamespace("life")
-		op = startOperator(stepfunctions.Wrap(sfnLocal.client, nil))
-	})
-	AfterEach(func() { op.stop() })
+	var ns string
+	var op *runningOperator
+	withOperator("life", &ns, &op)
 
 	It("starts one execution, holds a token per approver, and is in progress for kstatus", func() {
 		key := newRequest(ns, "three", []string{"alice", "bob", "carol"}, 0)

@@ -3,6 +3,7 @@ package controller_test
 import (
 	"time"
 
+	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/tollgate-dev/tollgate/internal/controller"
@@ -39,6 +40,16 @@ func startOperator(api stepfunctions.API) *runningOperator {
 	op, err := env.StartOperator(ctx, devenv.OperatorOptions{Config: c, API: api})
 	Expect(err).NotTo(HaveOccurred())
 	return &runningOperator{Operator: op, router: op.Router}
+}
+
+// withOperator gives each spec of a container a fresh namespace (prefix-…) and an operator,
+// stopped after the spec.
+func withOperator(prefix string, ns *string, op **runningOperator) {
+	BeforeEach(func() {
+		*ns = createNamespace(prefix)
+		*op = startOperator(stepfunctions.Wrap(sfnLocal.client, nil))
+	})
+	AfterEach(func() { (*op).stop() })
 }
 
 // stop ends the operator and waits until its manager has returned.

@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/devenv"
 )
 
@@ -58,5 +59,7 @@ func createNamespace(prefix string) string {
 	cp := env.ControlPlane
 	Expect(cp.Bind(ctx, devenv.RoleRequester, ns.Name, devenv.Users(requesterUser)...)).To(Succeed())
 	Expect(cp.Bind(ctx, devenv.RoleApprover, ns.Name, devenv.Groups(approversGroup)...)).To(Succeed())
+	Expect(cp.WaitAllowed(ctx, requesterUser, nil, ns.Name, "create")).To(Succeed())
+	Expect(cp.WaitAllowed(ctx, person("probe"), []string{approversGroup}, ns.Name, v1.ApproveVerb)).To(Succeed())
 	return ns.Name
 }

@@ -3,6 +3,7 @@ package controller_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -72,7 +73,7 @@ var _ = Describe("Write paths", func() {
 			}
 		}
 		GinkgoWriter.Printf("write paths tried by %s:\n", attacker)
-		for _, p := range sortedKeysOf(tried) {
+		for _, p := range slices.Sorted(maps.Keys(tried)) {
 			GinkgoWriter.Printf("  %-34s %s\n", p, tried[p])
 		}
 		Expect(tried).To(HaveKey("approvalrequests patch (annotations)"))
@@ -204,13 +205,4 @@ func outcome(err error) string {
 		msg = msg[:110] + "…"
 	}
 	return fmt.Sprintf("refused: %s", msg)
-}
-
-func sortedKeysOf(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

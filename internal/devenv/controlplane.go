@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"time"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -178,4 +180,30 @@ func Groups(names ...string) []rbacv1.Subject {
 // Stop stops kube-apiserver and etcd (a DataDir keeps etcd's data).
 func (cp *ControlPlane) Stop() error {
 	return cp.Env.Stop()
+}
+
+// WaitAllowed waits until the API server's authorizer lets user (in groups) do verb on
+// approvalrequests in namespace: RBAC learns new bindings from a watch, a moment after Bind.
+func (cp *ControlPlane) WaitAllowed(ctx context.Context, user string, groups []string, namespace, verb string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+			User: user, Groups: groups,
+			ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: verb, Group: v1.GroupVersion.Group, Resource: "approvalrequests"},
+		}}
+		if err := cp.Client.Create(ctx, sar); err != nil {
+			return fmt.Errorf("asking whether %s may %s approvalrequests in %s: %w", user, verb, namespace, err)
+		}
+		if sar.Status.Allowed {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s may still not %s approvalrequests in %s after 30s", user, verb, namespace)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 )
@@ -71,7 +71,7 @@ func (c *Checker) MayDecide(ctx context.Context, req *v1.ApprovalRequest, slot s
 	if requester.Username == by.Username && !allowsSelfApproval(req) {
 		return refuse(ReasonSelfApproval, "%s created this request and may not decide it (spec.policy.allowSelfApproval is false)", by)
 	}
-	for _, other := range sortedSlots(decided) {
+	for _, other := range slices.Sorted(maps.Keys(decided)) {
 		if other != slot && decided[other] == by.Username {
 			return refuse(ReasonAlreadyCounted, "%s already decided slot %s of this request: one person counts once", by, other)
 		}
@@ -113,13 +113,4 @@ func approverOf(req *v1.ApprovalRequest, slot string) *v1.Approver {
 
 func allowsSelfApproval(req *v1.ApprovalRequest) bool {
 	return req.Spec.Policy != nil && req.Spec.Policy.AllowSelfApproval
-}
-
-func sortedSlots(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"unicode/utf8"
 
 	admissionv1 "k8s.io/api/admission/v1"
@@ -61,7 +61,7 @@ func (h *RequestAdmission) Handle(ctx context.Context, req admission.Request) ad
 func (h *RequestAdmission) create(obj *v1.ApprovalRequest, user identity.User) (map[string]string, error) {
 	slots, problems := approval.DecisionAnnotations(obj.Annotations)
 	errs := problemErrors(problems)
-	for _, slot := range sortedKeys(slots) {
+	for _, slot := range slices.Sorted(maps.Keys(slots)) {
 		if slots[slot].HasDecision {
 			errs = append(errs, field.Forbidden(annotationPath(v1.DecisionAnnotationPrefix+slot),
 				"a decision cannot be set when the request is created: an approval is given by a person to a request that exists; annotate the request once it is created"))
@@ -103,7 +103,7 @@ func (h *RequestAdmission) update(ctx context.Context, old, obj *v1.ApprovalRequ
 	errs := problemErrors(problems)
 	var decided map[string]string
 	var refusal error
-	for _, slot := range sortedKeys(union(before, after)) {
+	for _, slot := range slices.Sorted(maps.Keys(union(before, after))) {
 		was, now := before[slot], after[slot]
 		key := v1.DecisionAnnotationPrefix + slot
 		recordKey := key + v1.DecisionRecordSuffix
@@ -192,13 +192,4 @@ func union(a, b map[string]approval.SlotAnnotations) map[string]approval.SlotAnn
 	out := maps.Clone(a)
 	maps.Copy(out, b)
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
