@@ -107,7 +107,7 @@ func (h *RequestAdmission) update(ctx context.Context, old, obj *v1.ApprovalRequ
 		was, now := before[slot], after[slot]
 		key := v1.DecisionAnnotationPrefix + slot
 		recordKey := key + v1.DecisionRecordSuffix
-		if was.HasRecord {
+		if was.HasRecord && h.ours(old, slot, was) {
 			// Admitted before: final. The record stays as the webhook wrote it.
 			if now.HasDecision != was.HasDecision || now.Decision != was.Decision || now.HasComment != was.HasComment || now.Comment != was.Comment {
 				errs = append(errs, field.Forbidden(annotationPath(key), fmt.Sprintf("the decision of slot %s is recorded (%s): it cannot be changed or removed", slot, describeRecord(h.Checker.Records, was.Record))))
@@ -115,7 +115,7 @@ func (h *RequestAdmission) update(ctx context.Context, old, obj *v1.ApprovalRequ
 			restore(out, old.Annotations, recordKey)
 			continue
 		}
-		delete(out, recordKey) // a record a client sends is replaced by ours, or by none
+		delete(out, recordKey) // a record a client sends (or forged while the webhook was away) is replaced by ours, or by none
 		if now.HasComment && (!was.HasComment || now.Comment != was.Comment) && utf8.RuneCountInString(now.Comment) > v1.MaxCommentLength {
 			errs = append(errs, field.TooLong(annotationPath(key+v1.DecisionCommentSuffix), "", v1.MaxCommentLength))
 		}
@@ -153,6 +153,16 @@ func (h *RequestAdmission) update(ctx context.Context, old, obj *v1.ApprovalRequ
 		return nil, invalid{kind: "ApprovalRequest", errs: errs}
 	}
 	return out, refusal
+}
+
+// ours reports whether a slot's record is one the webhook wrote for its decision annotations.
+func (h *RequestAdmission) ours(req *v1.ApprovalRequest, slot string, a approval.SlotAnnotations) bool {
+	rec, err := h.Checker.Records.VerifyDecision(a.Record)
+	if err != nil {
+		return false
+	}
+	d, err := approval.ParseDecision(a.Decision)
+	return err == nil && rec.Binds(req, slot, d, a.Comment) == nil
 }
 
 // admit runs the checks of one decision on an existing request and signs its record.
