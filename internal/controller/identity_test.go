@@ -153,8 +153,8 @@ var _ = Describe("Identity", func() {
 		})
 
 		It("editing or removing a recorded decision", func() {
-			key := newRequest(ns, "final", []string{"alice", "bob"}, 0)
-			waitTokens(key, 2)
+			key := newRequest(ns, "final", []string{"alice", "bob", "carol"}, 0)
+			waitTokens(key, 3)
 			annotate(key, "approvals.tollgate.dev/alice", "approve", "approvals.tollgate.dev/alice.comment", "ok")
 			d := decide(key, "bob-approves", "bob", v1.DecisionApprove, "")
 			waitDecisionPhase(d, v1.DecisionAccepted)
@@ -176,6 +176,7 @@ var _ = Describe("Identity", func() {
 			Expect(k8sClient.Delete(ctx, stored)).To(Succeed())
 			err := as(person("bob"), approversGroup).Create(ctx, decisionObject(key, "bob-approves", "bob", v1.DecisionReject, ""))
 			Expect(err).To(MatchError(ContainSubstring("slot bob is already decided: Approve by bob@example.com (from ApproverDecision/bob-approves); a decision is final")))
+			annotate(key, "approvals.tollgate.dev/carol", "approve")
 			obj := waitPhase(key, v1.PhaseApproved)
 			Expect(slotOf(obj, "bob").Decision).To(Equal(v1.DecisionApprove))
 			Expect(sfnLocal.sendsFor(slotOf(obj, "bob").TaskToken)).To(Equal(1))

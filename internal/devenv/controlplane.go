@@ -105,6 +105,9 @@ func StartControlPlane(ctx context.Context, o ControlPlaneOptions) (*ControlPlan
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("starting the control plane from %s: %w", assets, err), env.Stop())
 	}
+	// As cmd/main.go's ctrl.GetConfig does: no client-side rate limit, the API server's priority
+	// and fairness protect it.
+	admin.QPS = -1
 	cp := &ControlPlane{Env: env, Scheme: NewScheme(), Admin: admin, Assets: assets}
 	if err := cp.install(ctx, root); err != nil {
 		return nil, errors.Join(err, cp.Stop())
@@ -132,6 +135,7 @@ func (cp *ControlPlane) install(ctx context.Context, root string) error {
 		return fmt.Errorf("creating the operator's identity: %w", err)
 	}
 	cp.Operator = op.Config()
+	cp.Operator.QPS = -1
 	subject := rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Namespace: OperatorNamespace, Name: OperatorServiceAccount}
 	return cp.Bind(ctx, RolePrefix+"manager-role", "", subject)
 }
