@@ -30,7 +30,11 @@ type localSFN struct {
 
 	mu    sync.Mutex
 	sends []sentTask
+	calls []call
 }
+
+// call is one request as the endpoint received it.
+type call struct{ op, body string }
 
 // sentTask is one SendTask* call as the endpoint received it.
 type sentTask struct {
@@ -59,19 +63,34 @@ func (l *localSFN) createMachine(name, path string) string {
 func (l *localSFN) record(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AWSStepFunctions.")
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		l.mu.Lock()
+		l.calls = append(l.calls, call{op: op, body: string(body)})
 		if op == "SendTaskSuccess" || op == "SendTaskFailure" {
-			body, _ := io.ReadAll(r.Body)
-			r.Body = io.NopCloser(bytes.NewReader(body))
 			var in struct {
 				TaskToken string `json:"taskToken"`
 			}
 			_ = json.Unmarshal(body, &in)
-			l.mu.Lock()
 			l.sends = append(l.sends, sentTask{op: op, token: in.TaskToken, at: time.Now()})
-			l.mu.Unlock()
 		}
+		l.mu.Unlock()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// callsAbout counts the calls of an operation whose request mentions about (a namespace, an
+// execution ARN, a token).
+func (l *localSFN) callsAbout(op, about string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, c := range l.calls {
+		if c.op == op && strings.Contains(c.body, about) {
+			n++
+		}
+	}
+	return n
 }
 
 // sendsFor counts the SendTaskSuccess/Failure calls that reached the endpoint for a token.

@@ -25,6 +25,11 @@ type runningOperator struct {
 // startOperator runs an operator until stop (or a simulated crash) ends it. The suite's
 // settings are quicker than the flags' defaults, for tests that wait on them.
 func startOperator(api stepfunctions.API) *runningOperator {
+	return startOperatorWith(api, nil)
+}
+
+// startOperatorWith is startOperator with the suite's settings changed by tune.
+func startOperatorWith(api stepfunctions.API, tune func(*operator.Config)) *runningOperator {
 	c := operator.NewConfig()
 	c.WorkerName = "operator-under-test"
 	c.Lifecycle = controller.Options{
@@ -37,6 +42,9 @@ func startOperator(api stepfunctions.API) *runningOperator {
 	}
 	c.Poller.Workers = 2
 	c.Heartbeats.Interval = time.Second
+	if tune != nil {
+		tune(c)
+	}
 	op, err := env.StartOperator(ctx, devenv.OperatorOptions{Config: c, API: api})
 	Expect(err).NotTo(HaveOccurred())
 	return &runningOperator{Operator: op, router: op.Router}

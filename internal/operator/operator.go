@@ -29,6 +29,9 @@ type Config struct {
 	WorkerName string
 	Lifecycle  controller.Options
 	Identity   IdentityConfig
+	// Clock is the operator's time: expiry, follow delays, timestamps (nil: the real clock;
+	// tests move a fake one).
+	Clock clock.PassiveClock
 	// Poller and Heartbeats carry their own flags (worker count, heartbeat interval); Setup
 	// completes and starts them.
 	Poller     *stepfunctions.Poller
@@ -80,6 +83,9 @@ func (c *Config) Defaults() {
 	if c.WorkerName == "" {
 		c.WorkerName, _ = os.Hostname()
 	}
+	if c.Clock == nil {
+		c.Clock = clock.RealClock{}
+	}
 }
 
 // orDefault sets *v to d when it is the zero value.
@@ -114,7 +120,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions
 	hb := cfg.Heartbeats
 	hb.API, hb.Log = api, ctrl.Log.WithName("heartbeats")
 	reconciler := &controller.ApprovalRequestReconciler{
-		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), API: api, Events: events, Clock: clock.RealClock{},
+		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), API: api, Events: events, Clock: cfg.Clock,
 		Heartbeats: hb, Identity: checker, Options: cfg.Lifecycle,
 	}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
@@ -124,7 +130,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions
 		return nil, fmt.Errorf("setting up the ApproverDecision controller: %w", err)
 	}
 	router := &controller.TaskRouter{
-		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), API: api, Events: events, Clock: clock.RealClock{},
+		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), API: api, Events: events, Clock: cfg.Clock,
 		Heartbeats: hb, ClusterID: cfg.Lifecycle.ClusterID, Log: ctrl.Log.WithName("activity"), Records: checker.Records,
 		OnGone: reconciler.Wake,
 	}
