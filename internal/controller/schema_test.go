@@ -2,6 +2,7 @@ package controller_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/devenv"
 )
 
 // The CRD schema is the first line of defence: a bad object is refused at `kubectl apply` with a
@@ -78,6 +80,9 @@ var _ = Describe("CRD schema", func() {
   description: d
   approvers:
   - {name: alice, users: [], groups: []}`, "spec.approvers[0]", "an approver must name at least one user or group"),
+		Entry("more than 40 approvers: AWS runs at most 40 iterations of the inline Map at once", `
+  description: d
+  approvers:`+fortyOneApprovers(), "spec.approvers", "must have at most 40 items"),
 		Entry("a slot name that is not a DNS-1123 label", `
   description: d
   approvers:
@@ -160,6 +165,14 @@ spec:`+spec)
 		Expect(err.Error()).To(ContainSubstring("spec is immutable: a changed request is a new request"))
 	})
 
+	It("keeps a task token of 2,048 characters, the longest AWS's service model allows", func() {
+		key := newRequest(ns, "long-token", []string{"alice"}, 0)
+		obj := getRequest(key)
+		base := obj.DeepCopy()
+		obj.Status.Approvers = []v1.ApproverStatus{{Name: "alice", TaskToken: strings.Repeat("t", 2048)}}
+		Expect(as(devenv.OperatorUsername).Status().Patch(ctx, obj, client.MergeFrom(base))).To(Succeed())
+	})
+
 	It("refuses any change to a decision's spec", func() {
 		decide(newRequest(ns, "r", []string{"alice"}, 0), "d1", "alice", v1.DecisionApprove, "")
 		obj := &unstructured.Unstructured{}
@@ -181,6 +194,15 @@ spec:`+spec)
 		Expect(kubectl("explain", "approverdecision.spec.decision")).To(ContainSubstring("Approve or Reject"))
 	})
 })
+
+// fortyOneApprovers lists 41 approver slots in YAML.
+func fortyOneApprovers() string {
+	var b strings.Builder
+	for i := range 41 {
+		fmt.Fprintf(&b, "\n  - {name: a%d, users: [a]}", i)
+	}
+	return b.String()
+}
 
 // nestedString reads a string field of an object.
 func nestedString(obj *unstructured.Unstructured, fields ...string) string {

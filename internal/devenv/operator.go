@@ -14,7 +14,6 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
-	"github.com/tollgate-dev/tollgate/internal/controller"
 	"github.com/tollgate-dev/tollgate/internal/operator"
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
@@ -96,7 +95,7 @@ func StartWebhooks(ctx context.Context, cp *ControlPlane, key []byte) (*Webhooks
 // own identity, wired by operator.Setup as cmd/main.go wires it.
 type Operator struct {
 	*running
-	Router *controller.TaskRouter
+	*operator.Parts
 	Config *operator.Config
 }
 
@@ -143,11 +142,11 @@ func StartOperator(ctx context.Context, cp *ControlPlane, ep *Endpoint, key []by
 	if err != nil {
 		return nil, fmt.Errorf("creating the operator's manager: %w", err)
 	}
-	router, err := operator.Setup(ctx, mgr, cfg, api)
+	parts, err := operator.Setup(ctx, mgr, cfg, api)
 	if err != nil {
 		return nil, fmt.Errorf("setting up the operator: %w", err)
 	}
-	op := &Operator{running: run(ctx, mgr), Router: router, Config: cfg}
+	op := &Operator{running: run(ctx, mgr), Parts: parts, Config: cfg}
 	syncCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	if !mgr.GetCache().WaitForCacheSync(syncCtx) {

@@ -96,11 +96,17 @@ func orDefault[T comparable](v *T, d T) {
 	}
 }
 
+// Parts are the pieces Setup wired, for callers that look inside (tests).
+type Parts struct {
+	Reconciler *controller.ApprovalRequestReconciler
+	Router     *controller.TaskRouter
+}
+
 // Setup adds tollgate's controllers to mgr, talking to Step Functions through api (already
 // wrapped by the caller with stepfunctions.Wrap, or raw in tests). cfg.Identity.RecordKey must
-// be loaded (LoadRecordKey). It returns the activity worker's router, whose Ready check it
-// installs. The admission webhooks are set up apart (SetupWebhooks).
-func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions.API) (*controller.TaskRouter, error) {
+// be loaded (LoadRecordKey). It installs the activity worker's readiness check. The admission
+// webhooks are set up apart (SetupWebhooks).
+func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions.API) (*Parts, error) {
 	cfg.Defaults()
 	if cfg.ActivityARN == "" {
 		return nil, errors.New("--activity-arn is required: the operator is the worker of the approval activity")
@@ -149,7 +155,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions
 	if err := mgr.AddReadyzCheck("foreign-tasks", router.Ready); err != nil {
 		return nil, fmt.Errorf("adding the foreign-task readiness check: %w", err)
 	}
-	return router, nil
+	return &Parts{Reconciler: reconciler, Router: router}, nil
 }
 
 // clusterID is the default installation identity: the kube-system namespace's UID, stable for

@@ -1,6 +1,7 @@
 package sfnlocal
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -109,4 +110,32 @@ func (e *env) queued(activityArn string) int {
 	e.srv.mu.Lock()
 	defer e.srv.mu.Unlock()
 	return len(e.srv.activities[activityArn].queue)
+}
+
+// AWS runs at most 40 iterations of an inline Map at once, whatever MaxConcurrency says
+// (0 included): "Inline mode supports up to 40 concurrent iterations" (Step Functions
+// developer guide, Map state, inline mode). Iteration 41 starts when one of the first ends.
+func TestMap_Inline_AtMost40IterationsAtOnce(t *testing.T) {
+	e := newEnv(t, Options{})
+	act := e.activity("approve")
+	sm := e.machine("map", mapApproval(act, 0))
+	approvers := make([]string, 45)
+	for i := range approvers {
+		approvers[i] = sprintf(`"p%d"`, i)
+	}
+	e.start(sm, "run", `{"request":"r","approvers":[`+strings.Join(approvers, ",")+`]}`)
+	var tokens []string
+	for range 40 {
+		token, _ := e.poll(act)
+		tokens = append(tokens, token)
+	}
+	if n := e.queued(act); n != 0 {
+		t.Fatalf("%d more tasks than the 40 iterations AWS runs at once", n)
+	}
+	if err := e.succeed(tokens[0], `1`); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.queued(act); n != 1 {
+		t.Fatalf("%d tasks queued after one iteration ended; want the 41st", n)
+	}
 }

@@ -25,7 +25,7 @@ func TestClassifyHTTPAnswers(t *testing.T) {
 		{400, awsError("TaskDoesNotExist", "no such task"), Gone, "TaskDoesNotExist", false},
 		{400, awsError("ExecutionDoesNotExist", "no such execution"), Gone, "ExecutionDoesNotExist", false},
 		{400, awsError("ExecutionAlreadyExists", "exists"), Exists, "ExecutionAlreadyExists", false},
-		{400, awsError("InvalidToken", "bad token"), Terminal, "InvalidToken", false},
+		{400, awsError("InvalidToken", "bad token"), Gone, "InvalidToken", false}, // never issued, or not any more: one view for heartbeats and delivery
 		{400, awsError("InvalidArn", "bad arn"), Terminal, "InvalidArn", false},
 		{400, awsError("ActivityDoesNotExist", "no activity"), Terminal, "ActivityDoesNotExist", false},
 		{400, awsError("StateMachineDoesNotExist", "no machine"), Terminal, "StateMachineDoesNotExist", false},

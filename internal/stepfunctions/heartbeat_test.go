@@ -164,3 +164,35 @@ func TestHeartbeaterStartAndFlags(t *testing.T) {
 		t.Error("the heartbeater must run on the leader only")
 	}
 }
+
+// hangingAPI never answers a heartbeat for token "hung" (until the call's context ends).
+type hangingAPI struct{ countingAPI }
+
+func (h *hangingAPI) SendTaskHeartbeat(ctx context.Context, in *sfn.SendTaskHeartbeatInput, o ...func(*sfn.Options)) (*sfn.SendTaskHeartbeatOutput, error) {
+	if aws.ToString(in.TaskToken) == "hung" {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return h.countingAPI.SendTaskHeartbeat(ctx, in, o...)
+}
+
+// One call that never returns must not stop every heartbeat: a round ends within its interval.
+func TestHeartbeaterRoundOutlivesAHungCall(t *testing.T) {
+	api := &hangingAPI{}
+	h := &Heartbeater{API: api, Interval: 200 * time.Millisecond, Concurrency: 1, Log: logr.Discard()}
+	h.Track("hung", nil)
+	h.Track("fine", nil)
+	done := make(chan struct{})
+	go func() { h.round(t.Context()); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		t.Fatal("a heartbeat round still waits on a call that hangs, 2s after its 200ms interval")
+	}
+	if api.calls.Load() != 1 {
+		t.Fatalf("%d heartbeats for the token that answers; want 1", api.calls.Load())
+	}
+	if len(h.tracked) != 2 {
+		t.Fatalf("a hung call untracked a token: %d left", len(h.tracked))
+	}
+}
