@@ -62,9 +62,18 @@ func mapItems(st *state, in any) ([]any, *asl.Error) {
 	return items, nil
 }
 
-// startIterations starts iterations while MaxConcurrency allows.
+// maxInlineIterations is how many iterations of an inline Map AWS runs at once, whatever
+// MaxConcurrency says: "In this mode, the Map state supports up to 40 concurrent iterations"
+// (Step Functions developer guide, "Using Map state in Inline mode").
+const maxInlineIterations = 40
+
+// startIterations starts iterations while MaxConcurrency and the inline limit allow.
 func (s *Server) startIterations(e *execution, th *thread, st *state) {
-	for th.Started < len(th.Items) && (st.MaxConcurrency == 0 || running(th.Children) < int(st.MaxConcurrency)) {
+	limit := maxInlineIterations
+	if st.MaxConcurrency > 0 && st.MaxConcurrency < maxInlineIterations {
+		limit = int(st.MaxConcurrency)
+	}
+	for th.Started < len(th.Items) && running(th.Children) < limit {
 		i := th.Started
 		th.Started++
 		started := e.record(th, s.clock.Now(), "MapIterationStarted", mapIterationDetails{Name: st.name, Index: i})

@@ -5,6 +5,7 @@ package sfnlocal
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -155,9 +156,11 @@ var operations = map[string]handler{
 	"SendTaskHeartbeat":    bind((*Server).sendTaskHeartbeat),
 }
 
-// ServeHTTP answers one awsJson1.0 request.
+// ServeHTTP answers one awsJson1.0 request. Like AWS, every answer (errors included) carries a
+// request ID of its own in x-amzn-RequestId, which the SDK puts into its errors' text.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	w.Header().Set("X-Amzn-RequestId", newRequestID())
 	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
 	out, err := s.serve(r, op)
 	var apiErr *APIError
@@ -202,4 +205,13 @@ func (s *Server) serve(r *http.Request, op string) (any, error) {
 		return nil, fmt.Errorf("read %s request: %w", op, err)
 	}
 	return h(s, r.Context(), body)
+}
+
+// newRequestID is a random UUID (version 4), the form of AWS's request IDs.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
