@@ -33,12 +33,14 @@ type ApprovalRequestSpec struct {
 	Description string `json:"description"`
 
 	// approvers are the approval slots. Each slot is decided once, by one of the identities it
-	// names. Between 1 and 50 slots; slot names are unique.
+	// names. Between 1 and 40 slots (Step Functions runs at most 40 iterations of the
+	// approval Map at once, so a 41st slot would get no token until another is decided); slot
+	// names are unique.
 	// +required
 	// +listType=map
 	// +listMapKey=name
 	// +kubebuilder:validation:MinItems=1
-	// +kubebuilder:validation:MaxItems=50
+	// +kubebuilder:validation:MaxItems=40
 	Approvers []Approver `json:"approvers"`
 
 	// policy says how many approvals approve the request. Without it, every approver must approve.
@@ -111,7 +113,7 @@ type ApprovalPolicy struct {
 	// The request is rejected as soon as this number can no longer be reached.
 	// +optional
 	// +kubebuilder:validation:Minimum=1
-	// +kubebuilder:validation:Maximum=50
+	// +kubebuilder:validation:Maximum=40
 	RequiredApprovals *int32 `json:"requiredApprovals,omitempty"`
 
 	// allowSelfApproval lets the person who created the request decide one of its slots.
@@ -160,9 +162,10 @@ type ApproverStatus struct {
 	Name string `json:"name"`
 
 	// taskToken is the Step Functions task token of the slot's waiting activity task. A token
-	// re-issued after a heartbeat timeout replaces the previous one.
+	// re-issued after a heartbeat timeout replaces the previous one. Up to 2,048 characters, as
+	// AWS's service model allows.
 	// +optional
-	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:MaxLength=2048
 	TaskToken string `json:"taskToken,omitempty"`
 
 	// tokenReceivedAt is when the operator received taskToken.
@@ -232,7 +235,7 @@ type ApprovalRequestStatus struct {
 	// +optional
 	// +listType=map
 	// +listMapKey=name
-	// +kubebuilder:validation:MaxItems=50
+	// +kubebuilder:validation:MaxItems=40
 	Approvers []ApproverStatus `json:"approvers,omitempty"`
 
 	// approvedCount is how many slots approved.

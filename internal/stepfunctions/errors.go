@@ -25,8 +25,8 @@ const (
 	// will not help; surface it to a human.
 	Terminal
 	// Gone: the task token or execution no longer exists (TaskTimedOut,
-	// TaskDoesNotExist, ExecutionDoesNotExist). "Already done" if this caller
-	// already delivered on it, stale otherwise: the caller decides.
+	// TaskDoesNotExist, InvalidToken, ExecutionDoesNotExist). "Already done" if
+	// this caller already delivered on it, stale otherwise: the caller decides.
 	Gone
 	// Exists: the resource already exists (ExecutionAlreadyExists for a
 	// deterministic execution name): the call was already done.
@@ -45,6 +45,10 @@ var errorCodes = map[string]Class{
 	"TaskTimedOut":          Gone,
 	"TaskDoesNotExist":      Gone,
 	"ExecutionDoesNotExist": Gone,
+	// A token Step Functions never issued, or no longer knows: nothing can be answered on it
+	// any more. Heartbeats and delivery both treat it as closed; the slot's task, if it still
+	// waits, is re-issued with a new token after its heartbeat timeout.
+	"InvalidToken": Gone,
 
 	"ExecutionAlreadyExists":    Exists,
 	"ActivityAlreadyExists":     Exists,
@@ -64,7 +68,6 @@ var errorCodes = map[string]Class{
 	"InvalidName":                    Terminal,
 	"InvalidExecutionInput":          Terminal,
 	"InvalidOutput":                  Terminal,
-	"InvalidToken":                   Terminal,
 	"InvalidEncryptionConfiguration": Terminal,
 	"InvalidLoggingConfiguration":    Terminal,
 	"InvalidTracingConfiguration":    Terminal,

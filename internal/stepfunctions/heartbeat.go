@@ -83,10 +83,7 @@ func (h *Heartbeater) Start(ctx context.Context) error {
 	if h.API == nil {
 		return errors.New("heartbeater: no API")
 	}
-	interval := h.Interval
-	if interval <= 0 {
-		interval = DefaultHeartbeatInterval
-	}
+	interval := h.interval()
 	var clk clock.WithTicker = clock.RealClock{}
 	if h.Clock != nil {
 		clk = h.Clock
@@ -123,11 +120,15 @@ func (h *Heartbeater) round(ctx context.Context) {
 	_ = g.Wait()
 }
 
+// beat heartbeats one token. The call gets at most one interval: a call that hangs must not
+// hold up the round, and with it every other token's heartbeat.
 func (h *Heartbeater) beat(ctx context.Context, token string, tr *tracking) {
-	_, err := h.API.SendTaskHeartbeat(ctx, &sfn.SendTaskHeartbeatInput{TaskToken: aws.String(token)})
+	callCtx, cancel := context.WithTimeout(ctx, h.interval())
+	defer cancel()
+	_, err := h.API.SendTaskHeartbeat(callCtx, &sfn.SendTaskHeartbeatInput{TaskToken: aws.String(token)})
 	switch {
 	case err == nil:
-	case Classify(err) == Gone, Code(err) == "InvalidToken":
+	case Classify(err) == Gone:
 		h.tokenLog(token).Info("task token is closed, no longer heartbeating it", "code", Code(err))
 		if h.forget(token, tr) && tr.onGone != nil {
 			tr.onGone(token)
@@ -146,6 +147,13 @@ func (h *Heartbeater) forget(token string, tr *tracking) bool {
 	}
 	delete(h.tracked, token)
 	return true
+}
+
+func (h *Heartbeater) interval() time.Duration {
+	if h.Interval <= 0 {
+		return DefaultHeartbeatInterval
+	}
+	return h.Interval
 }
 
 func (h *Heartbeater) concurrency() int {

@@ -7,16 +7,38 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 )
 
+// Deadlines of a call that its caller gave none: no call to AWS may hang the operator (one
+// hung call would stop every heartbeat, or a reconcile worker). A GetActivityTask long poll
+// lasts up to 60 s, and AWS asks clients to wait at least 65 s for it.
+const (
+	DefaultCallTimeout = 30 * time.Second
+	DefaultPollTimeout = 70 * time.Second
+)
+
 // Wrap decorates api: every call first waits on its operation's bucket in
-// limiter, is timed and counted (metrics.go), and a throttling answer drains
-// the bucket. A nil limiter disables rate limiting (metrics stay).
-func Wrap(api API, limiter *Limiter) API {
-	return &instrumented{api: api, limiter: limiter}
+// limiter, gets a deadline unless it has one, is timed and counted (metrics.go),
+// and a throttling answer drains the bucket. A nil limiter disables rate
+// limiting (metrics stay).
+func Wrap(api API, limiter *Limiter, opts ...WrapOption) API {
+	w := &instrumented{api: api, limiter: limiter, callTimeout: DefaultCallTimeout, pollTimeout: DefaultPollTimeout}
+	for _, o := range opts {
+		o(w)
+	}
+	return w
+}
+
+// WrapOption tunes Wrap.
+type WrapOption func(*instrumented)
+
+// WithCallTimeouts sets the deadlines of calls (call) and of GetActivityTask long polls (poll).
+func WithCallTimeouts(call, poll time.Duration) WrapOption {
+	return func(w *instrumented) { w.callTimeout, w.pollTimeout = call, poll }
 }
 
 type instrumented struct {
-	api     API
-	limiter *Limiter
+	api                      API
+	limiter                  *Limiter
+	callTimeout, pollTimeout time.Duration
 }
 
 // sdkCall is the shape of every API method.
@@ -31,6 +53,15 @@ func invoke[In, Out any](ctx context.Context, w *instrumented, op string, call s
 			var zero Out
 			return zero, err
 		}
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		timeout := w.callTimeout
+		if op == OpGetActivityTask {
+			timeout = w.pollTimeout
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
 	}
 	start := time.Now()
 	out, err := call(ctx, in, optFns...)

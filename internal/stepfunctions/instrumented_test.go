@@ -2,6 +2,8 @@ package stepfunctions
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -90,5 +92,27 @@ func BenchmarkWrappedCall(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// No call waits forever on an endpoint that does not answer.
+func TestWrappedCallHasADeadline(t *testing.T) {
+	release := make(chan struct{})
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer hung.Close()
+	defer close(release) // before Close, which waits for the handler
+	api := Wrap(newTestClient(hung.URL), nil, WithCallTimeouts(200*time.Millisecond, 300*time.Millisecond))
+	start := time.Now()
+	_, err := api.SendTaskHeartbeat(t.Context(), &sfn.SendTaskHeartbeatInput{TaskToken: aws.String("tok")})
+	if err == nil || Classify(err) != Retryable {
+		t.Fatalf("err = %v (%s), want a retryable deadline", err, Classify(err))
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Fatalf("the call took %s with a 200ms deadline", took)
 	}
 }
