@@ -34,6 +34,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
@@ -60,9 +61,12 @@ type Options struct {
 	IdleFollowDelay time.Duration
 	// ExpiryGrace lets a state machine expire a request itself before the operator stops it.
 	ExpiryGrace time.Duration
-	// StartRetryDelay is how often a start blocked by the operator's configuration (a missing
-	// state machine, missing permissions) is tried again.
+	// StartRetryDelay is how often a request blocked by the operator's configuration (a missing
+	// state machine, missing permissions, refused credentials) is tried again.
 	StartRetryDelay time.Duration
+	// MinRetryDelay and MaxRetryDelay bound the backoff after a failed call to Step Functions
+	// (throttling, 5xx, no answer): it doubles from the first to the second.
+	MinRetryDelay, MaxRetryDelay time.Duration
 	// MaxConcurrentReconciles bounds the requests reconciled at once (each mostly waits on
 	// Step Functions and the API server).
 	MaxConcurrentReconciles int
@@ -87,7 +91,7 @@ type ApprovalRequestReconciler struct {
 	// webhook's records.
 	Identity *identity.Checker
 	Options  Options
-	checks   checkSchedule
+	checks   schedule
 	// wakeups re-queue requests from outside a watch (a token that went stale).
 	wakeups chan event.GenericEvent
 }
@@ -118,8 +122,28 @@ func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	w := newStatusWriter(r.Client, obj)
 	pending := progress{reason: "Starting", message: "starting the Step Functions execution"}
 	defer func() {
-		if err != nil && !apierrors.IsConflict(err) {
+		var blk blocked
+		switch {
+		case errors.As(err, &blk):
+			// Waiting on an administrator: say so (an event when the reason changes), try again
+			// every StartRetryDelay.
+			if c := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionStalled); c == nil || c.Message != blk.msg {
+				r.Events.Eventf(obj, nil, corev1.EventTypeWarning, blk.reason, "Reconcile", "%s; retrying every %s", blk.msg, r.Options.StartRetryDelay)
+			}
+			pending = progress{reason: blk.reason, message: blk.msg, stalled: true}
+			result, err = ctrl.Result{RequeueAfter: r.Options.StartRetryDelay}, nil
+		case stepfunctions.IsCallError(err):
+			// Step Functions did not answer, or throttled: back off. The message names the call
+			// and the error in words that do not change between attempts, so the status does
+			// not change either and waiting wakes nothing.
+			delay := backoff(r.Options.MinRetryDelay, r.Options.MaxRetryDelay, r.checks.failed(obj.UID))
+			log.FromContext(ctx).Info("a call to Step Functions failed; retrying", "after", delay, "error", stepfunctions.Describe(err))
+			pending = progress{reason: "Retrying", message: "Step Functions " + stepfunctions.Describe(err) + "; retrying"}
+			result, err = ctrl.Result{RequeueAfter: delay}, nil
+		case err != nil && !apierrors.IsConflict(err):
 			pending = progress{reason: "Retrying", message: err.Error()}
+		case err == nil:
+			r.checks.succeeded(obj.UID)
 		}
 		if isTerminal(obj.Status.Phase) && !settled(obj) {
 			r.closeSlots(obj)
@@ -144,15 +168,7 @@ func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		w.base.ObjectMeta = *obj.ObjectMeta.DeepCopy()
 	}
 	if obj.Status.ExecutionARN == "" && !isTerminal(obj.Status.Phase) {
-		var blocked startBlocked
-		switch err := r.start(ctx, obj, w); {
-		case errors.As(err, &blocked):
-			if c := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionStalled); c == nil || c.Message != blocked.msg {
-				r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "StartBlocked", "Start", "%s; retrying every %s", blocked.msg, r.Options.StartRetryDelay)
-			}
-			pending = progress{reason: "StartBlocked", message: blocked.msg, stalled: true}
-			return ctrl.Result{RequeueAfter: r.Options.StartRetryDelay}, nil
-		case err != nil:
+		if err := r.start(ctx, obj, w); err != nil {
 			return ctrl.Result{}, err
 		}
 	}
@@ -216,8 +232,9 @@ func settled(obj *v1.ApprovalRequest) bool {
 }
 
 // release drops the finalizer of a decided request: its execution is over, so deleting it
-// needs no call to AWS.
+// needs no call to AWS, and nothing is scheduled for it any more.
 func (r *ApprovalRequestReconciler) release(ctx context.Context, obj *v1.ApprovalRequest) error {
+	r.checks.forget(obj.UID)
 	return r.setFinalizer(ctx, obj, false)
 }
 
@@ -264,6 +281,7 @@ func (r *ApprovalRequestReconciler) finalize(ctx context.Context, obj *v1.Approv
 		}
 	}
 	r.closeSlots(obj)
+	r.checks.forget(obj.UID)
 	return r.setFinalizer(ctx, obj, false)
 }
 

@@ -7,39 +7,94 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
-// checkSchedule remembers, per request, when its execution is next due for DescribeExecution.
-// Reconciles come often (every token, every decision) and DescribeExecution's quota is small
-// (15/s in the large regions), so a reconcile looks only when the check is due. A restarted
-// operator has no schedule and checks each pending request once: that is the recovery path.
-type checkSchedule struct {
-	mu  sync.Mutex
-	due map[types.NamespacedName]time.Time
+// schedule remembers, per request (by UID: a recreated request starts afresh), when its
+// execution is next due for DescribeExecution, how many checks in a row found it still running
+// after its verdict was delivered, and how many reconciles in a row a call to Step Functions
+// failed. Reconciles come often (every token, every decision) and DescribeExecution's quota is
+// small (15/s in the large regions), so a reconcile looks only when the check is due, and
+// backs off while it waits. A restarted operator has no schedule and checks each pending
+// request once: that is the recovery path. A request's entry goes when it ends or is deleted.
+type schedule struct {
+	mu      sync.Mutex
+	entries map[types.UID]*scheduleEntry
 }
 
-// wait returns how long until key's check is due (zero or less: check now).
-func (c *checkSchedule) wait(key types.NamespacedName, now time.Time) time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	at, ok := c.due[key]
-	if !ok {
-		return 0
+type scheduleEntry struct {
+	due      time.Time
+	running  int // checks in a row that found a decided execution still running
+	failures int // reconciles in a row whose call to Step Functions failed
+}
+
+func (s *schedule) entry(uid types.UID) *scheduleEntry {
+	if s.entries == nil {
+		s.entries = map[types.UID]*scheduleEntry{}
 	}
-	return at.Sub(now)
-}
-
-// set schedules key's next check.
-func (c *checkSchedule) set(key types.NamespacedName, at time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.due == nil {
-		c.due = map[types.NamespacedName]time.Time{}
+	e := s.entries[uid]
+	if e == nil {
+		e = &scheduleEntry{}
+		s.entries[uid] = e
 	}
-	c.due[key] = at
+	return e
 }
 
-// forget drops a decided request.
-func (c *checkSchedule) forget(key types.NamespacedName) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.due, key)
+// wait returns how long until uid's check is due (zero or less: check now).
+func (s *schedule) wait(uid types.UID, now time.Time) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.entries[uid]; e != nil && !e.due.IsZero() {
+		return e.due.Sub(now)
+	}
+	return 0
+}
+
+// checkAt schedules uid's next check.
+func (s *schedule) checkAt(uid types.UID, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.entry(uid).due = at
+}
+
+// stillRunning counts a check that found a decided execution running, and returns how many
+// in a row did (1 the first time).
+func (s *schedule) stillRunning(uid types.UID) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.entry(uid)
+	e.running++
+	return e.running
+}
+
+// failed counts a reconcile whose call to Step Functions failed and returns how many in a
+// row did (1 the first time).
+func (s *schedule) failed(uid types.UID) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.entry(uid)
+	e.failures++
+	return e.failures
+}
+
+// succeeded ends a run of failures.
+func (s *schedule) succeeded(uid types.UID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.entries[uid]; e != nil {
+		e.failures = 0
+	}
+}
+
+// forget drops a request that ended or went.
+func (s *schedule) forget(uid types.UID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.entries, uid)
+}
+
+// backoff doubles base per attempt after the first, up to limit.
+func backoff(base, limit time.Duration, attempt int) time.Duration {
+	d := base
+	for i := 1; i < attempt && d < limit; i++ {
+		d *= 2
+	}
+	return min(d, limit)
 }

@@ -169,8 +169,10 @@ func patchDecisionStatus(ctx context.Context, c client.Client, d *v1.ApproverDec
 	}
 	base := d.DeepCopy()
 	d.Status = want
-	if err := c.Status().Patch(ctx, d, client.MergeFrom(base)); err != nil {
-		return fmt.Errorf("patching the status of ApproverDecision %s/%s: %w", d.Namespace, d.Name, client.IgnoreNotFound(err))
+	// A decision deleted meanwhile needs no status (IgnoreNotFound must come before wrapping:
+	// a wrapped nil is still an error).
+	if err := client.IgnoreNotFound(c.Status().Patch(ctx, d, client.MergeFrom(base))); err != nil {
+		return fmt.Errorf("patching the status of ApproverDecision %s/%s: %w", d.Namespace, d.Name, err)
 	}
 	return nil
 }

@@ -135,17 +135,23 @@ var _ = Describe("Known delivery defects", Serial, func() {
 		waitPhase(key, v1.PhaseApproved)
 	})
 
-	It("6: a check schedule entry goes with its request; a recreated request does not inherit it", func() {
+	It("6: a check schedule entry goes with its request, whether it ends by its outcome or is deleted", func() {
 		op := startOperator(stepfunctions.Wrap(sfnLocal.client, nil))
 		defer op.stop()
-		before := controller.PendingChecks(op.Reconciler)
-		key := newRequest(ns, "scheduled", []string{"alice"}, 0)
-		waitTokens(key, 1)
-		annotate(key, "approvals.tollgate.dev/alice", "approve")
-		obj := waitPhase(key, v1.PhaseApproved)
-		Eventually(func() int { return controller.PendingChecks(op.Reconciler) }, settle).Should(BeNumerically("<=", before), "the approved request's entry is dropped")
+		approved := newRequest(ns, "scheduled", []string{"alice"}, 0)
+		deleted := newRequest(ns, "deleted", []string{"alice"}, 0)
+		waitTokens(deleted, 1)
+		uid := waitTokens(approved, 1).UID
+		annotate(approved, "approvals.tollgate.dev/alice", "approve")
+		Eventually(func() bool { return controller.Scheduled(op.Reconciler, uid) }, settle).Should(BeTrue(), "a delivered verdict schedules a check")
+		waitPhase(approved, v1.PhaseApproved)
+		Eventually(func() bool { return controller.Scheduled(op.Reconciler, uid) }, settle).Should(BeFalse(), "the outcome push ended the request")
+
+		obj := getRequest(deleted)
+		Eventually(func() bool { return controller.Scheduled(op.Reconciler, obj.UID) }, settle).Should(BeTrue(), "a pending request is followed")
 		Expect(k8sClient.Delete(ctx, obj)).To(Succeed())
 		Eventually(gone(obj), settle).Should(BeTrue())
+		Expect(controller.Scheduled(op.Reconciler, obj.UID)).To(BeFalse(), "the deleted request's entry went with it")
 	})
 
 	It("6: a deleted ApproverDecision does not fail the reconcile that reports it", func() {

@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
@@ -33,8 +32,11 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, identity.ReasonUnverifiedDecision, "Deliver", "the decision of %s in status is not on record and is not sent: %v", s.Name, err)
 			continue
 		}
-		delivered := tallyOf(obj, func(o *v1.ApproverStatus) bool { return o.SentAt != nil || o == s })
-		out, err := approval.BuildDecisionOutput(s, delivered.Verdict())
+		// The verdict of every decision tollgate recorded, not only of those it knows it sent:
+		// after a crash between a SendTask* and its sentAt, a verdict counted from sentAt alone
+		// would be "open" on every slot, and the gate would end undecided.
+		recorded := tallyOf(obj, verified(r.Identity.Records, obj))
+		out, err := approval.BuildDecisionOutput(s, recorded.Verdict())
 		if err != nil {
 			return err
 		}
@@ -44,6 +46,8 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 			r.Events.Eventf(obj, nil, corev1.EventTypeNormal, sentReason(s.Decision), "Deliver", "%s by %s delivered to Step Functions", verb(s.Decision), s.Name)
 		case stepfunctions.Classify(err) == stepfunctions.Gone:
 			r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "TokenClosed", "Deliver", "the task of %s was already closed (%s): its decision counts as delivered", s.Name, stepfunctions.Code(err))
+		case stepfunctions.Classify(err) == stepfunctions.Denied:
+			return refused(err)
 		case stepfunctions.Classify(err) == stepfunctions.Terminal:
 			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "DeliveryRefused", "Deliver", "Step Functions refused the decision of %s: %v", s.Name, err)
 			continue
@@ -52,7 +56,7 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 		}
 		now := metav1.NewTime(r.Clock.Now())
 		name, token := s.Name, s.TaskToken
-		r.checks.set(types.NamespacedName{Namespace: obj.Namespace, Name: obj.Name}, now.Add(r.Options.MinFollowDelay))
+		r.checks.checkAt(obj.UID, now.Add(r.Options.MinFollowDelay))
 		r.Heartbeats.Untrack(token)
 		if err := w.flushChange(ctx, r.Reader, func(o *v1.ApprovalRequest) {
 			if sl := slot(o, name); sl != nil && sl.TaskToken == token {

@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
@@ -25,7 +24,7 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 	machine := r.machineOf(obj)
 	now := metav1.NewTime(r.Clock.Now())
 	if machine == "" {
-		return startBlocked{"no state machine: set spec.stateMachineARN or the operator's --state-machine-arn"}
+		return blocked{reasonStartBlocked, "no state machine: set spec.stateMachineARN or the operator's --state-machine-arn"}
 	}
 	input, err := approval.BuildExecutionInput(obj, r.Options.ClusterID, r.Options.HeartbeatSeconds)
 	if err != nil {
@@ -46,12 +45,12 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 	case stepfunctions.Classify(err) == stepfunctions.Exists:
 		executionARN = executionARNOf(machine, name)
 	case stepfunctions.Classify(err) == stepfunctions.Terminal && refusesRequest(err):
-		msg := fmt.Sprintf("StartExecution on %s refused the request: %v", machine, err)
+		msg := fmt.Sprintf("StartExecution on %s refused the request: %s", machine, stepfunctions.Describe(err))
 		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "StartFailed", "Start", "%s", msg)
 		fail(obj, v1.PhaseFailed, msg, now)
 		return nil
-	case stepfunctions.Classify(err) == stepfunctions.Terminal:
-		return startBlocked{fmt.Sprintf("StartExecution on %s refused: %v", machine, err)}
+	case stepfunctions.Classify(err) == stepfunctions.Terminal, stepfunctions.Classify(err) == stepfunctions.Denied:
+		return blocked{reasonStartBlocked, fmt.Sprintf("StartExecution on %s refused: %s", machine, stepfunctions.Describe(err))}
 	default:
 		return fmt.Errorf("starting the execution of %s/%s: %w", obj.Namespace, obj.Name, err)
 	}
@@ -67,12 +66,25 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 	})
 }
 
-// startBlocked is a start refused for a reason outside the request — no state machine
-// configured, a missing machine, missing permissions — that an administrator can fix. The
-// request is Stalled and the start retried every StartRetryDelay; nothing was started.
-type startBlocked struct{ msg string }
+// Reasons a request waits on something only an administrator can fix.
+const (
+	reasonStartBlocked = "StartBlocked"
+	reasonRefused      = "StepFunctionsRefused"
+)
 
-func (e startBlocked) Error() string { return e.msg }
+// blocked is a call Step Functions refused for a reason outside the request — no state
+// machine configured, a missing machine, missing permissions or expired credentials — that an
+// administrator can fix. The request is Stalled with the reason and tried again every
+// StartRetryDelay; its message is stable (no request IDs), so waiting changes no status.
+type blocked struct{ reason, msg string }
+
+func (e blocked) Error() string { return e.msg }
+
+// refused is the blocked state of a call Step Functions refused the operator's credentials or
+// permissions for.
+func refused(err error) blocked {
+	return blocked{reasonRefused, "Step Functions refused the operator: " + stepfunctions.Describe(err)}
+}
 
 // refusesRequest tells a refusal of the request itself (its input or name), which no retry
 // can fix since the spec cannot change, from one of the operator's configuration.
@@ -99,56 +111,66 @@ func executionARNOf(machineARN, name string) string {
 
 // follow learns how the execution ended. The shipped machine reports its outcome through an
 // activity task (a push, see tasks.go); DescribeExecution is the recovery path and serves user
-// machines without that step, with a delay that shortens once a verdict was delivered. A
-// request past its timeout whose execution still runs is stopped and expires.
+// machines without that step, when a check is due. Past its deadline a request is expired —
+// but Step Functions is asked first: a verdict delivered just before the deadline may still be
+// finishing (its outcome report in flight, re-issued after a crash), and stopping it would
+// turn an approval into an expiry.
 func (r *ApprovalRequestReconciler) follow(ctx context.Context, obj *v1.ApprovalRequest) (time.Duration, error) {
 	now := r.Clock.Now()
 	expires := approval.ExpiresAt(obj)
-	if now.After(expires.Add(r.Options.ExpiryGrace)) {
+	expired := now.After(expires.Add(r.Options.ExpiryGrace))
+	if wait := r.checks.wait(obj.UID, now); wait > 0 && !expired {
+		return wait, nil
+	}
+	out, err := r.API.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(obj.Status.ExecutionARN)})
+	switch class := stepfunctions.Classify(err); {
+	case err == nil:
+	case class == stepfunctions.Gone, class == stepfunctions.Terminal:
+		fail(obj, v1.PhaseFailed, fmt.Sprintf("the execution %s cannot be read: %s", obj.Status.ExecutionARN, stepfunctions.Describe(err)), metav1.NewTime(now))
+		return 0, nil
+	case class == stepfunctions.Denied:
+		return 0, refused(err)
+	default:
+		return 0, fmt.Errorf("describing the execution of %s/%s: %w", obj.Namespace, obj.Name, err)
+	}
+	phase := approval.PhaseOf(out.Status, aws.ToString(out.Error))
+	if phase != v1.PhasePending {
+		end := metav1.NewTime(now)
+		if out.StopDate != nil {
+			end = metav1.NewTime(*out.StopDate)
+		}
+		settle(obj, r.Identity.Records, r.Events, phase, fmt.Sprintf("the execution failed: %s: %s", aws.ToString(out.Error), aws.ToString(out.Cause)), end)
+		return 0, nil
+	}
+	decided := tallyOf(obj, r.delivered(obj)).Verdict() != approval.VerdictOpen
+	if expired && !decided {
 		if err := r.stop(ctx, obj, approval.ErrorExpired, "the request's timeout passed"); err != nil {
 			return 0, err
 		}
 		fail(obj, v1.PhaseExpired, fmt.Sprintf("Expired: no verdict by %s", expires.Format(time.RFC3339)), metav1.NewTime(now))
 		return 0, nil
 	}
-	key := types.NamespacedName{Namespace: obj.Namespace, Name: obj.Name}
-	if wait := r.checks.wait(key, now); wait > 0 {
-		return wait, nil
-	}
-	out, err := r.API.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(obj.Status.ExecutionARN)})
-	switch {
-	case err == nil:
-	case stepfunctions.Classify(err) == stepfunctions.Gone || stepfunctions.Classify(err) == stepfunctions.Terminal:
-		fail(obj, v1.PhaseFailed, fmt.Sprintf("the execution %s cannot be read: %v", obj.Status.ExecutionARN, err), metav1.NewTime(now))
-		return 0, nil
-	default:
-		return 0, fmt.Errorf("describing the execution of %s/%s: %w", obj.Namespace, obj.Name, err)
-	}
-	phase := approval.PhaseOf(out.Status, aws.ToString(out.Error))
-	if phase == v1.PhasePending {
-		delay := r.followDelay(obj, now, expires)
-		r.checks.set(key, now.Add(delay))
-		return delay, nil
-	}
-	r.checks.forget(key)
-	end := metav1.NewTime(now)
-	if out.StopDate != nil {
-		end = metav1.NewTime(*out.StopDate)
-	}
-	settle(obj, r.Identity.Records, r.Events, phase, fmt.Sprintf("the execution failed: %s: %s", aws.ToString(out.Error), aws.ToString(out.Cause)), end)
-	return 0, nil
+	delay := r.followDelay(obj, decided, now, expires)
+	r.checks.checkAt(obj.UID, now.Add(delay))
+	return delay, nil
+}
+
+// delivered selects, for tallyOf, the slots whose verified decision reached Step Functions.
+func (r *ApprovalRequestReconciler) delivered(obj *v1.ApprovalRequest) func(*v1.ApproverStatus) bool {
+	isVerified := verified(r.Identity.Records, obj)
+	return func(s *v1.ApproverStatus) bool { return s.SentAt != nil && isVerified(s) }
 }
 
 // followDelay is when to look at a running execution again: soon once the delivered decisions
-// decide it (the execution is finishing), rarely while people still have to decide, and never
+// decide it (the execution is finishing), backing off while it keeps running (its outcome
+// report may wait out a heartbeat timeout), rarely while people still have to decide, and never
 // later than the expiry.
-func (r *ApprovalRequestReconciler) followDelay(obj *v1.ApprovalRequest, now, expires time.Time) time.Duration {
-	delivered := tallyOf(obj, func(s *v1.ApproverStatus) bool { return s.SentAt != nil })
+func (r *ApprovalRequestReconciler) followDelay(obj *v1.ApprovalRequest, decided bool, now, expires time.Time) time.Duration {
 	delay := r.Options.IdleFollowDelay
-	if delivered.Verdict() != approval.VerdictOpen {
-		delay = r.Options.MinFollowDelay
+	if decided {
+		delay = backoff(r.Options.MinFollowDelay, r.Options.IdleFollowDelay, r.checks.stillRunning(obj.UID))
 	}
-	if until := expires.Add(r.Options.ExpiryGrace).Sub(now) + time.Second; until < delay {
+	if until := expires.Add(r.Options.ExpiryGrace).Sub(now) + time.Second; until > 0 && until < delay {
 		delay = until
 	}
 	return delay

@@ -1,12 +1,15 @@
 package controller
 
+import "k8s.io/apimachinery/pkg/types"
+
 // Test-only access to internals the suite (package controller_test) asserts on.
 
-// PendingChecks is how many requests have a DescribeExecution check scheduled.
-func PendingChecks(r *ApprovalRequestReconciler) int {
+// Scheduled reports whether the reconciler's schedule holds an entry for a request.
+func Scheduled(r *ApprovalRequestReconciler, uid types.UID) bool {
 	r.checks.mu.Lock()
 	defer r.checks.mu.Unlock()
-	return len(r.checks.due)
+	_, ok := r.checks.entries[uid]
+	return ok
 }
 
 // PatchDecisionStatus writes an ApproverDecision's status as the reconciler does.

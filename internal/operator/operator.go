@@ -56,7 +56,9 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Lifecycle.HeartbeatSeconds, "task-heartbeat-seconds", defaultLifecycle.HeartbeatSeconds, "Heartbeat timeout the shipped state machine gives each approver task (execution input tollgate.heartbeatSeconds); keep --heartbeat-interval well below it.")
 	fs.DurationVar(&c.Lifecycle.MinFollowDelay, "min-follow-delay", defaultLifecycle.MinFollowDelay, "How soon a finishing execution is checked again (DescribeExecution).")
 	fs.DurationVar(&c.Lifecycle.IdleFollowDelay, "idle-follow-delay", defaultLifecycle.IdleFollowDelay, "How often a waiting execution is checked for recovery (outcomes normally arrive as activity tasks).")
-	fs.DurationVar(&c.Lifecycle.StartRetryDelay, "start-retry-delay", defaultLifecycle.StartRetryDelay, "How often a request whose start Step Functions refused for a configuration reason (missing state machine, permissions) is tried again.")
+	fs.DurationVar(&c.Lifecycle.StartRetryDelay, "start-retry-delay", defaultLifecycle.StartRetryDelay, "How often a request that Step Functions refused for a configuration reason (missing state machine, permissions, credentials) is tried again.")
+	fs.DurationVar(&c.Lifecycle.MinRetryDelay, "min-retry-delay", defaultLifecycle.MinRetryDelay, "First delay before a request is reconciled again after a call to Step Functions failed (throttling, 5xx, no answer); it doubles with each failure in a row.")
+	fs.DurationVar(&c.Lifecycle.MaxRetryDelay, "max-retry-delay", defaultLifecycle.MaxRetryDelay, "Longest delay between retries after failed calls to Step Functions.")
 	fs.IntVar(&c.Lifecycle.MaxConcurrentReconciles, "max-concurrent-reconciles", defaultLifecycle.MaxConcurrentReconciles, "How many ApprovalRequests are reconciled at once.")
 	fs.DurationVar(&c.Lifecycle.ExpiryGrace, "expiry-grace", defaultLifecycle.ExpiryGrace, "How long after a request's timeout the operator stops an execution the state machine did not expire itself.")
 }
@@ -68,6 +70,8 @@ var defaultLifecycle = controller.Options{
 	IdleFollowDelay:         5 * time.Minute,
 	ExpiryGrace:             30 * time.Second,
 	StartRetryDelay:         time.Minute,
+	MinRetryDelay:           time.Second,
+	MaxRetryDelay:           5 * time.Minute,
 	MaxConcurrentReconciles: 8,
 }
 
@@ -79,6 +83,8 @@ func (c *Config) Defaults() {
 	orDefault(&l.IdleFollowDelay, d.IdleFollowDelay)
 	orDefault(&l.ExpiryGrace, d.ExpiryGrace)
 	orDefault(&l.StartRetryDelay, d.StartRetryDelay)
+	orDefault(&l.MinRetryDelay, d.MinRetryDelay)
+	orDefault(&l.MaxRetryDelay, d.MaxRetryDelay)
 	orDefault(&l.MaxConcurrentReconciles, d.MaxConcurrentReconciles)
 	if c.WorkerName == "" {
 		c.WorkerName, _ = os.Hostname()
@@ -86,6 +92,19 @@ func (c *Config) Defaults() {
 	if c.Clock == nil {
 		c.Clock = clock.RealClock{}
 	}
+}
+
+// validate checks settings that only make sense together.
+func (c *Config) validate() error {
+	interval := c.Heartbeats.Interval
+	if interval <= 0 {
+		interval = stepfunctions.DefaultHeartbeatInterval
+	}
+	timeout := time.Duration(c.Lifecycle.HeartbeatSeconds) * time.Second
+	if 2*interval > timeout {
+		return fmt.Errorf("--heartbeat-interval %s must be at most half of --task-heartbeat-seconds (%s): a held token must get at least two heartbeats before Step Functions times it out", interval, timeout)
+	}
+	return nil
 }
 
 // orDefault sets *v to d when it is the zero value.
@@ -108,6 +127,9 @@ type Parts struct {
 // webhooks are set up apart (SetupWebhooks).
 func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions.API) (*Parts, error) {
 	cfg.Defaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	if cfg.ActivityARN == "" {
 		return nil, errors.New("--activity-arn is required: the operator is the worker of the approval activity")
 	}

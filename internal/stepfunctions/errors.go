@@ -3,6 +3,7 @@ package stepfunctions
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -31,10 +32,15 @@ const (
 	// Exists: the resource already exists (ExecutionAlreadyExists for a
 	// deterministic execution name): the call was already done.
 	Exists
+	// Denied: the operator's credentials or permissions were refused (access
+	// denied, expired or unknown credentials, a bad signature or clock). Nothing
+	// is wrong with the request: an administrator fixes it and the same call
+	// then works, so retry it slowly and say so.
+	Denied
 )
 
 var classNames = map[Class]string{
-	Unknown: "Unknown", Retryable: "Retryable", Terminal: "Terminal", Gone: "Gone", Exists: "Exists",
+	Unknown: "Unknown", Retryable: "Retryable", Terminal: "Terminal", Gone: "Gone", Exists: "Exists", Denied: "Denied",
 }
 
 func (c Class) String() string { return classNames[c] }
@@ -83,18 +89,19 @@ var errorCodes = map[string]Class{
 	"StateMachineLimitExceeded":      Terminal,
 	"ServiceQuotaExceededException":  Terminal,
 	"TooManyTags":                    Terminal,
-	"KmsAccessDeniedException":       Terminal,
 	"KmsInvalidStateException":       Terminal,
-	"AccessDenied":                   Terminal,
-	"AccessDeniedException":          Terminal,
-	"UnrecognizedClientException":    Terminal,
-	"InvalidSignatureException":      Terminal,
-	"IncompleteSignature":            Terminal,
-	"MissingAuthenticationToken":     Terminal,
-	"ExpiredTokenException":          Terminal,
 	"UnknownOperationException":      Terminal,
 	"SerializationException":         Terminal,
-	"RequestExpired":                 Terminal,
+
+	"AccessDenied":                Denied,
+	"AccessDeniedException":       Denied,
+	"KmsAccessDeniedException":    Denied,
+	"UnrecognizedClientException": Denied,
+	"InvalidSignatureException":   Denied,
+	"IncompleteSignature":         Denied,
+	"MissingAuthenticationToken":  Denied,
+	"ExpiredTokenException":       Denied,
+	"RequestExpired":              Denied,
 }
 
 // throttleCodes adds Step Functions' own throttling codes to the SDK's list.
@@ -133,6 +140,39 @@ func Classify(err error) Class {
 		return Retryable
 	}
 	return Unknown
+}
+
+// IsCallError reports whether err is the failure of a call to Step Functions (as the SDK
+// returns it, or a Wrap deadline), as opposed to an error of the caller's own.
+func IsCallError(err error) bool {
+	var op *smithy.OperationError
+	return errors.As(err, &op)
+}
+
+// Describe says what went wrong with a call in words that stay the same from one attempt to
+// the next — "DescribeExecution: ThrottlingException: Rate exceeded" — unlike the SDK's error
+// text, which carries each answer's request ID. Condition messages are made of it: a message
+// that changed with every attempt would wake the controller again at once.
+func Describe(err error) string {
+	prefix := ""
+	var op *smithy.OperationError
+	if errors.As(err, &op) {
+		prefix = op.Operation() + ": "
+	}
+	var apiErr smithy.APIError
+	switch {
+	case errors.As(err, &apiErr):
+		return prefix + apiErr.ErrorCode() + ": " + apiErr.ErrorMessage()
+	case errors.Is(err, context.DeadlineExceeded):
+		return prefix + "no answer before the call's deadline"
+	case isServerError(err):
+		var respErr *smithyhttp.ResponseError
+		errors.As(err, &respErr)
+		return fmt.Sprintf("%sHTTP %d", prefix, respErr.HTTPStatusCode())
+	case op != nil:
+		return prefix + op.Err.Error()
+	}
+	return err.Error()
 }
 
 // isServerError reports an HTTP response with a 5xx status.

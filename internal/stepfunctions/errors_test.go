@@ -30,7 +30,8 @@ func TestClassifyHTTPAnswers(t *testing.T) {
 		{400, awsError("ActivityDoesNotExist", "no activity"), Terminal, "ActivityDoesNotExist", false},
 		{400, awsError("StateMachineDoesNotExist", "no machine"), Terminal, "StateMachineDoesNotExist", false},
 		{400, awsError("ValidationException", "invalid"), Terminal, "ValidationException", false},
-		{400, awsError("AccessDeniedException", "denied"), Terminal, "AccessDeniedException", false},
+		{400, awsError("AccessDeniedException", "denied"), Denied, "AccessDeniedException", false},
+		{400, awsError("ExpiredTokenException", "expired"), Denied, "ExpiredTokenException", false},
 		{400, awsError("com.amazonaws.swf.base.model#TaskTimedOut", "namespaced"), Gone, "TaskTimedOut", false},
 		{400, awsError("ThrottlingException", "Rate exceeded"), Retryable, "ThrottlingException", true},
 		{400, awsError("KmsThrottlingException", "kms"), Retryable, "KmsThrottlingException", true},
@@ -116,5 +117,25 @@ func TestClassString(t *testing.T) {
 		if c.String() != want {
 			t.Errorf("%d.String() = %q, want %q", int(c), c.String(), want)
 		}
+	}
+}
+
+// Describe gives the same words for the same failure, whatever request ID each answer had.
+func TestDescribeIsStableAcrossAttempts(t *testing.T) {
+	srv := serveAWSJSON(t, func(string, map[string]any) (int, any) { return 400, awsError("ThrottlingException", "Rate exceeded") })
+	c := newTestClient(srv.URL)
+	var texts []string
+	for range 2 {
+		_, err := c.DescribeExecution(t.Context(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String("arn")})
+		texts = append(texts, Describe(fmt.Errorf("describing: %w", err)))
+		if !IsCallError(err) {
+			t.Fatalf("IsCallError(%v) = false", err)
+		}
+	}
+	if texts[0] != "DescribeExecution: ThrottlingException: Rate exceeded" || texts[0] != texts[1] {
+		t.Fatalf("Describe = %q", texts)
+	}
+	if IsCallError(errors.New("conflict")) {
+		t.Fatal("a caller's own error is not a call error")
 	}
 }
