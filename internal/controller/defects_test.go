@@ -59,7 +59,7 @@ var _ = Describe("Known delivery defects", Serial, func() {
 		Expect(meta.FindStatusCondition(getRequest(key).Status.Conditions, v1.ConditionReady).Message).NotTo(ContainSubstring("RequestID"))
 		before := sfnLocal.callsAbout("DescribeExecution", arn)
 		time.Sleep(4 * time.Second) // counting calls over a stretch of real time is the point here
-		Expect(sfnLocal.callsAbout("DescribeExecution", arn) - before).To(BeNumerically("<=", 12),
+		Expect(sfnLocal.callsAbout("DescribeExecution", arn)-before).To(BeNumerically("<=", 12),
 			"at most a few attempts in 4s (each is up to 3 SDK tries): a backoff, not a storm")
 	})
 
@@ -129,7 +129,7 @@ var _ = Describe("Known delivery defects", Serial, func() {
 		Eventually(func() int { return sfnLocal.callsAbout("DescribeExecution", arn) }, settle).Should(BeNumerically(">", 0))
 		before := sfnLocal.callsAbout("DescribeExecution", arn)
 		time.Sleep(4 * time.Second) // counting calls over a stretch of real time is the point here
-		Expect(sfnLocal.callsAbout("DescribeExecution", arn) - before).To(BeNumerically("<=", 8),
+		Expect(sfnLocal.callsAbout("DescribeExecution", arn)-before).To(BeNumerically("<=", 8),
 			"--min-follow-delay (100ms here) doubles while the execution runs on: not 40 calls in 4s")
 		sfnLocal.clock.Advance(301 * time.Second)
 		waitPhase(key, v1.PhaseApproved)
