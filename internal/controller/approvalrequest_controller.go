@@ -157,7 +157,9 @@ func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 			err = r.release(ctx, obj)
 		}
 		if apierrors.IsConflict(err) {
-			result, err = ctrl.Result{Requeue: true}, nil
+			// Someone else wrote the request meanwhile: the watch event of that write queues it
+			// again (the work queue holds a key that changes while it is being reconciled).
+			result, err = ctrl.Result{}, nil
 		}
 	}()
 

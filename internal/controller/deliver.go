@@ -23,9 +23,14 @@ import (
 // token, which counts as delivered. A stale token (re-issued after a heartbeat timeout) answers
 // the same, and the new token, when it comes, clears sentAt so the decision goes out again.
 func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter) error {
-	for i := range obj.Status.Approvers {
-		s := &obj.Status.Approvers[i]
-		if s.Decision == "" || s.Decision == v1.DecisionNotRequired || s.SentAt != nil || s.TaskToken == "" {
+	var names []string
+	for _, s := range obj.Status.Approvers {
+		names = append(names, s.Name)
+	}
+	for _, name := range names {
+		// Found by name on every turn: each delivery's commit replaces obj's status.
+		s := slot(obj, name)
+		if s == nil || s.Decision == "" || s.Decision == v1.DecisionNotRequired || s.SentAt != nil || s.TaskToken == "" {
 			continue
 		}
 		if err := verifyEntry(r.Identity.Records, obj, s); err != nil {
@@ -49,16 +54,16 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 		case stepfunctions.Classify(err) == stepfunctions.Denied:
 			return refused(err)
 		case stepfunctions.Classify(err) == stepfunctions.Terminal:
-			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "DeliveryRefused", "Deliver", "Step Functions refused the decision of %s: %v", s.Name, err)
+			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "DeliveryRefused", "Deliver", "Step Functions refused the decision of %s: %s", s.Name, stepfunctions.Describe(err))
 			continue
 		default:
 			return fmt.Errorf("delivering the decision of %s: %w", s.Name, err)
 		}
 		now := metav1.NewTime(r.Clock.Now())
-		name, token := s.Name, s.TaskToken
+		token := s.TaskToken
 		r.checks.checkAt(obj.UID, now.Add(r.Options.MinFollowDelay))
 		r.Heartbeats.Untrack(token)
-		if err := w.flushChange(ctx, r.Reader, func(o *v1.ApprovalRequest) {
+		if err := w.commit(ctx, r.Reader, func(o *v1.ApprovalRequest) {
 			if sl := slot(o, name); sl != nil && sl.TaskToken == token {
 				sl.SentAt = &now
 			}

@@ -56,7 +56,7 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 	}
 	r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "Started", "Start", "execution %s started; waiting for %d of %d approvers", executionARN, approval.RequiredApprovals(&obj.Spec), len(obj.Spec.Approvers))
 	// The activity worker may already be writing tokens: record the start through conflicts.
-	return w.flushChange(ctx, r.Reader, func(o *v1.ApprovalRequest) {
+	return w.commit(ctx, r.Reader, func(o *v1.ApprovalRequest) {
 		o.Status.Phase, o.Status.ExecutionARN, o.Status.StartedAt = v1.PhasePending, executionARN, &startedAt
 		for _, a := range o.Spec.Approvers {
 			if slot(o, a.Name) == nil {

@@ -1,11 +1,15 @@
 package controller
 
 import (
+	"context"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
@@ -58,4 +62,28 @@ func settle(obj *v1.ApprovalRequest, records *identity.Signer, rec events.EventR
 	default:
 		obj.Status.Phase, obj.Status.CompletedAt = phase, &at
 	}
+}
+
+// commit is the one read-change-write loop of the ledger: it reads a request uncached, lets
+// change edit its status (false: leave it as it is), and patches the status guarded by
+// resourceVersion — from the read again on a conflict, since the reconciler and the activity
+// router write the same status concurrently. It returns the request as stored afterwards.
+func commit(ctx context.Context, c client.Client, r client.Reader, key client.ObjectKey, change func(*v1.ApprovalRequest) (bool, error)) (*v1.ApprovalRequest, error) {
+	var obj *v1.ApprovalRequest
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		obj = &v1.ApprovalRequest{}
+		if err := r.Get(ctx, key, obj); err != nil {
+			return err
+		}
+		base := obj.DeepCopy()
+		write, err := change(obj)
+		if err != nil || !write || equality.Semantic.DeepEqual(base.Status, obj.Status) {
+			return err
+		}
+		return c.Status().Patch(ctx, obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
+	})
+	if err != nil {
+		return obj, fmt.Errorf("committing the status of %s: %w", key, err)
+	}
+	return obj, nil
 }

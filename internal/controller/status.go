@@ -6,10 +6,8 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
@@ -43,25 +41,22 @@ func (w *statusWriter) flush(ctx context.Context) error {
 	return nil
 }
 
-// flushChange writes one change that must not be lost to a conflict — the record that a
-// decision was delivered. On a conflict it re-reads the request, re-applies change to the
-// latest version and writes again, instead of failing the reconcile and sending again.
-func (w *statusWriter) flushChange(ctx context.Context, reader client.Reader, change func(*v1.ApprovalRequest)) error {
-	change(w.obj)
-	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		err := w.flush(ctx)
-		if !apierrors.IsConflict(err) {
-			return err
-		}
-		latest := &v1.ApprovalRequest{}
-		if gerr := reader.Get(ctx, client.ObjectKeyFromObject(w.obj), latest); gerr != nil {
-			return fmt.Errorf("re-reading %s/%s after a conflict: %w", w.obj.Namespace, w.obj.Name, gerr)
-		}
-		*w.obj = *latest
-		w.base = latest.DeepCopy()
-		change(w.obj)
-		return err
+// commit writes one change that must not be lost to a conflict — the start of the execution,
+// the record that a decision was delivered — through the ledger's commit (which re-reads and
+// re-applies it on a conflict instead of failing the reconcile and sending again), and
+// replaces the writer's object with the request as stored. Callers flush their own changes
+// first, and find slots again by name afterwards: the object's status is a new one.
+func (w *statusWriter) commit(ctx context.Context, reader client.Reader, change func(*v1.ApprovalRequest)) error {
+	latest, err := commit(ctx, w.c, reader, client.ObjectKeyFromObject(w.obj), func(o *v1.ApprovalRequest) (bool, error) {
+		change(o)
+		return true, nil
 	})
+	if err != nil {
+		return err
+	}
+	*w.obj = *latest
+	w.base = latest.DeepCopy()
+	return nil
 }
 
 // progress describes a request that has not ended: why it waits, and whether it is stuck on

@@ -16,7 +16,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
-	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -150,24 +149,9 @@ func (t *TaskRouter) outcome(ctx context.Context, key client.ObjectKey, in *appr
 	return client.IgnoreNotFound(err)
 }
 
-// patchLatest reads a request uncached, lets change edit its status (false: leave it as it
-// is), and writes the status guarded by resourceVersion — from the start on a conflict, since
-// the reconciler writes the same status concurrently.
+// patchLatest commits a change of a request's status through the ledger (see commit).
 func (t *TaskRouter) patchLatest(ctx context.Context, key client.ObjectKey, change func(*v1.ApprovalRequest) (bool, error)) (*v1.ApprovalRequest, error) {
-	var obj *v1.ApprovalRequest
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		obj = &v1.ApprovalRequest{}
-		if err := t.Reader.Get(ctx, key, obj); err != nil {
-			return err
-		}
-		base := obj.DeepCopy()
-		write, err := change(obj)
-		if err != nil || !write {
-			return err
-		}
-		return t.Client.Status().Patch(ctx, obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
-	})
-	return obj, err
+	return commit(ctx, t.Client, t.Reader, key, change)
 }
 
 // outcomePhase maps the outcome task's word to a phase.
