@@ -33,6 +33,17 @@ func run() error {
 	account := flag.String("account", "123456789012", "account ID used in ARNs")
 	maxPollWait := flag.Duration("max-poll-wait", 60*time.Second, "longest GetActivityTask long poll")
 	debug := flag.Bool("debug", false, "log every request")
+	var faults []string
+	flag.Func("fault", "inject a fault (repeatable): OPERATION=KIND[:PROBABILITY][:xCOUNT][:LATENCY][:CODE], KIND one of "+
+		"error, throttle, internal, unavailable, latency, reset, lost-reply; OPERATION \"*\" for every operation. "+
+		"E.g. --fault SendTaskSuccess=lost-reply:0.1 --fault '*=throttle:x20' --fault DescribeExecution=error:AccessDeniedException",
+		func(v string) error {
+			if _, _, err := sfnlocal.ParseFault(v); err != nil {
+				return err
+			}
+			faults = append(faults, v)
+			return nil
+		})
 	flag.Parse()
 
 	level := slog.LevelInfo
@@ -45,6 +56,11 @@ func run() error {
 	})
 	if err != nil {
 		return err
+	}
+	for _, f := range faults {
+		op, rule, _ := sfnlocal.ParseFault(f) // checked when the flag was read
+		srv.InjectFault(op, rule)
+		logger.Info("fault injected", "operation", op, "kind", rule.Kind, "probability", rule.Probability, "count", rule.Count)
 	}
 	l, err := sfnlocal.Listen(srv, *listen, nil)
 	if err != nil {

@@ -1,7 +1,6 @@
 package controller_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -29,10 +28,8 @@ var _ = Describe("Known delivery defects", Serial, func() {
 	BeforeEach(func() { ns = createNamespace("defects") })
 
 	fault := func(op, code string, status int) {
-		sfnLocal.endpoint.Server.SetFault(op, func(context.Context) *sfnlocal.APIError {
-			return sfnlocal.NewAPIError(status, code, code+" (injected)")
-		})
-		DeferCleanup(func() { sfnLocal.endpoint.Server.SetFault(op, nil) })
+		sfnLocal.endpoint.Server.InjectFault(op, sfnlocal.FaultRule{Kind: sfnlocal.FaultError, Code: code, Status: status})
+		DeferCleanup(func() { sfnLocal.endpoint.Server.ClearFaults(op) })
 	}
 
 	It("1: a blocked start is retried every --start-retry-delay, its condition unchanged between attempts (no retry storm)", func() {
@@ -112,7 +109,7 @@ var _ = Describe("Known delivery defects", Serial, func() {
 			obj := getRequest(key)
 			Expect(obj.Status.Phase).To(Equal(v1.PhasePending), code)
 			Expect(obj.Finalizers).To(ContainElement(v1.StopExecutionFinalizer), code)
-			sfnLocal.endpoint.Server.SetFault("DescribeExecution", nil)
+			sfnLocal.endpoint.Server.ClearFaults("DescribeExecution")
 			Eventually(func() string { return conditionReason(key, v1.ConditionReconciling) }, settle).Should(Equal("AwaitingApprovals"), code)
 		}
 	})

@@ -1,9 +1,7 @@
 package sfnlocal
 
 import (
-	"context"
 	"errors"
-	"net/http"
 	"regexp"
 	"testing"
 
@@ -31,9 +29,7 @@ func TestEveryAnswerCarriesItsOwnRequestID(t *testing.T) {
 	}
 
 	noRetry := func(o *sfn.Options) { o.RetryMaxAttempts = 1 }
-	e.srv.SetFault("DescribeActivity", func(context.Context) *APIError {
-		return NewAPIError(http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
-	})
+	e.srv.InjectFault("DescribeActivity", FaultRule{Kind: FaultThrottle})
 	var ids []string
 	for range 2 {
 		_, err := e.client.DescribeActivity(e.ctx, &sfn.DescribeActivityInput{ActivityArn: aws.String(act)}, noRetry)

@@ -38,9 +38,6 @@ type Options struct {
 	Logger      *slog.Logger // default discards
 }
 
-// Fault answers an operation in place of the server when it returns non-nil.
-type Fault func(ctx context.Context) *APIError
-
 // Server is the endpoint. All its state is guarded by mu; the execution
 // engine runs under mu when an API call or a timer moves an execution.
 type Server struct {
@@ -54,8 +51,9 @@ type Server struct {
 	machines   map[string]*stateMachine // by ARN
 	executions map[string]*execution    // by ARN
 	tokens     map[string]*tokenRecord  // every task token ever issued
-	faults     map[string]Fault
 	execSeq    int64
+	// plan holds the injected faults (faults.go); it has a lock of its own.
+	plan faultPlan
 }
 
 // New builds a Server, reloading Options.StateFile when it exists.
@@ -83,24 +81,11 @@ func New(opts Options) (*Server, error) {
 		machines:   map[string]*stateMachine{},
 		executions: map[string]*execution{},
 		tokens:     map[string]*tokenRecord{},
-		faults:     map[string]Fault{},
 	}
 	if err := s.load(); err != nil {
 		return nil, fmt.Errorf("sfnlocal: load %s: %w", opts.StateFile, err)
 	}
 	return s, nil
-}
-
-// SetFault makes operation op (e.g. "SendTaskSuccess") answer through f;
-// a nil f removes the fault.
-func (s *Server) SetFault(op string, f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if f == nil {
-		delete(s.faults, op)
-		return
-	}
-	s.faults[op] = f
 }
 
 // Close stops every timer, releases long polls and saves the state.
@@ -159,9 +144,18 @@ var operations = map[string]handler{
 // ServeHTTP answers one awsJson1.0 request. Like AWS, every answer (errors included) carries a
 // request ID of its own in x-amzn-RequestId, which the SDK puts into its errors' text.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
 	w.Header().Set("X-Amzn-RequestId", newRequestID())
 	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
+	if rule := s.plan.pick(op); rule != nil {
+		s.answerFault(w, r, op, rule)
+		return
+	}
+	s.answer(w, r, op)
+}
+
+// answer serves a request and writes its answer.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, op string) {
+	start := time.Now()
 	out, err := s.serve(r, op)
 	var apiErr *APIError
 	if err != nil && !errors.As(err, &apiErr) {
@@ -191,14 +185,6 @@ func (s *Server) serve(r *http.Request, op string) (any, error) {
 	h, ok := operations[op]
 	if !ok {
 		return nil, clientErr("UnknownOperationException", "unknown operation %q", r.Header.Get("X-Amz-Target"))
-	}
-	s.mu.Lock()
-	fault := s.faults[op]
-	s.mu.Unlock()
-	if fault != nil {
-		if e := fault(r.Context()); e != nil {
-			return nil, e
-		}
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes))
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net/http"
 	"testing"
 	"time"
 
@@ -74,9 +73,7 @@ func TestPollerDeliversTasks(t *testing.T) {
 
 func TestPollerHealthAndBackoff(t *testing.T) {
 	l := newLocal(t)
-	l.srv.SetFault(OpGetActivityTask, func(context.Context) *sfnlocal.APIError {
-		return sfnlocal.NewAPIError(http.StatusInternalServerError, "InternalFailure", "down")
-	})
+	l.srv.InjectFault(OpGetActivityTask, sfnlocal.FaultRule{Kind: sfnlocal.FaultInternal})
 	clk := clocktesting.NewFakeClock(time.Now())
 	p := &Poller{API: l.api, ActivityARN: l.activity, Workers: 1, Clock: clk, Log: logr.Discard(),
 		Handler: HandlerFunc(func(context.Context, Task) {})}
@@ -96,7 +93,7 @@ func TestPollerHealthAndBackoff(t *testing.T) {
 	}
 
 	// Recovery: the next poll parks until a task comes, and succeeds.
-	l.srv.SetFault(OpGetActivityTask, nil)
+	l.srv.ClearFaults(OpGetActivityTask)
 	clk.Step(DefaultBackoff.Max)
 	l.start(t, "recovered", "{}")
 	waitFor(t, "healthy again", func() bool { return p.Healthy(nil) == nil })
