@@ -65,6 +65,19 @@ test: manifests generate fmt vet envtest-assets kustomize ## Run every test: uni
 	@echo ">> go test ./... (first run compiles the Kubernetes and AWS SDK packages: 3-6 minutes on 2 cores)"
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" KUSTOMIZE="$(KUSTOMIZE)" go test ./... -coverprofile cover.out $(TEST_FLAGS)
 
+## The long soak: SOAK_REQUESTS requests decided through every path under every kind of injected
+## fault, the manager (the shipped binary, two processes with leader election) SIGKILLed
+## SOAK_KILLS times. `make test` runs a short one (12 requests, 2 kills).
+SOAK_REQUESTS ?= 200
+SOAK_KILLS ?= 8
+SOAK_TIMEOUT_SECONDS ?= 1200
+
+.PHONY: soak
+soak: envtest-assets ## Run the long soak (faults, SIGKILLed managers, leader failover); judged from Step Functions' execution histories.
+	@echo ">> soak: $(SOAK_REQUESTS) requests, $(SOAK_KILLS) leader kills, at most $(SOAK_TIMEOUT_SECONDS)s"
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" SOAK_REQUESTS=$(SOAK_REQUESTS) SOAK_KILLS=$(SOAK_KILLS) SOAK_TIMEOUT_SECONDS=$(SOAK_TIMEOUT_SECONDS) \
+		go test ./test/soak -run TestSoak -count=1 -v -timeout $$(( $(SOAK_TIMEOUT_SECONDS) + 300 ))s
+
 .PHONY: bench
 bench: envtest-assets ## Run the benchmarks (decision latency, local endpoint hot paths, AWS call overhead).
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -run '^$$' -bench . -benchmem $(BENCH_FLAGS)

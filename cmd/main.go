@@ -52,7 +52,8 @@ func init() {
 func main() {
 	var metricsAddr, probeAddr, metricsCertPath, webhookCertPath string
 	var webhookPort int
-	var enableLeaderElection, secureMetrics, enableHTTP2 bool
+	var enableLeaderElection, secureMetrics, enableHTTP2, enableWebhooks bool
+	var leaderElectionNamespace string
 	flag.StringVar(&metricsAddr, "metrics-bind-address", "0", "The address the metrics endpoint binds to. "+
 		"Use :8443 for HTTPS or :8080 for HTTP, or leave as 0 to disable the metrics service.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "The address the probe endpoint binds to.")
@@ -64,6 +65,8 @@ func main() {
 	flag.BoolVar(&enableHTTP2, "enable-http2", false, "Enable HTTP/2 for the metrics and webhook servers.")
 	flag.StringVar(&webhookCertPath, "webhook-cert-path", "", "The directory that contains the admission webhook server's certificate (tls.crt, tls.key), e.g. issued by cert-manager.")
 	flag.IntVar(&webhookPort, "webhook-port", 9443, "The port the admission webhook server listens on.")
+	flag.BoolVar(&enableWebhooks, "enable-webhooks", true, "Serve the admission webhooks from this process. Turn it off only where another process serves them (they must run somewhere: they decide who may decide).")
+	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election lease (default: the namespace the pod runs in; required out of cluster).")
 	cfg := operator.NewConfig()
 	cfg.BindFlags(flag.CommandLine)
 	opts := zap.Options{Development: true}
@@ -81,13 +84,18 @@ func main() {
 	}
 
 	ctx := ctrl.SetupSignalHandler()
+	var webhookServer webhook.Server
+	if enableWebhooks {
+		webhookServer = webhook.NewServer(webhook.Options{Port: webhookPort, CertDir: webhookCertPath, TLSOpts: tlsOpts})
+	}
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
-		Scheme:                 scheme,
-		Metrics:                metricsOptions,
-		WebhookServer:          webhook.NewServer(webhook.Options{Port: webhookPort, CertDir: webhookCertPath, TLSOpts: tlsOpts}),
-		HealthProbeBindAddress: probeAddr,
-		LeaderElection:         enableLeaderElection,
-		LeaderElectionID:       "tollgate.approvals.tollgate.dev",
+		Scheme:                  scheme,
+		Metrics:                 metricsOptions,
+		WebhookServer:           webhookServer,
+		HealthProbeBindAddress:  probeAddr,
+		LeaderElection:          enableLeaderElection,
+		LeaderElectionID:        "tollgate.approvals.tollgate.dev",
+		LeaderElectionNamespace: leaderElectionNamespace,
 	})
 	exitOn(err, "creating the manager")
 
@@ -100,7 +108,9 @@ func main() {
 	exitOn(err, "setting up tollgate")
 	// The webhooks run on every replica (the API server reaches any of them); the controllers
 	// and the activity poller only on the leader.
-	exitOn(operator.SetupWebhooks(ctx, mgr, cfg), "setting up the admission webhooks")
+	if enableWebhooks {
+		exitOn(operator.SetupWebhooks(ctx, mgr, cfg), "setting up the admission webhooks")
+	}
 
 	exitOn(mgr.AddHealthzCheck("healthz", healthz.Ping), "adding the health check")
 	exitOn(mgr.AddReadyzCheck("readyz", healthz.Ping), "adding the readiness check")

@@ -36,14 +36,35 @@ func applyFile(ctx context.Context, c client.Client, path, prefix, namespace str
 		if len(obj.Object) == 0 {
 			continue
 		}
-		obj.SetName(prefix + obj.GetName())
-		if obj.GetNamespace() != "" || obj.GetKind() == "Role" || obj.GetKind() == "RoleBinding" {
-			obj.SetNamespace(namespace)
-		}
+		kustomize(obj, prefix, namespace)
 		if err := ensure(ctx, c, obj); err != nil {
 			return fmt.Errorf("applying %s %s from %s: %w", obj.GetKind(), obj.GetName(), path, err)
 		}
 	}
+}
+
+// kustomize does to obj what config/default's namePrefix and namespace do: the prefix on its
+// name, on the role a binding refers to and on the service accounts it binds, and the
+// namespace on namespaced objects and on those service accounts.
+func kustomize(obj *unstructured.Unstructured, prefix, namespace string) {
+	obj.SetName(prefix + obj.GetName())
+	kind := obj.GetKind()
+	if obj.GetNamespace() != "" || kind == "Role" || kind == "RoleBinding" {
+		obj.SetNamespace(namespace)
+	}
+	if kind != "RoleBinding" && kind != "ClusterRoleBinding" {
+		return
+	}
+	if name, ok, _ := unstructured.NestedString(obj.Object, "roleRef", "name"); ok {
+		_ = unstructured.SetNestedField(obj.Object, prefix+name, "roleRef", "name") // roleRef is an object: cannot fail
+	}
+	subjects, _, _ := unstructured.NestedSlice(obj.Object, "subjects")
+	for _, s := range subjects {
+		if m, ok := s.(map[string]any); ok && m["kind"] == rbacv1.ServiceAccountKind {
+			m["name"], m["namespace"] = prefix+fmt.Sprint(m["name"]), namespace
+		}
+	}
+	_ = unstructured.SetNestedSlice(obj.Object, subjects, "subjects") // subjects is a list: cannot fail
 }
 
 // ensure creates obj, or replaces the existing object of its name with it.

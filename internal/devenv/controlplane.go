@@ -43,9 +43,14 @@ const (
 	RoleViewer    = RolePrefix + "viewer"
 )
 
-// rbacFiles are the parts of config/rbac the environment installs: the operator's role (made
-// from the controller's markers) and the roles for people.
-var rbacFiles = []string{"config/rbac/role.yaml", "config/rbac/requester_role.yaml", "config/rbac/approver_role.yaml", "config/rbac/viewer_role.yaml"}
+// rbacFiles are the parts of config/rbac the environment installs, as config/default names
+// them: the operator's roles (made from the controller's markers) and their bindings to its
+// service account, leader election's, and the roles for people.
+var rbacFiles = []string{
+	"config/rbac/role.yaml", "config/rbac/role_binding.yaml",
+	"config/rbac/leader_election_role.yaml", "config/rbac/leader_election_role_binding.yaml",
+	"config/rbac/requester_role.yaml", "config/rbac/approver_role.yaml", "config/rbac/viewer_role.yaml",
+}
 
 // NewScheme knows Kubernetes' built-in kinds and tollgate's.
 func NewScheme() *runtime.Scheme {
@@ -136,8 +141,7 @@ func (cp *ControlPlane) install(ctx context.Context, root string) error {
 	}
 	cp.Operator = op.Config()
 	cp.Operator.QPS = -1
-	subject := rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Namespace: OperatorNamespace, Name: OperatorServiceAccount}
-	return cp.Bind(ctx, RolePrefix+"manager-role", "", subject)
+	return nil
 }
 
 // As returns a configuration that acts as a person: the admin impersonates them (the API

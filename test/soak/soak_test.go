@@ -1,0 +1,343 @@
+// Package soak runs tollgate under faults for a while and judges the result from Step
+// Functions' own execution histories, not only from tollgate's status: requests decided
+// through every path by the right people, the endpoint injecting every kind of fault, and the
+// manager — the shipped binary, as processes of their own with leader election — killed with
+// SIGKILL and replaced. `make test` runs a short soak; `make soak` a long one (SOAK_REQUESTS,
+// SOAK_KILLS, SOAK_TIMEOUT).
+package soak
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/devenv"
+	"github.com/tollgate-dev/tollgate/internal/sfnlocal"
+)
+
+const (
+	namespace      = "soak"
+	requester      = "ravi@example.com"
+	approversGroup = "approvers"
+	heartbeat      = 6 * time.Second // the task heartbeat timeout the managers run with
+)
+
+// plan is one request and how it must end.
+type plan struct {
+	name      string
+	slots     []string
+	required  int32
+	decisions map[string]v1.Decision // slot → decision (slots without one stay undecided)
+	phase     v1.Phase
+	exec      sfntypes.ExecutionStatus
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+func TestSoak(t *testing.T) {
+	logf.SetLogger(logr.Discard()) // the managers log to their own files in the soak's directory
+	requests, kills := envInt("SOAK_REQUESTS", 12), envInt("SOAK_KILLS", 2)
+	timeout := time.Duration(envInt("SOAK_TIMEOUT_SECONDS", 240)) * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	dir := soakDir(t)
+
+	rec := newRecorder()
+	env, err := devenv.Start(ctx, devenv.Options{Endpoint: devenv.EndpointOptions{Wrap: rec.wrap}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := env.Stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	binary, err := devenv.BuildManager(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	people := setUpPeople(ctx, t, env.ControlPlane)
+
+	// Faults of every kind, on the calls that carry decisions and their outcome.
+	srv := env.Endpoint.Server
+	for op, rule := range map[string]sfnlocal.FaultRule{
+		"SendTaskSuccess":   {Kind: sfnlocal.FaultLostReply, Probability: 0.15},
+		"SendTaskFailure":   {Kind: sfnlocal.FaultReset, Probability: 0.2},
+		"StartExecution":    {Kind: sfnlocal.FaultLostReply, Probability: 0.2},
+		"DescribeExecution": {Kind: sfnlocal.FaultInternal, Probability: 0.2},
+		"SendTaskHeartbeat": {Kind: sfnlocal.FaultLatency, Probability: 0.2, Latency: 300 * time.Millisecond},
+		"GetActivityTask":   {Kind: sfnlocal.FaultUnavailable, Probability: 0.05},
+		"StopExecution":     {Kind: sfnlocal.FaultThrottle, Probability: 0.5},
+		"*":                 {Kind: sfnlocal.FaultThrottle, Probability: 0.03},
+	} {
+		srv.InjectFault(op, rule)
+	}
+	srv.InjectFault("GetActivityTask", sfnlocal.FaultRule{Kind: sfnlocal.FaultLostReply, Count: 2})
+	srv.InjectFault("SendTaskSuccess", sfnlocal.FaultRule{Kind: sfnlocal.FaultError, Code: "ExpiredTokenException", Count: 2})
+
+	fleet := &fleet{env: env, binary: binary, dir: dir, t: t, args: []string{
+		"--leader-elect", fmt.Sprintf("--task-heartbeat-seconds=%d", int(heartbeat.Seconds())), "--heartbeat-interval=2s",
+		"--min-follow-delay=200ms", "--idle-follow-delay=3s", "--start-retry-delay=1s", "--min-retry-delay=200ms", "--max-retry-delay=2s",
+	}}
+	defer fleet.stopAll()
+	fleet.start(ctx) // the first leader
+	waitLeader(ctx, t, env.ControlPlane.Client)
+	standby := fleet.start(ctx)
+
+	plans := makePlans(requests)
+	for _, p := range plans {
+		createRequest(ctx, t, people.as(requester), p)
+	}
+	var decided sync.WaitGroup
+	decisions := make(chan int, len(plans))
+	for i, p := range plans {
+		decided.Add(1)
+		go func() {
+			defer decided.Done()
+			decisions <- decide(ctx, t, env.ControlPlane.Client, people, p, i)
+		}()
+	}
+
+	// The leader goes down hard, more than once; a replacement joins each time.
+	restarts := 0
+	for range kills {
+		select {
+		case <-ctx.Done():
+		case <-time.After(4 * time.Second):
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		leaderWorked := rec.pollersOf(standby.Name) == 0
+		fleet.killOldest()
+		restarts++
+		if leaderWorked && restarts == 1 {
+			t.Logf("the standby %s polled no activity task while it was not the leader", standby.Name)
+		}
+		standby = fleet.start(ctx)
+	}
+	decided.Wait()
+	close(decisions)
+	total := 0
+	for n := range decisions {
+		total += n
+	}
+
+	results := waitConcluded(ctx, t, env.ControlPlane.Client, plans)
+	verdicts := judge(ctx, t, env.Endpoint.Client, plans, results)
+	fired := srv.FaultsFired()
+	byKind := map[string]int{}
+	for k, n := range fired {
+		_, kind, _ := strings.Cut(k, " ")
+		byKind[kind] += n
+	}
+	for _, kind := range sfnlocal.FaultKinds {
+		if byKind[string(kind)] == 0 {
+			t.Errorf("fault kind %s never fired", kind)
+		}
+	}
+	if rec.pollersBeforeLead > 0 {
+		t.Errorf("a standby manager polled the activity %d times before it led", rec.pollersBeforeLead)
+	}
+	t.Logf("SOAK requests=%d decisions=%d restarts=%d faults=%v lost=%d duplicated=%d mismatched=%d heartbeat-timeouts=%d",
+		len(plans), total, restarts, byKindLine(byKind), verdicts.lost, verdicts.duplicated, verdicts.mismatched, verdicts.heartbeatTimeouts)
+	if verdicts.lost+verdicts.duplicated+verdicts.mismatched > 0 {
+		t.Errorf("lost=%d duplicated=%d mismatched=%d: see the lines above", verdicts.lost, verdicts.duplicated, verdicts.mismatched)
+	}
+}
+
+func byKindLine(m map[string]int) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s:%d", k, m[k]))
+	}
+	return strings.Join(parts, ",")
+}
+
+// makePlans mixes the stories: all approve, one rejects, two of three, one of three rejected.
+func makePlans(n int) []plan {
+	A, R := v1.DecisionApprove, v1.DecisionReject
+	stories := []plan{
+		{slots: []string{"alice", "bob", "carol"}, decisions: map[string]v1.Decision{"alice": A, "bob": A, "carol": A}, phase: v1.PhaseApproved, exec: sfntypes.ExecutionStatusSucceeded},
+		{slots: []string{"alice", "bob", "carol"}, decisions: map[string]v1.Decision{"alice": A, "bob": R, "carol": A}, phase: v1.PhaseRejected, exec: sfntypes.ExecutionStatusFailed},
+		{slots: []string{"alice", "bob", "carol"}, required: 2, decisions: map[string]v1.Decision{"alice": A, "carol": A}, phase: v1.PhaseApproved, exec: sfntypes.ExecutionStatusSucceeded},
+		{slots: []string{"alice", "bob", "carol"}, required: 2, decisions: map[string]v1.Decision{"bob": R, "carol": R}, phase: v1.PhaseRejected, exec: sfntypes.ExecutionStatusFailed},
+	}
+	plans := make([]plan, n)
+	for i := range plans {
+		plans[i] = stories[i%len(stories)]
+		plans[i].name = fmt.Sprintf("r%03d", i)
+	}
+	return plans
+}
+
+// people are clients acting as the soak's people.
+type people struct {
+	cp      *devenv.ControlPlane
+	mu      sync.Mutex
+	clients map[string]client.Client
+}
+
+func (p *people) as(user string) client.Client {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c, ok := p.clients[user]; ok {
+		return c
+	}
+	c, err := client.New(p.cp.As(user, approversGroup), client.Options{Scheme: p.cp.Scheme})
+	if err != nil {
+		panic(err)
+	}
+	p.clients[user] = c
+	return c
+}
+
+func setUpPeople(ctx context.Context, t *testing.T, cp *devenv.ControlPlane) *people {
+	if err := client.IgnoreAlreadyExists(cp.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}})); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []struct {
+		role     string
+		subjects []string
+	}{{devenv.RoleRequester, []string{requester}}} {
+		if err := cp.Bind(ctx, b.role, namespace, devenv.Users(b.subjects...)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := cp.Bind(ctx, devenv.RoleApprover, namespace, devenv.Groups(approversGroup)...); err != nil {
+		t.Fatal(err)
+	}
+	if err := cp.WaitAllowed(ctx, requester, nil, namespace, "create"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cp.WaitAllowed(ctx, "alice@example.com", []string{approversGroup}, namespace, v1.ApproveVerb); err != nil {
+		t.Fatal(err)
+	}
+	return &people{cp: cp, clients: map[string]client.Client{}}
+}
+
+func createRequest(ctx context.Context, t *testing.T, c client.Client, p plan) {
+	req := &v1.ApprovalRequest{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: p.name},
+		Spec:       v1.ApprovalRequestSpec{Description: "soak " + p.name, Timeout: &metav1.Duration{Duration: 30 * time.Minute}},
+	}
+	for _, s := range p.slots {
+		req.Spec.Approvers = append(req.Spec.Approvers, v1.Approver{Name: s, Users: []string{s + "@example.com"}})
+	}
+	if p.required > 0 {
+		req.Spec.Policy = &v1.ApprovalPolicy{RequiredApprovals: ptr.To(p.required)}
+	}
+	if err := c.Create(ctx, req); err != nil {
+		t.Fatalf("creating %s: %v", p.name, err)
+	}
+}
+
+// decide makes a request's planned decisions as their people, by annotation or by
+// ApproverDecision (alternating), at staggered moments, some twice; it returns how many
+// decisions were admitted.
+func decide(ctx context.Context, t *testing.T, admin client.Client, who *people, p plan, seed int) int {
+	rnd := rand.New(rand.NewPCG(uint64(seed), 7))
+	n := 0
+	for i, slot := range slices.Sorted(maps.Keys(p.decisions)) {
+		select {
+		case <-ctx.Done():
+			return n
+		case <-time.After(time.Duration(rnd.IntN(3000)) * time.Millisecond):
+		}
+		c := who.as(slot + "@example.com")
+		d := p.decisions[slot]
+		var err error
+		for attempt := range 2 { // a person who clicks twice
+			if (seed+i)%2 == 0 {
+				err = annotate(ctx, c, p.name, slot, d)
+			} else {
+				err = c.Create(ctx, &v1.ApproverDecision{
+					ObjectMeta: metav1.ObjectMeta{Namespace: namespace, GenerateName: p.name + "-" + slot + "-"},
+					Spec:       v1.ApproverDecisionSpec{ApprovalRequestName: p.name, Approver: slot, Decision: d},
+				})
+			}
+			if attempt == 0 && err != nil && ctx.Err() == nil && !strings.Contains(err.Error(), "already") {
+				t.Errorf("%s deciding %s of %s: %v", slot, d, p.name, err)
+			}
+			if attempt == 0 && err == nil {
+				n++
+			}
+			if rnd.IntN(3) != 0 {
+				break
+			}
+		}
+	}
+	return n
+}
+
+func annotate(ctx context.Context, c client.Client, name, slot string, d v1.Decision) error {
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]string{
+		v1.DecisionAnnotationPrefix + slot: strings.ToLower(string(d)),
+	}}})
+	if err != nil {
+		return err
+	}
+	obj := &v1.ApprovalRequest{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}}
+	return c.Patch(ctx, obj, client.RawPatch("application/merge-patch+json", patch))
+}
+
+// waitConcluded waits until every request ended and was concluded (no finalizer left).
+func waitConcluded(ctx context.Context, t *testing.T, c client.Client, plans []plan) map[string]*v1.ApprovalRequest {
+	out := map[string]*v1.ApprovalRequest{}
+	for {
+		var list v1.ApprovalRequestList
+		if err := c.List(ctx, &list, client.InNamespace(namespace)); err == nil {
+			done := 0
+			for i := range list.Items {
+				r := &list.Items[i]
+				if r.Status.Phase != "" && r.Status.Phase != v1.PhasePending && len(r.Finalizers) == 0 {
+					out[r.Name] = r
+					done++
+				}
+			}
+			if done == len(plans) {
+				return out
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Errorf("%d of %d requests concluded before the soak's deadline", len(out), len(plans))
+			return out
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// soakDir keeps the managers' logs: in SOAK_DIR when set (to read them after a failure), else
+// in a temporary directory.
+func soakDir(t *testing.T) string {
+	if d := os.Getenv("SOAK_DIR"); d != "" {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	return t.TempDir()
+}
