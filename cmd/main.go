@@ -62,7 +62,8 @@ func main() {
 		"Serve the metrics endpoint over HTTPS with authentication and authorization. --metrics-secure=false serves HTTP.")
 	flag.StringVar(&metricsCertPath, "metrics-cert-path", "", "The directory that contains the metrics server certificate (tls.crt, tls.key).")
 	flag.BoolVar(&enableHTTP2, "enable-http2", false, "Enable HTTP/2 for the metrics and webhook servers.")
-	flag.StringVar(&webhookCertPath, "webhook-cert-path", "", "The directory that contains the admission webhook server's certificate (tls.crt, tls.key), e.g. issued by cert-manager.")
+	flag.StringVar(&webhookCertPath, "webhook-cert-path", "",
+		"The directory that contains the admission webhook server's certificate (tls.crt, tls.key), e.g. issued by cert-manager.")
 	flag.IntVar(&webhookPort, "webhook-port", 9443, "The port the admission webhook server listens on.")
 	cfg := operator.NewConfig()
 	cfg.BindFlags(flag.CommandLine)

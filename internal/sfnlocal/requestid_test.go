@@ -34,7 +34,7 @@ func TestEveryAnswerCarriesItsOwnRequestID(t *testing.T) {
 	e.srv.SetFault("DescribeActivity", func(context.Context) *APIError {
 		return NewAPIError(http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
 	})
-	var ids []string
+	ids := make([]string, 0, 2)
 	for range 2 {
 		_, err := e.client.DescribeActivity(e.ctx, &sfn.DescribeActivityInput{ActivityArn: aws.String(act)}, noRetry)
 		var re *awshttp.ResponseError
