@@ -63,7 +63,8 @@ func main() {
 		"Serve the metrics endpoint over HTTPS with authentication and authorization. --metrics-secure=false serves HTTP.")
 	flag.StringVar(&metricsCertPath, "metrics-cert-path", "", "The directory that contains the metrics server certificate (tls.crt, tls.key).")
 	flag.BoolVar(&enableHTTP2, "enable-http2", false, "Enable HTTP/2 for the metrics and webhook servers.")
-	flag.StringVar(&webhookCertPath, "webhook-cert-path", "", "The directory that contains the admission webhook server's certificate (tls.crt, tls.key), e.g. issued by cert-manager.")
+	flag.StringVar(&webhookCertPath, "webhook-cert-path", "",
+		"The directory that contains the admission webhook server's certificate (tls.crt, tls.key), e.g. issued by cert-manager.")
 	flag.IntVar(&webhookPort, "webhook-port", 9443, "The port the admission webhook server listens on.")
 	flag.BoolVar(&enableWebhooks, "enable-webhooks", true, "Serve the admission webhooks from this process. Turn it off only where another process serves them (they must run somewhere: they decide who may decide).")
 	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election lease (default: the namespace the pod runs in; required out of cluster).")

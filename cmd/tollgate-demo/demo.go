@@ -65,7 +65,8 @@ func runPlay(ctx context.Context, o options, who *people, r client.Reader, ep *d
 	start := time.Now()
 	failed := play(ctx, who, r, ep.Client, o.samplesDir, o.tokenTimeout)
 	if failed > 0 {
-		return fmt.Errorf("%d scenario(s) did not end as expected (after %s); see %s", failed, time.Since(start).Round(time.Second), filepath.Join(o.stateDir, "operator.log"))
+		return fmt.Errorf("%d scenario(s) did not end as expected (after %s); see %s",
+			failed, time.Since(start).Round(time.Second), filepath.Join(o.stateDir, "operator.log"))
 	}
 	say("all %d scenarios ended as expected (%s)", len(scenarios()), time.Since(start).Round(time.Second))
 	return nil

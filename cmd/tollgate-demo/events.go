@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"sort"
+	"slices"
 
 	eventsv1 "k8s.io/api/events/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -22,7 +22,7 @@ func printEvents(ctx context.Context, c client.Reader, key client.ObjectKey) {
 			mine = append(mine, e)
 		}
 	}
-	sort.SliceStable(mine, func(i, j int) bool { return mine[i].CreationTimestamp.Before(&mine[j].CreationTimestamp) })
+	slices.SortStableFunc(mine, func(a, b eventsv1.Event) int { return a.CreationTimestamp.Compare(b.CreationTimestamp.Time) })
 	say("  events of %s/%s:", key.Namespace, key.Name)
 	for _, e := range mine {
 		say("    %s %s: %s", e.Type, e.Reason, e.Note)

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 
@@ -32,9 +33,12 @@ type options struct {
 
 func main() {
 	o := options{}
-	flag.BoolVar(&o.play, "play", false, "play the scenarios (all approve; one rejects; two of three) by itself, print the results and exit (non-zero if any outcome is unexpected)")
-	flag.StringVar(&o.stateDir, "state-dir", ".demo", "where the demo keeps etcd's data, the Step Functions state, the kubeconfig and the logs (--play uses <state-dir>/play, wiped each run)")
-	flag.StringVar(&o.assets, "assets", os.Getenv("KUBEBUILDER_ASSETS"), "directory with kube-apiserver, etcd and kubectl (default $KUBEBUILDER_ASSETS, else the per-user directory `make envtest-assets` builds)")
+	flag.BoolVar(&o.play, "play", false,
+		"play the scenarios (all approve; one rejects; two of three) by itself, print the results and exit (non-zero if any outcome is unexpected)")
+	flag.StringVar(&o.stateDir, "state-dir", ".demo",
+		"where the demo keeps etcd's data, the Step Functions state, the kubeconfig and the logs (--play uses <state-dir>/play, wiped each run)")
+	flag.StringVar(&o.assets, "assets", os.Getenv("KUBEBUILDER_ASSETS"),
+		"directory with kube-apiserver, etcd and kubectl (default $KUBEBUILDER_ASSETS, else the per-user directory `make envtest-assets` builds)")
 	flag.StringVar(&o.samplesDir, "samples", "config/samples", "directory of the sample manifests")
 	flag.StringVar(&o.sample, "sample", "approvals_v1alpha1_approvalrequest.yaml", "the request the interactive demo creates (in --samples)")
 	flag.StringVar(&o.sfnListen, "sfn-listen", "127.0.0.1:8083", "address of the local Step Functions endpoint (a free 127.0.0.1 port if taken)")
@@ -67,8 +71,8 @@ func (c *cleanups) add(f func() error) { *c = append(*c, f) }
 
 func (c cleanups) run() error {
 	var errs []error
-	for i := len(c) - 1; i >= 0; i-- {
-		errs = append(errs, c[i]())
+	for _, f := range slices.Backward(c) {
+		errs = append(errs, f())
 	}
 	return errors.Join(errs...)
 }

@@ -51,7 +51,8 @@ func startOperator(ctx context.Context, cp *devenv.ControlPlane, ep *devenv.Endp
 	if err != nil {
 		return nil, fmt.Errorf("the record key: %w", err)
 	}
-	finish := step("starting tollgate's admission webhooks on %s:%d (who may decide; only the operator writes status)", cp.Env.WebhookInstallOptions.LocalServingHost, cp.Env.WebhookInstallOptions.LocalServingPort)
+	finish := step("starting tollgate's admission webhooks on %s:%d (who may decide; only the operator writes status)",
+		cp.Env.WebhookInstallOptions.LocalServingHost, cp.Env.WebhookInstallOptions.LocalServingPort)
 	hooks, err := devenv.StartWebhooks(ctx, cp, key)
 	if err != nil {
 		return nil, err

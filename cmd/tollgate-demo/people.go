@@ -18,21 +18,25 @@ const (
 	demoNamespace = "default"
 	requester     = "ravi@example.com"
 	impostor      = "mallory@example.com"
+	alice         = "alice@example.com"
+	bob           = "bob@example.com"
+	carol         = "carol@example.com"
+	pat           = "pat@example.com"
 )
 
 // approverUsers and approverGroups are bound to config/rbac's tollgate-approver role in the
 // demo's namespace; the requester to tollgate-requester.
 var (
-	approverUsers  = []string{"alice@example.com", "bob@example.com", "carol@example.com", "dana@example.com", "dmitri@example.com", "pat@example.com", impostor}
+	approverUsers  = []string{alice, bob, carol, "dana@example.com", "dmitri@example.com", pat, impostor}
 	approverGroups = []string{"security-oncall", "platform-admins"}
 )
 
 // groupsOf are the groups a demo person is in (what their identity provider would say).
 func groupsOf(user string) []string {
 	switch user {
-	case "carol@example.com":
+	case carol:
 		return []string{"security-oncall"}
-	case "pat@example.com":
+	case pat:
 		return []string{"platform-admins"}
 	}
 	return nil

@@ -42,6 +42,13 @@ type scenario struct {
 	execError  string
 }
 
+// The sample request's approver slots.
+const (
+	slotAlice    = "alice"
+	slotBob      = "bob"
+	slotSecurity = "security"
+)
+
 func scenarios() []scenario {
 	three := "approvals_v1alpha1_approvalrequest.yaml"
 	twoOfThree := "approvals_v1alpha1_approvalrequest_two_of_three.yaml"
@@ -49,28 +56,28 @@ func scenarios() []scenario {
 		title:  "(a) three approvers, all approve",
 		sample: three, name: "play-all-approve",
 		decisions: []decide{
-			{by: "alice@example.com", slot: "alice", decision: v1.DecisionApprove},
-			{by: "bob@example.com", slot: "bob", decision: v1.DecisionApprove, comment: "looks good"},
-			{by: "carol@example.com", slot: "security", decision: v1.DecisionApprove, comment: "no findings", viaCR: true},
+			{by: alice, slot: slotAlice, decision: v1.DecisionApprove},
+			{by: bob, slot: slotBob, decision: v1.DecisionApprove, comment: "looks good"},
+			{by: carol, slot: slotSecurity, decision: v1.DecisionApprove, comment: "no findings", viaCR: true},
 		},
 		phase: v1.PhaseApproved, approvals: "3/3",
-		slots:      map[string]v1.Decision{"alice": v1.DecisionApprove, "bob": v1.DecisionApprove, "security": v1.DecisionApprove},
+		slots:      map[string]v1.Decision{slotAlice: v1.DecisionApprove, slotBob: v1.DecisionApprove, slotSecurity: v1.DecisionApprove},
 		execStatus: sfntypes.ExecutionStatusSucceeded,
 	}, {
 		title:  "(b) three approvers, one rejects",
 		sample: three, name: "play-one-rejects",
 		decisions: []decide{
-			{by: "bob@example.com", slot: "bob", decision: v1.DecisionReject, comment: "not during the freeze"},
+			{by: bob, slot: slotBob, decision: v1.DecisionReject, comment: "not during the freeze"},
 		},
 		phase:      v1.PhaseRejected,
-		slots:      map[string]v1.Decision{"alice": v1.DecisionNotRequired, "bob": v1.DecisionReject, "security": v1.DecisionNotRequired},
+		slots:      map[string]v1.Decision{slotAlice: v1.DecisionNotRequired, slotBob: v1.DecisionReject, slotSecurity: v1.DecisionNotRequired},
 		execStatus: sfntypes.ExecutionStatusFailed, execError: "tollgate.Rejected",
 	}, {
 		title:  "(c) two of three, two approve",
 		sample: twoOfThree, name: "play-two-of-three",
 		decisions: []decide{
 			{by: "dana@example.com", slot: "dba-1", decision: v1.DecisionApprove},
-			{by: "pat@example.com", slot: "platform", decision: v1.DecisionApprove, comment: "ok", viaCR: true},
+			{by: pat, slot: "platform", decision: v1.DecisionApprove, comment: "ok", viaCR: true},
 		},
 		phase: v1.PhaseApproved, approvals: "2/2",
 		slots:      map[string]v1.Decision{"dba-1": v1.DecisionApprove, "platform": v1.DecisionApprove, "dba-2": v1.DecisionNotRequired},
@@ -79,16 +86,16 @@ func scenarios() []scenario {
 		title:  "(d) an impostor and the requester are refused; the approvers decide",
 		sample: three, name: "play-impostor",
 		decisions: []decide{
-			{by: impostor, slot: "alice", decision: v1.DecisionApprove, want: "mallory@example.com may not decide slot alice"},
-			{by: impostor, slot: "alice", decision: v1.DecisionApprove, viaCR: true, want: "mallory@example.com may not decide slot alice"},
-			{by: requester, slot: "bob", decision: v1.DecisionApprove, want: "ravi@example.com may not decide slot bob"},
-			{by: "alice@example.com", slot: "alice", decision: v1.DecisionApprove},
-			{by: "alice@example.com", slot: "bob", decision: v1.DecisionApprove, want: "alice@example.com may not decide slot bob"},
-			{by: "bob@example.com", slot: "bob", decision: v1.DecisionApprove},
-			{by: "carol@example.com", slot: "security", decision: v1.DecisionApprove, viaCR: true},
+			{by: impostor, slot: slotAlice, decision: v1.DecisionApprove, want: "mallory@example.com may not decide slot alice"},
+			{by: impostor, slot: slotAlice, decision: v1.DecisionApprove, viaCR: true, want: "mallory@example.com may not decide slot alice"},
+			{by: requester, slot: slotBob, decision: v1.DecisionApprove, want: "ravi@example.com may not decide slot bob"},
+			{by: alice, slot: slotAlice, decision: v1.DecisionApprove},
+			{by: alice, slot: slotBob, decision: v1.DecisionApprove, want: "alice@example.com may not decide slot bob"},
+			{by: bob, slot: slotBob, decision: v1.DecisionApprove},
+			{by: carol, slot: slotSecurity, decision: v1.DecisionApprove, viaCR: true},
 		},
 		phase: v1.PhaseApproved, approvals: "3/3",
-		slots:      map[string]v1.Decision{"alice": v1.DecisionApprove, "bob": v1.DecisionApprove, "security": v1.DecisionApprove},
+		slots:      map[string]v1.Decision{slotAlice: v1.DecisionApprove, slotBob: v1.DecisionApprove, slotSecurity: v1.DecisionApprove},
 		execStatus: sfntypes.ExecutionStatusSucceeded,
 	}}
 }

@@ -146,7 +146,7 @@ func summary(obj *v1.ApprovalRequest) string {
 	if phase == "" {
 		phase = "(no phase yet)"
 	}
-	var slots []string
+	slots := make([]string, 0, len(obj.Status.Approvers))
 	for _, a := range obj.Status.Approvers {
 		s := a.Name + ":"
 		switch {

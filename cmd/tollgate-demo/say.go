@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -16,18 +15,18 @@ var outMu sync.Mutex
 func say(format string, args ...any) {
 	outMu.Lock()
 	defer outMu.Unlock()
-	fmt.Fprintf(os.Stdout, "[demo %s] %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+	fmt.Printf("[demo %s] %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
 }
 
 // block prints lines verbatim (commands to copy), framed so they stand out.
 func block(lines ...string) {
 	outMu.Lock()
 	defer outMu.Unlock()
-	fmt.Fprintln(os.Stdout, strings.Repeat("-", 78))
+	fmt.Println(strings.Repeat("-", 78))
 	for _, l := range lines {
-		fmt.Fprintln(os.Stdout, l)
+		fmt.Println(l)
 	}
-	fmt.Fprintln(os.Stdout, strings.Repeat("-", 78))
+	fmt.Println(strings.Repeat("-", 78))
 }
 
 // step prints a line before a step that takes a while and returns a func that reports how

@@ -99,10 +99,10 @@ func (s *seenState) request(r *v1.ApprovalRequest) {
 			continue
 		}
 		s.slots[slot] = state
-		switch {
-		case a.Decision == "":
+		switch a.Decision {
+		case "":
 			say("watch: %s slot %s has its task token", key, a.Name)
-		case a.Decision == v1.DecisionNotRequired:
+		case v1.DecisionNotRequired:
 			say("watch: %s slot %s: NotRequired (the outcome was reached without it)", key, a.Name)
 		default:
 			by := ""

@@ -1,9 +1,10 @@
 package approval
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
@@ -77,7 +78,7 @@ func DecisionAnnotations(annotations map[string]string) (map[string]SlotAnnotati
 		}
 		slots[slot] = a
 	}
-	sort.Slice(problems, func(i, j int) bool { return problems[i].Key < problems[j].Key })
+	slices.SortFunc(problems, func(a, b Problem) int { return cmp.Compare(a.Key, b.Key) })
 	return slots, problems
 }
 
@@ -97,8 +98,8 @@ func FromAnnotations(annotations map[string]string) (intents []Intent, problems 
 		}
 		intents = append(intents, Intent{Slot: slot, Decision: d, Comment: a.Comment, Record: a.Record, Source: SourceAnnotation})
 	}
-	sort.Slice(intents, func(i, j int) bool { return intents[i].Slot < intents[j].Slot })
-	sort.Slice(problems, func(i, j int) bool { return problems[i].Key < problems[j].Key })
+	slices.SortFunc(intents, func(a, b Intent) int { return cmp.Compare(a.Slot, b.Slot) })
+	slices.SortFunc(problems, func(a, b Problem) int { return cmp.Compare(a.Key, b.Key) })
 	return intents, problems
 }
 

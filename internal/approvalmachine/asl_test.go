@@ -2,11 +2,12 @@ package approvalmachine
 
 import (
 	"encoding/json"
-	"github.com/tollgate-dev/tollgate/internal/approval"
 	"os"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/tollgate-dev/tollgate/internal/approval"
 )
 
 // A small machine in the shipped machine's style; each case below breaks it once.

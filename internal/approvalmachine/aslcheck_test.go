@@ -3,9 +3,10 @@ package approvalmachine
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/tollgate-dev/tollgate/internal/approval"
 	"slices"
 	"strings"
+
+	"github.com/tollgate-dev/tollgate/internal/approval"
 )
 
 // A structural checker for Amazon States Language: what asl-validator's schema does not see

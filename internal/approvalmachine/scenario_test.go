@@ -3,7 +3,6 @@ package approvalmachine
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/tollgate-dev/tollgate/internal/approval"
 	"reflect"
 	"slices"
 	"strings"
@@ -13,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/tollgate-dev/tollgate/internal/approval"
 )
 
 // Scenarios of the shipped machine and of the fixed-three example, run unchanged on the

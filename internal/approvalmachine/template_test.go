@@ -1,6 +1,7 @@
 package approvalmachine
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -159,11 +160,7 @@ func TestStateMachineIsTheShippedDefinition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var substituted []string
-	for name := range keys(dig(props, "DefinitionSubstitutions")) {
-		substituted = append(substituted, name)
-	}
-	slices.Sort(substituted)
+	substituted := slices.Sorted(maps.Keys(keys(dig(props, "DefinitionSubstitutions"))))
 	if want := Placeholders(definition); !reflect.DeepEqual(substituted, want) {
 		t.Errorf("DefinitionSubstitutions = %q, the definition's placeholders are %q", substituted, want)
 	}

@@ -2,7 +2,7 @@ package controller_test
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -47,12 +47,10 @@ func BenchmarkDecisionToSendTaskSuccess(b *testing.B) {
 				written := make([]time.Time, concurrent)
 				var wg sync.WaitGroup
 				for j, k := range keys {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
+					wg.Go(func() {
 						annotate(k, "approvals.tollgate.dev/alice", "approve")
 						written[j] = time.Now()
-					}()
+					})
 				}
 				wg.Wait()
 				for j, tok := range tokens {
@@ -61,7 +59,7 @@ func BenchmarkDecisionToSendTaskSuccess(b *testing.B) {
 					latencies = append(latencies, at.Sub(written[j]))
 				}
 			}
-			sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+			slices.Sort(latencies)
 			pct := func(p float64) float64 {
 				return float64(latencies[int(p*float64(len(latencies)-1))].Microseconds()) / 1000
 			}

@@ -1,9 +1,10 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -40,9 +41,11 @@ func (r *ApprovalRequestReconciler) intents(ctx context.Context, obj *v1.Approva
 	if err := r.List(ctx, &list, client.InNamespace(obj.Namespace), client.MatchingFields{decisionRequestField: obj.Name}); err != nil {
 		return nil, nil, fmt.Errorf("listing the ApproverDecisions of %s/%s: %w", obj.Namespace, obj.Name, err)
 	}
-	sort.Slice(list.Items, func(i, j int) bool {
-		a, b := list.Items[i].CreationTimestamp, list.Items[j].CreationTimestamp
-		return a.Before(&b) || a.Equal(&b) && list.Items[i].Name < list.Items[j].Name
+	slices.SortFunc(list.Items, func(a, b v1.ApproverDecision) int {
+		if c := a.CreationTimestamp.Compare(b.CreationTimestamp.Time); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Name, b.Name)
 	})
 	byName := map[string]*v1.ApproverDecision{}
 	for i := range list.Items {

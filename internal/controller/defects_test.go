@@ -78,7 +78,7 @@ var _ = Describe("Known delivery defects", Serial, func() {
 
 	It("3: expiry does not stop an execution whose verdict was delivered while its outcome report is in flight", func() {
 		// Step Functions' clock is the suite's fake one, which earlier specs moved ahead.
-		ahead := sfnLocal.clock.Now().Sub(time.Now()).Round(time.Second)
+		ahead := time.Until(sfnLocal.clock.Now()).Round(time.Second)
 		key := newRequest(ns, "late-report", []string{"alice"}, 0, func(r *v1.ApprovalRequest) {
 			r.Spec.Timeout = &metav1.Duration{Duration: ahead + 10*time.Minute}
 		})
@@ -162,10 +162,10 @@ var _ = Describe("Known delivery defects", Serial, func() {
 })
 
 // waitTokensWithOperator runs an operator until the request holds n tokens.
-func waitTokensWithOperator(key client.ObjectKey, n int) *v1.ApprovalRequest {
+func waitTokensWithOperator(key client.ObjectKey, n int) {
 	op := startOperator(stepfunctions.Wrap(sfnLocal.client, nil))
 	defer op.stop()
-	return waitTokens(key, n)
+	waitTokens(key, n)
 }
 
 // conditionReason is the reason of a request's condition, "" without it.

@@ -23,7 +23,7 @@ import (
 // token, which counts as delivered. A stale token (re-issued after a heartbeat timeout) answers
 // the same, and the new token, when it comes, clears sentAt so the decision goes out again.
 func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter) error {
-	var names []string
+	names := make([]string, 0, len(obj.Status.Approvers))
 	for _, s := range obj.Status.Approvers {
 		names = append(names, s.Name)
 	}

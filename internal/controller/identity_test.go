@@ -11,7 +11,6 @@ import (
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
@@ -156,7 +155,7 @@ var _ = Describe("Identity", func() {
 			key := newRequest(ns, "final", []string{"alice", "bob", "carol"}, 0)
 			waitTokens(key, 3)
 			annotate(key, "approvals.tollgate.dev/alice", "approve", "approvals.tollgate.dev/alice.comment", "ok")
-			d := decide(key, "bob-approves", "bob", v1.DecisionApprove, "")
+			d := approveDecision(key, "bob-approves", "bob", "")
 			waitDecisionPhase(d, v1.DecisionAccepted)
 			alice := as(person("alice"), approversGroup)
 			for _, change := range [][]string{
@@ -214,7 +213,7 @@ var _ = Describe("Identity", func() {
 		It("refuses the ApproverDecisions of a deleted request on a new request of the same name", func() {
 			key := newRequest(ns, "x", []string{"alice", "bob"}, 0)
 			first := waitTokens(key, 2)
-			d := decide(key, "alice-ok", "alice", v1.DecisionApprove, "")
+			d := approveDecision(key, "alice-ok", "alice", "")
 			waitDecisionPhase(d, v1.DecisionAccepted)
 			Expect(k8sClient.Delete(ctx, first)).To(Succeed())
 			Eventually(gone(first), settle).Should(BeTrue())
@@ -294,7 +293,7 @@ var _ = Describe("Identity", func() {
 			key := newRequest(ns, "forged-fixed", []string{"alice"}, 0, func(r *v1.ApprovalRequest) {
 				r.Spec.StateMachineARN = sfnLocal.fixedThreeARN
 				r.Spec.Approvers = append(r.Spec.Approvers, v1.Approver{Name: "bob", Users: []string{person("bob")}}, v1.Approver{Name: "carol", Users: []string{person("carol")}})
-				r.Spec.Policy = &v1.ApprovalPolicy{RequiredApprovals: ptr.To(int32(1))}
+				r.Spec.Policy = &v1.ApprovalPolicy{RequiredApprovals: new(int32(1))}
 			})
 			obj := waitTokens(key, 3)
 			for _, s := range obj.Status.Approvers {

@@ -130,8 +130,8 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 	It("approves through ApproverDecisions and reports them Accepted", func() {
 		key := newRequest(ns, "by-decision", []string{"alice", "bob"}, 0)
 		waitTokens(key, 2)
-		da := decide(key, "alice-ok", "alice", v1.DecisionApprove, "checked the diff")
-		db := decide(key, "bob-ok", "bob", v1.DecisionApprove, "")
+		da := approveDecision(key, "alice-ok", "alice", "checked the diff")
+		db := approveDecision(key, "bob-ok", "bob", "")
 		obj := waitPhase(key, v1.PhaseApproved)
 		Expect(waitDecisionPhase(da, v1.DecisionAccepted).Status.Message).To(ContainSubstring("Approve recorded for alice"))
 		waitDecisionPhase(db, v1.DecisionAccepted)
@@ -177,7 +177,7 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 		waitTokens(key, 2)
 		By("both are admitted while no operator runs: the ledger has not recorded either")
 		op.stop()
-		first := decide(key, "alice-approves", "alice", v1.DecisionApprove, "")
+		first := approveDecision(key, "alice-approves", "alice", "")
 		dup := decisionObject(key, "deputy-approves", "alice", v1.DecisionApprove, "")
 		Expect(as(person("alice-deputy"), approversGroup).Create(ctx, dup)).To(Succeed())
 		conflict := decisionObject(key, "deputy-rejects", "alice", v1.DecisionReject, "")
@@ -196,7 +196,7 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 	It("expires when the timeout passes", func() {
 		// Step Functions' clock is the suite's fake one, which earlier specs moved ahead: a
 		// timeout of two minutes on that clock.
-		ahead := sfnLocal.clock.Now().Sub(time.Now()).Round(time.Second)
+		ahead := time.Until(sfnLocal.clock.Now()).Round(time.Second)
 		key := newRequest(ns, "expires", []string{"alice", "bob"}, 0, func(r *v1.ApprovalRequest) {
 			r.Spec.Timeout = &metav1.Duration{Duration: ahead + 2*time.Minute}
 		})
@@ -265,7 +265,7 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 		Expect(obj.Status.Phase).To(BeEmpty(), "nothing started, nothing decided")
 		Expect(kstatusOf(obj)).To(Equal(status.FailedStatus))
 		Expect(eventReasons(key)).To(ContainElement("StartBlocked"))
-		early := decide(key, "while-blocked", "alice", v1.DecisionApprove, "")
+		early := approveDecision(key, "while-blocked", "alice", "")
 
 		By("the administrator creates the state machine: the next retry starts the execution")
 		sfnLocal.createMachine(ns, approvalmachine.ShippedPath)

@@ -18,7 +18,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -47,7 +46,7 @@ func requestObject(ns, name string, slots []string, required int32, mutate ...fu
 		req.Spec.Approvers = append(req.Spec.Approvers, v1.Approver{Name: s, Users: []string{person(s)}})
 	}
 	if required > 0 {
-		req.Spec.Policy = &v1.ApprovalPolicy{RequiredApprovals: ptr.To(required)}
+		req.Spec.Policy = &v1.ApprovalPolicy{RequiredApprovals: new(required)}
 	}
 	for _, m := range mutate {
 		m(req)
@@ -143,14 +142,14 @@ func slotsOf(kv []string) []string {
 	return slots
 }
 
-// decide creates an ApproverDecision, as the slot's person.
-func decide(key client.ObjectKey, name, slot string, d v1.Decision, comment string) client.ObjectKey {
-	dec := decisionObject(key, name, slot, d, comment)
+// approveDecision creates an ApproverDecision that approves, as the slot's person.
+func approveDecision(key client.ObjectKey, name, slot, comment string) client.ObjectKey {
+	dec := decisionObject(key, name, slot, v1.DecisionApprove, comment)
 	Expect(as(person(slot), approversGroup).Create(ctx, dec)).To(Succeed(), "deciding as %s", person(slot))
 	return client.ObjectKeyFromObject(dec)
 }
 
-// decisionObject is the ApproverDecision decide creates.
+// decisionObject is an ApproverDecision as approveDecision creates it.
 func decisionObject(key client.ObjectKey, name, slot string, d v1.Decision, comment string) *v1.ApproverDecision {
 	return &v1.ApproverDecision{
 		ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: name},

@@ -174,7 +174,7 @@ spec:`+spec)
 	})
 
 	It("refuses any change to a decision's spec", func() {
-		decide(newRequest(ns, "r", []string{"alice"}, 0), "d1", "alice", v1.DecisionApprove, "")
+		approveDecision(newRequest(ns, "r", []string{"alice"}, 0), "d1", "alice", "")
 		obj := &unstructured.Unstructured{}
 		obj.SetAPIVersion("approvals.tollgate.dev/v1alpha1")
 		obj.SetKind("ApproverDecision")
@@ -255,9 +255,9 @@ func decodeYAML(doc string) []*unstructured.Unstructured {
 	}
 }
 
-// kubectl runs the kubectl built with the control plane, as the envtest admin.
+// kubectl runs the kubectl built with the control plane, as a cluster administrator.
 func kubectl(args ...string) string {
-	stdout, stderr, err := env.ControlPlane.Env.ControlPlane.KubeCtl().Run(args...)
+	stdout, stderr, err := kubectlRun(args...)
 	errOut, _ := io.ReadAll(stderr)
 	Expect(err).NotTo(HaveOccurred(), "kubectl %v: %s", args, errOut)
 	out, _ := io.ReadAll(stdout)

@@ -18,6 +18,7 @@ package controller_test
 
 import (
 	"context"
+	"io"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -25,6 +26,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
@@ -41,6 +43,8 @@ var (
 	k8sClient client.Client // the cluster administrator: setting up, never deciding
 	scheme    *runtime.Scheme
 	sfnLocal  *localSFN
+	// kubectlRun runs the kubectl built with the control plane, as a cluster administrator.
+	kubectlRun func(args ...string) (stdout, stderr io.Reader, err error)
 )
 
 func TestControllers(t *testing.T) {
@@ -67,6 +71,11 @@ func startEnvironment() {
 	Expect(err).NotTo(HaveOccurred())
 	k8sClient, scheme = env.ControlPlane.Client, env.ControlPlane.Scheme
 	sfnLocal.attach(env.Endpoint)
+	admin, err := env.ControlPlane.Env.AddUser(envtest.User{Name: "kubectl-admin", Groups: []string{"system:masters"}}, nil)
+	Expect(err).NotTo(HaveOccurred())
+	k, err := admin.Kubectl()
+	Expect(err).NotTo(HaveOccurred())
+	kubectlRun = k.Run
 }
 
 func stopEnvironment() {

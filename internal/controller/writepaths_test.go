@@ -47,7 +47,7 @@ var _ = Describe("Write paths", func() {
 		target := newRequest(ns, "target", []string{"alice", "bob", "mallory"}, 0)
 		waitTokens(target, 3)
 		By("the attacker has a decision object of her own to rewrite (her own slot)")
-		mine := decide(target, "mine", "mallory", v1.DecisionApprove, "")
+		mine := approveDecision(target, "mine", "mallory", "")
 		waitDecisionPhase(mine, v1.DecisionAccepted)
 
 		dyn, err := dynamic.NewForConfig(env.ControlPlane.As(attacker, approversGroup))
@@ -116,7 +116,7 @@ func forgeries(resource string, target client.ObjectKey, stolen string) map[stri
 	}}}
 	decisionSpec := map[string]any{"approvalRequestName": target.Name, "approver": "alice", "decision": "Approve"}
 	decisionStatus := map[string]any{"phase": "Accepted", "decidedBy": person("alice"), "message": "Approve recorded for alice"}
-	everything := map[string]any{}
+	var everything map[string]any
 	switch resource {
 	case "approvalrequests":
 		everything = map[string]any{"status": requestStatus}
@@ -181,9 +181,7 @@ func attempt(dyn dynamic.Interface, gvr schema.GroupVersionResource, sub, verb, 
 // merged overlays src onto a copy of dst, object by object.
 func merged(dst, src map[string]any) map[string]any {
 	out := map[string]any{}
-	for k, v := range dst {
-		out[k] = v
-	}
+	maps.Copy(out, dst)
 	for k, v := range src {
 		if sv, ok := v.(map[string]any); ok {
 			if dv, ok := out[k].(map[string]any); ok {

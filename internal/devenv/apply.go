@@ -84,7 +84,7 @@ func ensure(ctx context.Context, c client.Client, obj *unstructured.Unstructured
 
 // subjectsName is a short, stable name for a set of subjects (for binding names).
 func subjectsName(subjects []rbacv1.Subject) string {
-	var parts []string
+	parts := make([]string, 0, len(subjects))
 	for _, s := range subjects {
 		parts = append(parts, s.Kind+":"+s.Namespace+":"+s.Name)
 	}

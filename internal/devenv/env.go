@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
@@ -65,8 +66,8 @@ func (e *Env) StartOperator(ctx context.Context, o OperatorOptions) (*Operator, 
 // Stop stops everything Start started, in reverse order.
 func (e *Env) Stop() error {
 	var errs []error
-	for i := len(e.stops) - 1; i >= 0; i-- {
-		errs = append(errs, e.stops[i]())
+	for _, stop := range slices.Backward(e.stops) {
+		errs = append(errs, stop())
 	}
 	e.stops = nil
 	return errors.Join(errs...)

@@ -1,7 +1,8 @@
 package sfnlocal
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"sync"
 	"time"
 )
@@ -105,11 +106,11 @@ func (c *FakeClock) Advance(d time.Duration) {
 func (c *FakeClock) popDue(target time.Time) *fakeTimer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	sort.SliceStable(c.timers, func(i, j int) bool {
-		if c.timers[i].at.Equal(c.timers[j].at) {
-			return c.timers[i].seq < c.timers[j].seq
+	slices.SortStableFunc(c.timers, func(a, b *fakeTimer) int {
+		if o := a.at.Compare(b.at); o != 0 {
+			return o
 		}
-		return c.timers[i].at.Before(c.timers[j].at)
+		return cmp.Compare(a.seq, b.seq)
 	})
 	if len(c.timers) == 0 || c.timers[0].at.After(target) {
 		return nil

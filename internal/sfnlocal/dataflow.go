@@ -3,6 +3,7 @@ package sfnlocal
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/sfnlocal/asl"
@@ -77,30 +78,31 @@ func (s *Server) stateOutput(e *execution, th *thread, st *state, result any) (a
 	return selectPath(merged, st.OutputPath)
 }
 
+// nameField is the Name member of the context object's Execution, State and StateMachine.
+const nameField = "Name"
+
 // contextObject is "$$": Execution, State, StateMachine and, for a task,
 // Task (extra holds additional top-level members such as Task or Map).
 func (s *Server) contextObject(e *execution, th *thread, extra map[string]any) map[string]any {
 	ctx := map[string]any{
 		"Execution": map[string]any{
 			"Id":        e.ARN,
-			"Name":      e.Name,
+			nameField:   e.Name,
 			"Input":     e.Input.V,
 			"StartTime": formatContextTime(e.StartDate),
 			"RoleArn":   e.RoleARN,
 		},
 		"State": map[string]any{
-			"Name":        th.State,
+			nameField:     th.State,
 			"EnteredTime": formatContextTime(th.Entered),
 			"RetryCount":  th.RetryCount,
 		},
 		"StateMachine": map[string]any{
-			"Id":   e.MachineARN,
-			"Name": e.MachineName,
+			"Id":      e.MachineARN,
+			nameField: e.MachineName,
 		},
 	}
-	for k, v := range extra {
-		ctx[k] = v
-	}
+	maps.Copy(ctx, extra)
 	return ctx
 }
 

@@ -114,7 +114,19 @@ type state struct {
 	resource     taskResource
 }
 
-var stateTypes = []string{"Task", "Wait", "Pass", "Succeed", "Fail", "Choice", "Parallel", "Map"}
+// The state types of the Amazon States Language.
+const (
+	typeTask     = "Task"
+	typeWait     = "Wait"
+	typePass     = "Pass"
+	typeSucceed  = "Succeed"
+	typeFail     = "Fail"
+	typeChoice   = "Choice"
+	typeParallel = "Parallel"
+	typeMap      = "Map"
+)
+
+var stateTypes = []string{typeTask, typeWait, typePass, typeSucceed, typeFail, typeChoice, typeParallel, typeMap}
 
 // parseDefinition parses and validates a definition, returning the
 // "CODE: message at /pointer" detail AWS puts in InvalidDefinition.
@@ -196,22 +208,22 @@ func (st *state) validate(d *definition, at string) error {
 		return err
 	}
 	switch st.Type {
-	case "Task":
+	case typeTask:
 		return st.validateTask(at)
-	case "Choice":
+	case typeChoice:
 		return st.compileChoices(d, at)
-	case "Wait":
+	case typeWait:
 		return st.validateWait(at)
-	case "Parallel":
+	case typeParallel:
 		return st.validateParallel(at)
-	case "Map":
+	case typeMap:
 		return st.validateMap(at)
 	}
 	return nil
 }
 
 func (st *state) terminal() bool {
-	return st.Type == "Succeed" || st.Type == "Fail" || st.Type == "Choice"
+	return st.Type == typeSucceed || st.Type == typeFail || st.Type == typeChoice
 }
 
 func (st *state) validateTransition(d *definition, at string) error {
@@ -241,7 +253,7 @@ func checkTarget(d *definition, name, at string) error {
 }
 
 func (st *state) validateErrorHandling(d *definition, at string) error {
-	if len(st.Retry)+len(st.Catch) > 0 && st.Type != "Task" && st.Type != "Parallel" && st.Type != "Map" {
+	if len(st.Retry)+len(st.Catch) > 0 && st.Type != typeTask && st.Type != typeParallel && st.Type != typeMap {
 		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: Field 'Retry'/'Catch' is not supported for %s states at %s", st.Type, at)
 	}
 	st.retriers = make([]asl.Retrier, len(st.Retry))

@@ -46,14 +46,14 @@ func validErrorEquals(errs []string, at string) error {
 
 // validatePaths checks the input/output processing fields a state may carry.
 func (st *state) validatePaths(at string) error {
-	noResult := st.Type == "Succeed" || st.Type == "Fail" || st.Type == "Choice" || st.Type == "Wait"
+	noResult := st.Type == typeSucceed || st.Type == typeFail || st.Type == typeChoice || st.Type == typeWait
 	if noResult && (st.ResultPath.set || len(st.Parameters) > 0 || len(st.ResultSelector) > 0) {
 		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: Fields 'ResultPath', 'Parameters' and 'ResultSelector' are not supported for %s states at %s", st.Type, at)
 	}
-	if st.Type == "Pass" && len(st.ResultSelector) > 0 {
+	if st.Type == typePass && len(st.ResultSelector) > 0 {
 		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: Field 'ResultSelector' is not supported for Pass states at %s", at)
 	}
-	if st.Type == "Fail" && (st.InputPath.set || st.OutputPath.set) {
+	if st.Type == typeFail && (st.InputPath.set || st.OutputPath.set) {
 		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: Fields 'InputPath' and 'OutputPath' are not supported for Fail states at %s", at)
 	}
 	if err := validPathAt(st.InputPath, at+"/InputPath"); err != nil {

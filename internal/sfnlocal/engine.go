@@ -40,21 +40,21 @@ func (s *Server) enterState(e *execution, th *thread) {
 // StateEntered event.
 func (s *Server) runState(e *execution, th *thread, st *state) {
 	switch st.Type {
-	case "Pass":
+	case typePass:
 		s.runPass(e, th, st)
-	case "Succeed":
+	case typeSucceed:
 		s.runSucceed(e, th, st)
-	case "Fail":
+	case typeFail:
 		s.runFail(e, th, st)
-	case "Choice":
+	case typeChoice:
 		s.runChoice(e, th, st)
-	case "Wait":
+	case typeWait:
 		s.runWait(e, th, st)
-	case "Task":
+	case typeTask:
 		s.runTask(e, th, st)
-	case "Parallel":
+	case typeParallel:
 		s.runParallel(e, th, st)
-	case "Map":
+	case typeMap:
 		s.runMap(e, th, st)
 	}
 }
@@ -63,7 +63,7 @@ func (s *Server) runState(e *execution, th *thread, st *state) {
 // (or ends the thread).
 func (s *Server) stateSucceeded(e *execution, th *thread, st *state, output any) {
 	next := st.Next
-	if st.End || st.Type == "Succeed" {
+	if st.End || st.Type == typeSucceed {
 		next = ""
 	}
 	s.exitState(e, th, st, output, next)
@@ -148,7 +148,7 @@ func (s *Server) threadEnded(e *execution, th *thread, phase string, output any,
 	}
 	parent := th.parent
 	st := parent.machine.States[parent.State]
-	if st.Type == "Parallel" {
+	if st.Type == typeParallel {
 		s.parallelChildEnded(e, parent, st, th)
 		return
 	}
@@ -238,7 +238,7 @@ func (s *Server) onThreadTimer(execARN string, id int) {
 		s.checkTaskDeadlines(e, th, st, now)
 	}
 	s.drive(e)
-	s.saveLocked()
+	s.persist()
 }
 
 func (s *Server) rearmIfEarly(e *execution, th *thread, at, now time.Time) bool {

@@ -28,7 +28,7 @@ func repoDefinitions(f *testing.F) []string {
 		f.Fatal(err)
 	}
 	files = append(files, "../../config/stepfunctions/approval.asl.json")
-	var defs []string
+	defs := make([]string, 0, len(files))
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err != nil {
@@ -118,7 +118,7 @@ func checkCompiled(t *testing.T, d *definition) {
 }
 
 func catchTargets(st *state) []string {
-	var out []string
+	out := make([]string, 0, len(st.Catch)+len(st.choices))
 	for _, c := range st.Catch {
 		out = append(out, c.Next)
 	}
@@ -156,7 +156,11 @@ func FuzzDecodeRequest(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer srv.Close()
+		defer func() {
+			if err := srv.Close(); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+		}()
 		// Seed an activity and a state machine for the body to refer to.
 		for _, setup := range []struct{ op, body string }{
 			{"CreateActivity", `{"name":"a"}`},

@@ -153,7 +153,16 @@ func eventTypes(events []types.HistoryEvent) []string {
 }
 
 // wantAPIError asserts err is the SDK's typed error T.
-func wantAPIError[T error](t testing.TB, err error) T {
+func wantAPIError[T error](t testing.TB, err error) {
+	t.Helper()
+	if _, ok := errors.AsType[T](err); !ok {
+		var target T
+		t.Fatalf("error = %v (%T), want %T", err, err, target)
+	}
+}
+
+// apiError asserts err is the SDK's typed error T and returns it.
+func apiError[T error](t testing.TB, err error) T {
 	t.Helper()
 	var target T
 	if !errors.As(err, &target) {

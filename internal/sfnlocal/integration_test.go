@@ -52,7 +52,7 @@ func TestCreateStateMachine_MalformedResource_AWSMessage(t *testing.T) {
 	} {
 		t.Run(res, func(t *testing.T) {
 			_, err := e.createMachine("m", sprintf(approvalTask, res), testRole)
-			got := wantAPIError[*types.InvalidDefinition](t, err)
+			got := apiError[*types.InvalidDefinition](t, err)
 			want := "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The resource provided " + res + " is not recognized. The value is not a valid resource ARN, or the resource is not available in this region. at /States/Approve/Resource'"
 			if got.ErrorMessage() != want {
 				t.Fatalf("message = %q, want %q", got.ErrorMessage(), want)

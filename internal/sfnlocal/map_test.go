@@ -71,7 +71,7 @@ func TestMap_FailedIteration_MapFailsAndOthersAborted(t *testing.T) {
 	act := e.activity("approve")
 	sm := e.machine("map", mapApproval(act, 0))
 	exec := e.start(sm, "run", `{"request":"r","approvers":["a","b","c"]}`)
-	var tokens []string
+	tokens := make([]string, 0, 3)
 	for range 3 {
 		token, _ := e.poll(act)
 		tokens = append(tokens, token)
@@ -124,7 +124,7 @@ func TestMap_Inline_AtMost40IterationsAtOnce(t *testing.T) {
 		approvers[i] = sprintf(`"p%d"`, i)
 	}
 	e.start(sm, "run", `{"request":"r","approvers":[`+strings.Join(approvers, ",")+`]}`)
-	var tokens []string
+	tokens := make([]string, 0, 40)
 	for range 40 {
 		token, _ := e.poll(act)
 		tokens = append(tokens, token)

@@ -26,7 +26,7 @@ type snapshot struct {
 
 // saveLocked writes the state file atomically (temporary file + rename).
 // It runs after every change, under mu, so an answered call is durable.
-func (s *Server) saveLocked() error {
+func (s *Server) saveLocked() (err error) {
 	if s.opts.StateFile == "" {
 		return nil
 	}
@@ -48,10 +48,14 @@ func (s *Server) saveLocked() error {
 	if err != nil {
 		return fmt.Errorf("save state: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
+	defer func() {
+		// After the rename the temporary file is gone and there is nothing to remove.
+		if rmErr := os.Remove(tmp.Name()); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
+			err = errors.Join(err, fmt.Errorf("save state: remove the temporary file: %w", rmErr))
+		}
+	}()
 	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save state: %w", err)
+		return errors.Join(fmt.Errorf("save state: %w", err), tmp.Close())
 	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("save state: %w", err)
@@ -158,7 +162,7 @@ func (e *execution) restoreThread(th, parent *thread, machine *definition) error
 			continue
 		}
 		sub := st.ItemProcessor
-		if st.Type == "Parallel" {
+		if st.Type == typeParallel {
 			if c.Index >= len(st.Branches) {
 				return fmt.Errorf("thread %d: no branch %d in state %q", c.ID, c.Index, st.name)
 			}

@@ -30,7 +30,7 @@ func TestEveryAnswerCarriesItsOwnRequestID(t *testing.T) {
 
 	noRetry := func(o *sfn.Options) { o.RetryMaxAttempts = 1 }
 	e.srv.InjectFault("DescribeActivity", FaultRule{Kind: FaultThrottle})
-	var ids []string
+	ids := make([]string, 0, 2)
 	for range 2 {
 		_, err := e.client.DescribeActivity(e.ctx, &sfn.DescribeActivityInput{ActivityArn: aws.String(act)}, noRetry)
 		var re *awshttp.ResponseError

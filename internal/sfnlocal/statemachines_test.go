@@ -32,7 +32,7 @@ func TestCreateStateMachine_InvalidDefinition_InvalidDefinition(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := e.createMachine("m", def, testRole)
-			got := wantAPIError[*types.InvalidDefinition](t, err)
+			got := apiError[*types.InvalidDefinition](t, err)
 			if !strings.HasPrefix(got.ErrorMessage(), "Invalid State Machine Definition: '") {
 				t.Fatalf("message = %q", got.ErrorMessage())
 			}
@@ -43,7 +43,7 @@ func TestCreateStateMachine_InvalidDefinition_InvalidDefinition(t *testing.T) {
 func TestCreateStateMachine_MissingStates_AWSMessage(t *testing.T) {
 	e := newEnv(t, Options{})
 	_, err := e.createMachine("m", `{"StartAt":"A"}`, testRole)
-	got := wantAPIError[*types.InvalidDefinition](t, err)
+	got := apiError[*types.InvalidDefinition](t, err)
 	if want := "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: These fields are required: [States] at /'"; got.ErrorMessage() != want {
 		t.Fatalf("message = %q, want %q", got.ErrorMessage(), want)
 	}

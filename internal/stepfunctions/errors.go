@@ -197,8 +197,7 @@ func IsThrottle(err error) bool {
 // Code returns the AWS error code of err ("TaskTimedOut", "ThrottlingException",
 // ...), or "" when err carries none.
 func Code(err error) string {
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
+	if apiErr, ok := errors.AsType[smithy.APIError](err); ok {
 		return apiErr.ErrorCode()
 	}
 	return ""

@@ -124,8 +124,9 @@ func TestClassString(t *testing.T) {
 func TestDescribeIsStableAcrossAttempts(t *testing.T) {
 	srv := serveAWSJSON(t, func(string, map[string]any) (int, any) { return 400, awsError("ThrottlingException", "Rate exceeded") })
 	c := newTestClient(srv.URL)
-	var texts []string
-	for range 2 {
+	const attempts = 2
+	texts := make([]string, 0, attempts)
+	for range attempts {
 		_, err := c.DescribeExecution(t.Context(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String("arn")})
 		texts = append(texts, Describe(fmt.Errorf("describing: %w", err)))
 		if !IsCallError(err) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"maps"
 	"sync"
 	"time"
 
@@ -104,9 +105,7 @@ func (h *Heartbeater) Start(ctx context.Context) error {
 func (h *Heartbeater) round(ctx context.Context) {
 	h.mu.Lock()
 	batch := make(map[string]*tracking, len(h.tracked))
-	for token, tr := range h.tracked {
-		batch[token] = tr
-	}
+	maps.Copy(batch, h.tracked)
 	h.mu.Unlock()
 
 	var g errgroup.Group

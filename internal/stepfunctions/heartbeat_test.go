@@ -74,8 +74,11 @@ func TestHeartbeaterKeepsTokensAliveAndDropsGoneOnes(t *testing.T) {
 	l.clock.Advance(8 * time.Second)
 	h.Track(stale, onGone)
 	clk.Step(time.Minute)
-	rec.next(t)
-	rec.next(t)
+	// The round heartbeats both tokens, in either order: `alive`'s heartbeat succeeds and
+	// `stale`'s fails.
+	if first, second := rec.next(t), rec.next(t); (first == nil) == (second == nil) {
+		t.Fatalf("heartbeats of the round answered %v and %v, want one success and one failure", first, second)
+	}
 	select {
 	case token := <-gone:
 		if token != stale {

@@ -11,24 +11,27 @@ import (
 // with their AWS error code, or their Class when they carry none.
 const outcomeSuccess = "success"
 
+// labelOperation is the metrics' label for the API operation ("GetActivityTask", ...).
+const labelOperation = "operation"
+
 var (
 	requestsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tollgate_aws_requests_total",
 		Help: "Step Functions API calls by operation and outcome (success, an AWS error code, or an error class).",
-	}, []string{"operation", "outcome"})
+	}, []string{labelOperation, "outcome"})
 
 	requestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "tollgate_aws_request_duration_seconds",
 		Help: "Duration of Step Functions API calls, SDK retries included (GetActivityTask long-polls up to 60s).",
 		// Up to 90s: GetActivityTask holds the connection up to 60s.
 		Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 90},
-	}, []string{"operation"})
+	}, []string{labelOperation})
 
 	rateLimitWait = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "tollgate_aws_rate_limit_wait_seconds",
 		Help:    "Time Step Functions API calls waited for the client-side rate limiter.",
 		Buckets: []float64{0.001, 0.01, 0.1, 0.5, 1, 5, 10, 30},
-	}, []string{"operation"})
+	}, []string{labelOperation})
 )
 
 // Registered once per process, in controller-runtime's registry, which the

@@ -59,7 +59,8 @@ func TestDefaultInstallIsAcceptedByTheAPIServer(t *testing.T) {
 	}
 	for _, obj := range objs {
 		obj.SetManagedFields(nil)
-		err := cp.Client.Patch(ctx, obj, client.Apply, client.FieldOwner("install-check"), client.ForceOwnership, client.DryRunAll)
+		err := cp.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj),
+			client.FieldOwner("install-check"), client.ForceOwnership, client.DryRunAll)
 		if err != nil {
 			t.Errorf("the API server refuses %s %s/%s: %v", obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
 		}
@@ -101,7 +102,9 @@ func checkWiring(t *testing.T, objs []*unstructured.Unstructured) {
 		t.Errorf("the serving certificate names %v, not the webhook service", dns)
 	}
 	deployment, _ := json.Marshal(find("Deployment", "tollgate-controller-manager").Object)
-	for _, want := range []string{"--webhook-cert-path=", `"secretName":"webhook-server-cert"`, `"POD_NAMESPACE"`, `"serviceAccountName":"tollgate-controller-manager"`} {
+	for _, want := range []string{
+		"--webhook-cert-path=", `"secretName":"webhook-server-cert"`, `"POD_NAMESPACE"`, `"serviceAccountName":"tollgate-controller-manager"`,
+	} {
 		if !bytes.Contains(deployment, []byte(want)) {
 			t.Errorf("the manager's Deployment lacks %s", want)
 		}
@@ -136,8 +139,7 @@ func render(t *testing.T) []byte {
 	}
 	out, err := exec.Command(kustomize, "build", filepath.Join(root, "config", "default")).Output()
 	if err != nil {
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
+		if exit, ok := errors.AsType[*exec.ExitError](err); ok {
 			t.Fatalf("kustomize build config/default: %v: %s", err, exit.Stderr)
 		}
 		t.Fatal(err)
@@ -155,8 +157,9 @@ func certManagerCRDs(t *testing.T) []*unstructured.Unstructured {
 	if err := json.Unmarshal(out, &mod); err != nil || mod.Dir == "" {
 		t.Fatalf("go mod download: %s (%v)", out, err)
 	}
-	var crds []*unstructured.Unstructured
-	for _, f := range []string{"cert-manager.io_certificates.yaml", "cert-manager.io_issuers.yaml"} {
+	files := []string{"cert-manager.io_certificates.yaml", "cert-manager.io_issuers.yaml"}
+	crds := make([]*unstructured.Unstructured, 0, len(files))
+	for _, f := range files {
 		data, err := os.ReadFile(filepath.Join(mod.Dir, "deploy", "crds", f))
 		if err != nil {
 			t.Fatal(err)

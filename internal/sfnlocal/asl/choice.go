@@ -125,7 +125,7 @@ func parseChoiceValue(v any, topLevel bool) (*ChoiceRule, error) {
 	}
 	var err error
 	if r.variable, err = compilePath(s); err != nil {
-		return nil, fmt.Errorf("Variable: %w", err)
+		return nil, fmt.Errorf("Variable: %w", err) //nolint:staticcheck // ST1005: "Variable" is the case-sensitive ASL field the error is located at, like the "And[0]: " prefixes
 	}
 	return r, nil
 }
@@ -150,7 +150,7 @@ func (r *ChoiceRule) parseBoolean(name string, v any) error {
 	if name == "Not" {
 		child, err := parseChoiceValue(v, false)
 		if err != nil {
-			return fmt.Errorf("Not: %w", err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
 		r.not = child
 		return nil

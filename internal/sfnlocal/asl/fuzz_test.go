@@ -16,8 +16,7 @@ func fuzzValues(t *testing.T) (input, ctx any) {
 func checkResult(t *testing.T, v any, err error) {
 	t.Helper()
 	if err != nil {
-		var e *Error
-		if !errors.As(err, &e) {
+		if _, ok := errors.AsType[*Error](err); !ok {
 			t.Fatalf("error %v is not an *asl.Error", err)
 		}
 		return

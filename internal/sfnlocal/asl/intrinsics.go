@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"maps"
 	"math"
 	mrand "math/rand/v2"
 	"strings"
@@ -79,10 +80,11 @@ func argString(args []any, i int) (string, error) {
 	return s, nil
 }
 
-func argArray(args []any, i int) ([]any, error) {
-	a, ok := args[i].([]any)
+// argArray returns the first argument, which must be an array.
+func argArray(args []any) ([]any, error) {
+	a, ok := args[0].([]any)
 	if !ok {
-		return nil, fmt.Errorf("argument %d must be an array", i+1)
+		return nil, errors.New("argument 1 must be an array")
 	}
 	return a, nil
 }
@@ -180,7 +182,7 @@ func fnArray(args []any) (any, error) {
 }
 
 func fnArrayPartition(args []any) (any, error) {
-	a, err := argArray(args, 0)
+	a, err := argArray(args)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +200,7 @@ func fnArrayPartition(args []any) (any, error) {
 }
 
 func fnArrayContains(args []any) (any, error) {
-	a, err := argArray(args, 0)
+	a, err := argArray(args)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +240,7 @@ func fnArrayRange(args []any) (any, error) {
 }
 
 func fnArrayGetItem(args []any) (any, error) {
-	a, err := argArray(args, 0)
+	a, err := argArray(args)
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +252,7 @@ func fnArrayGetItem(args []any) (any, error) {
 }
 
 func fnArrayLength(args []any) (any, error) {
-	a, err := argArray(args, 0)
+	a, err := argArray(args)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +260,7 @@ func fnArrayLength(args []any) (any, error) {
 }
 
 func fnArrayUnique(args []any) (any, error) {
-	a, err := argArray(args, 0)
+	a, err := argArray(args)
 	if err != nil {
 		return nil, err
 	}
@@ -354,12 +356,8 @@ func fnJSONMerge(args []any) (any, error) {
 		return nil, errors.New("argument 3 must be false (only shallow merge is supported)")
 	}
 	out := make(map[string]any, len(a)+len(b))
-	for k, v := range a {
-		out[k] = v
-	}
-	for k, v := range b {
-		out[k] = v
-	}
+	maps.Copy(out, a)
+	maps.Copy(out, b)
 	return out, nil
 }
 

@@ -1,5 +1,7 @@
 package asl
 
+import "maps"
+
 // SetResult returns input with result placed at the Reference Path
 // resultPath. "$" returns result itself. Missing intermediate object fields
 // are created; input is never mutated (the modified spine is copied). When
@@ -49,9 +51,7 @@ func setAt(v any, present bool, steps []step, value any) (any, bool) {
 		return nil, false
 	}
 	out := make(map[string]any, len(src)+1)
-	for k, e := range src {
-		out[k] = e
-	}
+	maps.Copy(out, src)
 	out[s.key] = child
 	return out, true
 }

@@ -54,7 +54,7 @@ func (h *RequestAdmission) Handle(ctx context.Context, req admission.Request) ad
 	if maps.Equal(annotations, obj.Annotations) {
 		return admission.Allowed("")
 	}
-	return patchMetadata(map[string]any{"annotations": annotations})
+	return patchMetadata(map[string]any{fieldAnnotations: annotations})
 }
 
 // create records the requester and refuses decisions on a request nobody has seen yet.
@@ -68,7 +68,7 @@ func (h *RequestAdmission) create(obj *v1.ApprovalRequest, user identity.User) (
 		}
 	}
 	if len(errs) > 0 {
-		return nil, invalid{kind: "ApprovalRequest", errs: errs}
+		return nil, invalid{kind: kindApprovalRequest, errs: errs}
 	}
 	out := maps.Clone(obj.Annotations)
 	if out == nil {
@@ -150,7 +150,7 @@ func (h *RequestAdmission) update(ctx context.Context, old, obj *v1.ApprovalRequ
 		decided[slot] = user.Username
 	}
 	if len(errs) > 0 {
-		return nil, invalid{kind: "ApprovalRequest", errs: errs}
+		return nil, invalid{kind: kindApprovalRequest, errs: errs}
 	}
 	return out, refusal
 }
@@ -178,7 +178,7 @@ func (h *RequestAdmission) admit(ctx context.Context, req *v1.ApprovalRequest, s
 
 // problemErrors turns unparseable decision annotations into field errors.
 func problemErrors(problems []approval.Problem) field.ErrorList {
-	var errs field.ErrorList
+	errs := make(field.ErrorList, 0, len(problems))
 	for _, p := range problems {
 		errs = append(errs, field.Invalid(annotationPath(p.Key), p.Key, p.Message))
 	}
@@ -186,7 +186,7 @@ func problemErrors(problems []approval.Problem) field.ErrorList {
 }
 
 func annotationPath(key string) *field.Path {
-	return field.NewPath("metadata", "annotations").Key(key)
+	return field.NewPath("metadata", fieldAnnotations).Key(key)
 }
 
 // restore sets key in out to its value in from (or removes it when from has none).

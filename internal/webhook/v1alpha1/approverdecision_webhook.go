@@ -10,7 +10,6 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -88,7 +87,7 @@ func (h *DecisionAdmission) create(ctx context.Context, d *v1.ApproverDecision, 
 	annotations[v1.RecordAnnotation] = text
 	owners := slices.DeleteFunc(slices.Clone(d.OwnerReferences), isRequestOwner)
 	owners = append(owners, ownerOf(req))
-	return patchMetadata(map[string]any{"annotations": annotations, "ownerReferences": owners})
+	return patchMetadata(map[string]any{fieldAnnotations: annotations, fieldOwnerReferences: owners})
 }
 
 // keepBinding restores what the webhook wrote at creation: the record and the owner reference.
@@ -100,14 +99,14 @@ func keepBinding(old, d *v1.ApproverDecision) admission.Response {
 			annotations = map[string]string{}
 		}
 		restore(annotations, old.Annotations, v1.RecordAnnotation)
-		fields["annotations"] = annotations
+		fields[fieldAnnotations] = annotations
 	}
 	requestOwners := func(refs []metav1.OwnerReference) []metav1.OwnerReference {
 		return slices.DeleteFunc(slices.Clone(refs), func(o metav1.OwnerReference) bool { return !isRequestOwner(o) })
 	}
 	if want := requestOwners(old.OwnerReferences); !slices.EqualFunc(want, requestOwners(d.OwnerReferences), ownerEqual) {
 		kept := slices.DeleteFunc(slices.Clone(d.OwnerReferences), isRequestOwner)
-		fields["ownerReferences"] = append(kept, want...)
+		fields[fieldOwnerReferences] = append(kept, want...)
 	}
 	return patchMetadata(fields)
 }
@@ -116,13 +115,13 @@ func keepBinding(old, d *v1.ApproverDecision) admission.Response {
 // blockOwnerDeletion stays off: it would need delete permission on the request.
 func ownerOf(req *v1.ApprovalRequest) metav1.OwnerReference {
 	return metav1.OwnerReference{
-		APIVersion: v1.GroupVersion.String(), Kind: "ApprovalRequest", Name: req.Name, UID: req.UID,
-		BlockOwnerDeletion: ptr.To(false),
+		APIVersion: v1.GroupVersion.String(), Kind: kindApprovalRequest, Name: req.Name, UID: req.UID,
+		BlockOwnerDeletion: new(false),
 	}
 }
 
 func isRequestOwner(o metav1.OwnerReference) bool {
-	return o.APIVersion == v1.GroupVersion.String() && o.Kind == "ApprovalRequest"
+	return o.APIVersion == v1.GroupVersion.String() && o.Kind == kindApprovalRequest
 }
 
 func ownerEqual(a, b metav1.OwnerReference) bool {

@@ -15,6 +15,15 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/identity"
 )
 
+// The metadata fields the webhooks patch.
+const (
+	fieldAnnotations     = "annotations"
+	fieldOwnerReferences = "ownerReferences"
+)
+
+// kindApprovalRequest is the kind of an ApprovalRequest (in errors and owner references).
+const kindApprovalRequest = "ApprovalRequest"
+
 // invalid is input that does not parse, with the field named (HTTP 422).
 type invalid struct {
 	kind string
@@ -53,7 +62,7 @@ func asInvalid(err error, out *invalid) bool {
 // re-encoding the whole object would rewrite the spec as Go prints it ("72h" → "72h0m0s").
 func patchMetadata(fields map[string]any) admission.Response {
 	var ops []jsonpatch.JsonPatchOperation
-	for _, name := range []string{"annotations", "ownerReferences"} {
+	for _, name := range []string{fieldAnnotations, fieldOwnerReferences} {
 		if v, ok := fields[name]; ok {
 			ops = append(ops, jsonpatch.JsonPatchOperation{Operation: "add", Path: "/metadata/" + name, Value: v})
 		}
