@@ -66,8 +66,10 @@ func main() {
 	flag.StringVar(&webhookCertPath, "webhook-cert-path", "",
 		"The directory that contains the admission webhook server's certificate (tls.crt, tls.key), e.g. issued by cert-manager.")
 	flag.IntVar(&webhookPort, "webhook-port", 9443, "The port the admission webhook server listens on.")
-	flag.BoolVar(&enableWebhooks, "enable-webhooks", true, "Serve the admission webhooks from this process. Turn it off only where another process serves them (they must run somewhere: they decide who may decide).")
-	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election lease (default: the namespace the pod runs in; required out of cluster).")
+	flag.BoolVar(&enableWebhooks, "enable-webhooks", true, "Serve the admission webhooks from this process. "+
+		"Turn it off only where another process serves them (they must run somewhere: they decide who may decide).")
+	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "",
+		"Namespace of the leader election lease (default: the namespace the pod runs in; required out of cluster).")
 	cfg := operator.NewConfig()
 	cfg.BindFlags(flag.CommandLine)
 	opts := zap.Options{Development: true}

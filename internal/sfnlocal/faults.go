@@ -2,6 +2,7 @@ package sfnlocal
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -91,11 +92,7 @@ func (s *Server) FaultsFired() map[string]int {
 	p := &s.plan
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make(map[string]int, len(p.fired))
-	for k, v := range p.fired {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(p.fired)
 }
 
 // pick returns the fault that hits a call of op, if any, and counts it.

@@ -79,7 +79,7 @@ func TestInjectFault_BurstAndEveryOperation(t *testing.T) {
 	act := e.activity("approve")
 	e.srv.InjectFault("*", FaultRule{Kind: FaultThrottle, Count: 2})
 	noRetry := func(o *sfn.Options) { o.RetryMaxAttempts = 1 }
-	var errs []error
+	errs := make([]error, 0, 3)
 	for range 3 {
 		_, err := e.client.DescribeActivity(e.ctx, &sfn.DescribeActivityInput{ActivityArn: aws.String(act)}, noRetry)
 		errs = append(errs, err)

@@ -24,7 +24,6 @@ import (
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -114,11 +113,7 @@ func TestSoak(t *testing.T) {
 	var decided sync.WaitGroup
 	decisions := make(chan int, len(plans))
 	for i, p := range plans {
-		decided.Add(1)
-		go func() {
-			defer decided.Done()
-			decisions <- decide(ctx, t, env.ControlPlane.Client, people, p, i)
-		}()
+		decided.Go(func() { decisions <- decide(ctx, t, people, p, i) })
 	}
 
 	// The leader goes down hard, more than once; a replacement joins each time.
@@ -170,7 +165,7 @@ func TestSoak(t *testing.T) {
 }
 
 func byKindLine(m map[string]int) string {
-	var parts []string
+	parts := make([]string, 0, len(m))
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, fmt.Sprintf("%s:%d", k, m[k]))
 	}
@@ -181,15 +176,16 @@ func byKindLine(m map[string]int) string {
 func makePlans(n int) []plan {
 	A, R := v1.DecisionApprove, v1.DecisionReject
 	stories := []plan{
-		{slots: []string{"alice", "bob", "carol"}, decisions: map[string]v1.Decision{"alice": A, "bob": A, "carol": A}, phase: v1.PhaseApproved, exec: sfntypes.ExecutionStatusSucceeded},
-		{slots: []string{"alice", "bob", "carol"}, decisions: map[string]v1.Decision{"alice": A, "bob": R, "carol": A}, phase: v1.PhaseRejected, exec: sfntypes.ExecutionStatusFailed},
-		{slots: []string{"alice", "bob", "carol"}, required: 2, decisions: map[string]v1.Decision{"alice": A, "carol": A}, phase: v1.PhaseApproved, exec: sfntypes.ExecutionStatusSucceeded},
-		{slots: []string{"alice", "bob", "carol"}, required: 2, decisions: map[string]v1.Decision{"bob": R, "carol": R}, phase: v1.PhaseRejected, exec: sfntypes.ExecutionStatusFailed},
+		{decisions: map[string]v1.Decision{"alice": A, "bob": A, "carol": A}, phase: v1.PhaseApproved, exec: sfntypes.ExecutionStatusSucceeded},
+		{decisions: map[string]v1.Decision{"alice": A, "bob": R, "carol": A}, phase: v1.PhaseRejected, exec: sfntypes.ExecutionStatusFailed},
+		{required: 2, decisions: map[string]v1.Decision{"alice": A, "carol": A}, phase: v1.PhaseApproved, exec: sfntypes.ExecutionStatusSucceeded},
+		{required: 2, decisions: map[string]v1.Decision{"bob": R, "carol": R}, phase: v1.PhaseRejected, exec: sfntypes.ExecutionStatusFailed},
 	}
 	plans := make([]plan, n)
 	for i := range plans {
 		plans[i] = stories[i%len(stories)]
 		plans[i].name = fmt.Sprintf("r%03d", i)
+		plans[i].slots = []string{"alice", "bob", "carol"}
 	}
 	return plans
 }
@@ -248,7 +244,7 @@ func createRequest(ctx context.Context, t *testing.T, c client.Client, p plan) {
 		req.Spec.Approvers = append(req.Spec.Approvers, v1.Approver{Name: s, Users: []string{s + "@example.com"}})
 	}
 	if p.required > 0 {
-		req.Spec.Policy = &v1.ApprovalPolicy{RequiredApprovals: ptr.To(p.required)}
+		req.Spec.Policy = &v1.ApprovalPolicy{RequiredApprovals: new(p.required)}
 	}
 	if err := c.Create(ctx, req); err != nil {
 		t.Fatalf("creating %s: %v", p.name, err)
@@ -258,7 +254,7 @@ func createRequest(ctx context.Context, t *testing.T, c client.Client, p plan) {
 // decide makes a request's planned decisions as their people, by annotation or by
 // ApproverDecision (alternating), at staggered moments, some twice; it returns how many
 // decisions were admitted.
-func decide(ctx context.Context, t *testing.T, admin client.Client, who *people, p plan, seed int) int {
+func decide(ctx context.Context, t *testing.T, who *people, p plan, seed int) int {
 	rnd := rand.New(rand.NewPCG(uint64(seed), 7))
 	n := 0
 	for i, slot := range slices.Sorted(maps.Keys(p.decisions)) {
