@@ -122,29 +122,7 @@ func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	w := newStatusWriter(r.Client, obj)
 	pending := progress{reason: "Starting", message: "starting the Step Functions execution"}
 	defer func() {
-		var blk blocked
-		switch {
-		case errors.As(err, &blk):
-			// Waiting on an administrator: say so (an event when the reason changes), try again
-			// every StartRetryDelay.
-			if c := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionStalled); c == nil || c.Message != blk.msg {
-				r.Events.Eventf(obj, nil, corev1.EventTypeWarning, blk.reason, "Reconcile", "%s; retrying every %s", blk.msg, r.Options.StartRetryDelay)
-			}
-			pending = progress{reason: blk.reason, message: blk.msg, stalled: true}
-			result, err = ctrl.Result{RequeueAfter: r.Options.StartRetryDelay}, nil
-		case stepfunctions.IsCallError(err):
-			// Step Functions did not answer, or throttled: back off. The message names the call
-			// and the error in words that do not change between attempts, so the status does
-			// not change either and waiting wakes nothing.
-			delay := backoff(r.Options.MinRetryDelay, r.Options.MaxRetryDelay, r.checks.failed(obj.UID))
-			log.FromContext(ctx).Info("a call to Step Functions failed; retrying", "after", delay, "error", stepfunctions.Describe(err))
-			pending = progress{reason: "Retrying", message: "Step Functions " + stepfunctions.Describe(err) + "; retrying"}
-			result, err = ctrl.Result{RequeueAfter: delay}, nil
-		case err != nil && !apierrors.IsConflict(err):
-			pending = progress{reason: "Retrying", message: err.Error()}
-		case err == nil:
-			r.checks.succeeded(obj.UID)
-		}
+		result, err = r.retryOrWait(ctx, obj, result, err, &pending)
 		if isTerminal(obj.Status.Phase) && !settled(obj) {
 			r.closeSlots(obj)
 			r.announce(obj)
@@ -203,6 +181,37 @@ func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	}
 	pending = progress{reason: "AwaitingApprovals", message: fmt.Sprintf("%s approvals; waiting for %s", tallyOf(obj, verified(r.Identity.Records, obj)), strings.Join(waitingFor(obj), ", "))}
 	return ctrl.Result{RequeueAfter: delay}, nil
+}
+
+// retryOrWait turns a step's error into what the request says and when it is looked at
+// again: a call Step Functions refused for the operator's configuration waits for an
+// administrator (Stalled, an event when the reason changes, StartRetryDelay); a failed call
+// backs off (Retrying, an event when the message changes); any other error is returned for
+// controller-runtime's backoff. Messages name the call and the error in words that do not
+// change between attempts, so waiting changes no status and wakes nothing.
+func (r *ApprovalRequestReconciler) retryOrWait(ctx context.Context, obj *v1.ApprovalRequest, result ctrl.Result, err error, pending *progress) (ctrl.Result, error) {
+	var blk blocked
+	switch {
+	case errors.As(err, &blk):
+		if c := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionStalled); c == nil || c.Message != blk.msg {
+			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, blk.reason, "Reconcile", "%s; retrying every %s", blk.msg, r.Options.StartRetryDelay)
+		}
+		*pending = progress{reason: blk.reason, message: blk.msg, stalled: true}
+		return ctrl.Result{RequeueAfter: r.Options.StartRetryDelay}, nil
+	case stepfunctions.IsCallError(err):
+		delay := backoff(r.Options.MinRetryDelay, r.Options.MaxRetryDelay, r.checks.failed(obj.UID))
+		log.FromContext(ctx).Info("a call to Step Functions failed; retrying", "after", delay, "error", stepfunctions.Describe(err))
+		*pending = progress{reason: reasonRetrying, message: "Step Functions " + stepfunctions.Describe(err) + "; retrying"}
+		if c := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionReady); c == nil || c.Message != pending.message {
+			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "StepFunctionsUnavailable", "Reconcile", "%s", pending.message)
+		}
+		return ctrl.Result{RequeueAfter: delay}, nil
+	case err != nil && !apierrors.IsConflict(err):
+		*pending = progress{reason: reasonRetrying, message: err.Error()}
+	case err == nil:
+		r.checks.succeeded(obj.UID)
+	}
+	return result, err
 }
 
 // keepAlive makes sure every token the request holds for an undelivered slot is heartbeated,

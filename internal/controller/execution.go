@@ -70,6 +70,8 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 const (
 	reasonStartBlocked = "StartBlocked"
 	reasonRefused      = "StepFunctionsRefused"
+	// reasonRetrying: a call failed for a reason that passes (throttling, 5xx, no answer).
+	reasonRetrying = "Retrying"
 )
 
 // blocked is a call Step Functions refused for a reason outside the request — no state

@@ -3,10 +3,12 @@ package controller
 import (
 	"context"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -64,13 +66,18 @@ func settle(obj *v1.ApprovalRequest, records *identity.Signer, rec events.EventR
 	}
 }
 
+// ledgerRetry is how long a commit keeps trying through conflicts. The reconciler and every
+// activity worker write the same status: 40 tokens of one request arriving at once conflict
+// many times in a row, and a token the ledger gives up on is lost until its heartbeat timeout.
+var ledgerRetry = wait.Backoff{Steps: 40, Duration: 5 * time.Millisecond, Factor: 1.5, Jitter: 0.5, Cap: time.Second}
+
 // commit is the one read-change-write loop of the ledger: it reads a request uncached, lets
 // change edit its status (false: leave it as it is), and patches the status guarded by
 // resourceVersion — from the read again on a conflict, since the reconciler and the activity
 // router write the same status concurrently. It returns the request as stored afterwards.
 func commit(ctx context.Context, c client.Client, r client.Reader, key client.ObjectKey, change func(*v1.ApprovalRequest) (bool, error)) (*v1.ApprovalRequest, error) {
 	var obj *v1.ApprovalRequest
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+	err := retry.RetryOnConflict(ledgerRetry, func() error {
 		obj = &v1.ApprovalRequest{}
 		if err := r.Get(ctx, key, obj); err != nil {
 			return err

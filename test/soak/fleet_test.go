@@ -6,14 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	coordinationv1 "k8s.io/api/coordination/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/tollgate-dev/tollgate/internal/devenv"
 )
@@ -30,7 +28,7 @@ type fleet struct {
 	seq    int
 }
 
-func (f *fleet) start(ctx context.Context) *devenv.Process {
+func (f *fleet) start(ctx context.Context) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.seq++
@@ -39,22 +37,24 @@ func (f *fleet) start(ctx context.Context) *devenv.Process {
 		f.t.Fatal(err)
 	}
 	f.procs = append(f.procs, p)
-	return p
 }
 
-// killOldest SIGKILLs the leader.
-func (f *fleet) killOldest() {
+// kill SIGKILLs the named process.
+func (f *fleet) kill(name string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if len(f.procs) == 0 {
+	for i, p := range f.procs {
+		if p.Name != name {
+			continue
+		}
+		f.procs = append(f.procs[:i], f.procs[i+1:]...)
+		if err := p.Kill(); err != nil {
+			f.t.Errorf("killing %s: %v", p.Name, err)
+		}
+		f.t.Logf("SIGKILL %s (pid %s), the leader", p.Name, p.PID())
 		return
 	}
-	p := f.procs[0]
-	f.procs = f.procs[1:]
-	if err := p.Kill(); err != nil {
-		f.t.Errorf("killing %s: %v", p.Name, err)
-	}
-	f.t.Logf("SIGKILL %s (pid %s), the leader", p.Name, p.PID())
+	f.t.Errorf("no process %s to kill", name)
 }
 
 func (f *fleet) stopAll() {
@@ -71,30 +71,17 @@ func (f *fleet) stopAll() {
 	}
 }
 
-// waitLeader waits until a manager holds the leader election lease.
-func waitLeader(ctx context.Context, t *testing.T, c client.Client) {
-	for {
-		lease := &coordinationv1.Lease{}
-		err := c.Get(ctx, client.ObjectKey{Namespace: devenv.OperatorNamespace, Name: "tollgate.approvals.tollgate.dev"}, lease)
-		if err == nil && lease.Spec.HolderIdentity != nil && *lease.Spec.HolderIdentity != "" {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal("no manager became the leader")
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-}
-
-// recorder notes who polls the activity (GetActivityTask's workerName).
+// recorder notes who polls the activity (GetActivityTask's workerName). Only the leader runs
+// the pollers, so the last poller is the leader, and a period between two failovers in which
+// anyone else polled is a standby that polled before it led.
 type recorder struct {
-	mu                sync.Mutex
-	polls             map[string]int
-	pollersBeforeLead int
+	mu     sync.Mutex
+	polls  map[string]int // this period's pollers
+	last   string
+	change chan struct{} // closed at the next poll
 }
 
-func newRecorder() *recorder { return &recorder{polls: map[string]int{}} }
+func newRecorder() *recorder { return &recorder{polls: map[string]int{}, change: make(chan struct{})} }
 
 func (r *recorder) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -107,6 +94,9 @@ func (r *recorder) wrap(next http.Handler) http.Handler {
 			if json.Unmarshal(body, &in) == nil {
 				r.mu.Lock()
 				r.polls[in.WorkerName]++
+				r.last = in.WorkerName
+				close(r.change)
+				r.change = make(chan struct{})
 				r.mu.Unlock()
 			}
 		}
@@ -114,12 +104,28 @@ func (r *recorder) wrap(next http.Handler) http.Handler {
 	})
 }
 
-// pollersOf counts the polls of a worker; a standby that polled is counted as polling before
-// it led.
-func (r *recorder) pollersOf(worker string) int {
+// leader waits for a poll from a worker other than previous, and returns it.
+func (r *recorder) leader(ctx context.Context, t *testing.T, previous string) string {
+	for {
+		r.mu.Lock()
+		last, change := r.last, r.change
+		r.mu.Unlock()
+		if last != "" && last != previous {
+			return last
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no manager took the lead after %q", previous)
+		case <-change:
+		}
+	}
+}
+
+// period ends a period between failovers and returns who polled in it.
+func (r *recorder) period() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	n := r.polls[worker]
-	r.pollersBeforeLead += n
-	return n
+	pollers := slices.Sorted(maps.Keys(r.polls))
+	r.polls = map[string]int{}
+	return pollers
 }
