@@ -12,17 +12,21 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"net/url"
 	"os"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -115,6 +119,9 @@ func TestSoak(t *testing.T) {
 	for i, p := range plans {
 		decided.Go(func() { decisions <- decide(ctx, t, people, p, i) })
 	}
+	// The API server stops answering for a while, in the middle of the decisions (frozen, not
+	// restarted: envtest's restart issues new certificates, which no client would trust).
+	freezeAPIServer(ctx, t, env.ControlPlane, 5*time.Second)
 
 	// The leader goes down hard, more than once; a replacement joins each time, and the
 	// standby takes over. Only the leader ever polls the activity.
@@ -266,14 +273,15 @@ func decide(ctx context.Context, t *testing.T, who *people, p plan, seed int) in
 		d := p.decisions[slot]
 		var err error
 		for attempt := range 2 { // a person who clicks twice
-			if (seed+i)%2 == 0 {
-				err = annotate(ctx, c, p.name, slot, d)
-			} else {
-				err = c.Create(ctx, &v1.ApproverDecision{
+			err = untilAnswered(ctx, func() error {
+				if (seed+i)%2 == 0 {
+					return annotate(ctx, c, p.name, slot, d)
+				}
+				return c.Create(ctx, &v1.ApproverDecision{
 					ObjectMeta: metav1.ObjectMeta{Namespace: namespace, GenerateName: p.name + "-" + slot + "-"},
 					Spec:       v1.ApproverDecisionSpec{ApprovalRequestName: p.name, Approver: slot, Decision: d},
 				})
-			}
+			})
 			if attempt == 0 && err != nil && ctx.Err() == nil && !strings.Contains(err.Error(), "already") {
 				t.Errorf("%s deciding %s of %s: %v", slot, d, p.name, err)
 			}
@@ -286,6 +294,46 @@ func decide(ctx context.Context, t *testing.T, who *people, p plan, seed int) in
 		}
 	}
 	return n
+}
+
+// untilAnswered retries a write the API server did not answer (it may be frozen), as a person
+// would try again; an answer, admitted or refused, ends it.
+func untilAnswered(ctx context.Context, write func() error) error {
+	for {
+		err := write()
+		if err == nil || apierrors.ReasonForError(err) != metav1.StatusReasonUnknown || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// freezeAPIServer stops kube-apiserver (SIGSTOP) for d, then lets it go on (SIGCONT).
+func freezeAPIServer(ctx context.Context, t *testing.T, cp *devenv.ControlPlane, d time.Duration) {
+	u, err := url.Parse(cp.Admin.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.CommandContext(ctx, "pgrep", "-f", "kube-apiserver.*--secure-port="+u.Port()).Output()
+	pid, convErr := strconv.Atoi(strings.TrimSpace(strings.Split(string(out), "\n")[0]))
+	if err != nil || convErr != nil {
+		t.Fatalf("finding kube-apiserver on port %s: %v %v (%q)", u.Port(), err, convErr, out)
+	}
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("kube-apiserver (pid %d) frozen for %s", pid, d)
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func annotate(ctx context.Context, c client.Client, name, slot string, d v1.Decision) error {
