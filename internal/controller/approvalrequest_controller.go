@@ -108,10 +108,11 @@ type ApprovalRequestReconciler struct {
 // +kubebuilder:rbac:groups="",namespace=system,resources=secrets,verbs=create
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
 
-// Reconcile runs the lifecycle as a list of steps: start the execution, record decisions,
-// deliver them, follow the execution to its end. Status is written by each step that must be
-// durable before the next one acts, and once more at the end with the derived fields.
-func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
+// Reconcile runs the lifecycle as a list of steps (run), turns what they returned into where
+// the request stands (retryOrWait), and concludes: the derived fields and conditions in one
+// place, the end of a decided request. Status is written by each step that must be durable
+// before the next one acts, and once more here.
+func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	obj := &v1.ApprovalRequest{}
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -120,67 +121,87 @@ func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return ctrl.Result{}, r.finalize(ctx, obj)
 	}
 	w := newStatusWriter(r.Client, obj)
-	pending := progress{reason: "Starting", message: "starting the Step Functions execution"}
-	defer func() {
-		result, err = r.retryOrWait(ctx, obj, result, err, &pending)
-		if isTerminal(obj.Status.Phase) && !settled(obj) {
-			r.closeSlots(obj)
-			r.announce(obj)
-		}
-		summarize(obj, pending, verified(r.Identity.Records, obj))
-		if ferr := w.flush(ctx); ferr != nil && err == nil {
-			err = ferr
-		}
-		if err == nil && isTerminal(obj.Status.Phase) {
-			err = r.release(ctx, obj)
-		}
-		if apierrors.IsConflict(err) {
-			// Someone else wrote the request meanwhile: the watch event of that write queues it
-			// again (the work queue holds a key that changes while it is being reconciled).
-			result, err = ctrl.Result{}, nil
-		}
-	}()
+	stands, result, err := r.run(ctx, obj, w)
+	result, err = r.retryOrWait(ctx, obj, result, err, &stands)
+	return r.conclude(ctx, obj, w, stands, result, err)
+}
 
+// run is the list of steps: start the execution, record decisions, deliver them, follow the
+// execution to its end. It returns where a pending request stands and when to look again.
+func (r *ApprovalRequestReconciler) run(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter) (progress, ctrl.Result, error) {
+	starting := standing(obj) // what a step that fails (or conflicts) leaves said
 	if !isTerminal(obj.Status.Phase) {
 		if err := r.setFinalizer(ctx, obj, true); err != nil {
-			return ctrl.Result{}, err
+			return starting, ctrl.Result{}, err
 		}
 		w.base.ObjectMeta = *obj.ObjectMeta.DeepCopy()
 	}
 	if obj.Status.ExecutionARN == "" && !isTerminal(obj.Status.Phase) {
 		if err := r.start(ctx, obj, w); err != nil {
-			return ctrl.Result{}, err
+			return starting, ctrl.Result{}, err
 		}
 	}
 
 	intents, decisions, err := r.intents(ctx, obj)
 	if err != nil {
-		return ctrl.Result{}, err
+		return starting, ctrl.Result{}, err
 	}
 	outcomes, err := r.record(ctx, obj, intents)
 	if err != nil {
-		return ctrl.Result{}, err
+		return starting, ctrl.Result{}, err
 	}
 	if err := w.flush(ctx); err != nil {
-		return ctrl.Result{}, err
+		return starting, ctrl.Result{}, err
 	}
 	if err := r.reportDecisions(ctx, decisions, outcomes, obj); err != nil {
-		return ctrl.Result{}, err
+		return starting, ctrl.Result{}, err
 	}
 	if isTerminal(obj.Status.Phase) {
-		return ctrl.Result{}, nil
+		return starting, ctrl.Result{}, nil
 	}
 
 	r.keepAlive(obj)
 	if err := r.deliver(ctx, obj, w); err != nil {
-		return ctrl.Result{}, err
+		return starting, ctrl.Result{}, err
 	}
 	delay, err := r.follow(ctx, obj)
 	if err != nil {
-		return ctrl.Result{}, err
+		return starting, ctrl.Result{}, err
 	}
-	pending = progress{reason: "AwaitingApprovals", message: fmt.Sprintf("%s approvals; waiting for %s", tallyOf(obj, verified(r.Identity.Records, obj)), strings.Join(waitingFor(obj), ", "))}
-	return ctrl.Result{RequeueAfter: delay}, nil
+	waiting := progress{reason: "AwaitingApprovals", message: fmt.Sprintf("%s approvals; waiting for %s", tallyOf(obj, verified(r.Identity.Records, obj)), strings.Join(waitingFor(obj), ", "))}
+	return waiting, ctrl.Result{RequeueAfter: delay}, nil
+}
+
+// standing is where a request stood before this reconcile, as its conditions say: a step that
+// ends early leaves it so (retryOrWait says more for the errors it knows).
+func standing(obj *v1.ApprovalRequest) progress {
+	c := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionReady)
+	if obj.Status.ExecutionARN == "" || c == nil || isTerminal(obj.Status.Phase) {
+		return progress{reason: "Starting", message: "starting the Step Functions execution"}
+	}
+	return progress{reason: c.Reason, message: c.Message, stalled: meta.IsStatusConditionTrue(obj.Status.Conditions, v1.ConditionStalled)}
+}
+
+// conclude writes what follows from the steps: a decided request's end (its open slots
+// closed, its event, its finalizer dropped), the derived fields and the conditions.
+func (r *ApprovalRequestReconciler) conclude(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter, stands progress, result ctrl.Result, err error) (ctrl.Result, error) {
+	if isTerminal(obj.Status.Phase) && !settled(obj) {
+		r.closeSlots(obj)
+		r.announce(obj)
+	}
+	summarize(obj, stands, verified(r.Identity.Records, obj))
+	if ferr := w.flush(ctx); ferr != nil && err == nil {
+		err = ferr
+	}
+	if err == nil && isTerminal(obj.Status.Phase) {
+		err = r.release(ctx, obj)
+	}
+	if apierrors.IsConflict(err) {
+		// Someone else wrote the request meanwhile: the watch event of that write queues it
+		// again (the work queue holds a key that changes while it is being reconciled).
+		return ctrl.Result{}, nil
+	}
+	return result, err
 }
 
 // retryOrWait turns a step's error into what the request says and when it is looked at

@@ -69,7 +69,7 @@ func settle(obj *v1.ApprovalRequest, records *identity.Signer, rec events.EventR
 // ledgerRetry is how long a commit keeps trying through conflicts. The reconciler and every
 // activity worker write the same status: 40 tokens of one request arriving at once conflict
 // many times in a row, and a token the ledger gives up on is lost until its heartbeat timeout.
-var ledgerRetry = wait.Backoff{Steps: 40, Duration: 5 * time.Millisecond, Factor: 1.5, Jitter: 0.5, Cap: time.Second}
+var ledgerRetry = wait.Backoff{Steps: 40, Duration: 5 * time.Millisecond, Factor: 1.5, Jitter: 1, Cap: 250 * time.Millisecond}
 
 // commit is the one read-change-write loop of the ledger: it reads a request uncached, lets
 // change edit its status (false: leave it as it is), and patches the status guarded by

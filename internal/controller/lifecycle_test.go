@@ -194,9 +194,8 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 	})
 
 	It("expires when the timeout passes", func() {
-		// Step Functions' clock is the suite's fake one, which earlier specs moved ahead: a
-		// timeout of two minutes on that clock.
-		ahead := time.Until(sfnLocal.clock.Now()).Round(time.Second)
+		// A timeout of two minutes on Step Functions' clock (the suite's fake one).
+		ahead := stepFunctionsAhead()
 		key := newRequest(ns, "expires", []string{"alice", "bob"}, 0, func(r *v1.ApprovalRequest) {
 			r.Spec.Timeout = &metav1.Duration{Duration: ahead + 2*time.Minute}
 		})

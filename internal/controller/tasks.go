@@ -55,6 +55,11 @@ type TaskRouter struct {
 	// OnGone re-queues the request of a token that went stale.
 	OnGone func(key client.ObjectKey)
 
+	// writing serialises the router's own writes of one request: its workers then never
+	// conflict with each other (40 tokens of one request arrive at once), only with the
+	// reconciler.
+	writing keyedLock
+
 	mu          sync.Mutex
 	lastForeign time.Time
 	foreignWhy  string
@@ -149,9 +154,47 @@ func (t *TaskRouter) outcome(ctx context.Context, key client.ObjectKey, in *appr
 	return client.IgnoreNotFound(err)
 }
 
-// patchLatest commits a change of a request's status through the ledger (see commit).
+// patchLatest commits a change of a request's status through the ledger (see commit), one
+// worker at a time per request.
 func (t *TaskRouter) patchLatest(ctx context.Context, key client.ObjectKey, change func(*v1.ApprovalRequest) (bool, error)) (*v1.ApprovalRequest, error) {
+	unlock := t.writing.lock(key)
+	defer unlock()
 	return commit(ctx, t.Client, t.Reader, key, change)
+}
+
+// keyedLock is a mutex per key, held only while in use.
+type keyedLock struct {
+	mu    sync.Mutex
+	locks map[client.ObjectKey]*keyedEntry
+}
+
+type keyedEntry struct {
+	sync.Mutex
+	users int
+}
+
+// lock takes key's mutex and returns its release.
+func (k *keyedLock) lock(key client.ObjectKey) func() {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = map[client.ObjectKey]*keyedEntry{}
+	}
+	e := k.locks[key]
+	if e == nil {
+		e = &keyedEntry{}
+		k.locks[key] = e
+	}
+	e.users++
+	k.mu.Unlock()
+	e.Lock()
+	return func() {
+		e.Unlock()
+		k.mu.Lock()
+		if e.users--; e.users == 0 {
+			delete(k.locks, key)
+		}
+		k.mu.Unlock()
+	}
 }
 
 // outcomePhase maps the outcome task's word to a phase.

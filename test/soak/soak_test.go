@@ -109,6 +109,7 @@ func TestSoak(t *testing.T) {
 	fleet.start(ctx)
 	fleet.start(ctx)
 	leader := rec.leader(ctx, t, "")
+	rec.period()
 
 	plans := makePlans(requests)
 	for _, p := range plans {
@@ -141,6 +142,7 @@ func TestSoak(t *testing.T) {
 		restarts++
 		fleet.start(ctx)
 		leader = rec.leader(ctx, t, leader) // the failover, before the next kill
+		rec.period()                        // the killed leader's last polls belong to its own lead
 	}
 	decided.Wait()
 	close(decisions)
