@@ -98,8 +98,23 @@ func TestSoak(t *testing.T) {
 	} {
 		srv.InjectFault(op, rule)
 	}
-	srv.InjectFault("GetActivityTask", sfnlocal.FaultRule{Kind: sfnlocal.FaultLostReply, Count: 2})
-	srv.InjectFault("SendTaskSuccess", sfnlocal.FaultRule{Kind: sfnlocal.FaultError, Code: "ExpiredTokenException", Count: 2})
+	// And every kind at least once, whatever the dice say: bursts on calls every run makes
+	// many of (a short soak has few rejections, so a reset on SendTaskFailure alone may not
+	// come up).
+	for _, burst := range []struct {
+		op   string
+		rule sfnlocal.FaultRule
+	}{
+		{"GetActivityTask", sfnlocal.FaultRule{Kind: sfnlocal.FaultLostReply, Count: 2}},
+		{"SendTaskSuccess", sfnlocal.FaultRule{Kind: sfnlocal.FaultError, Code: "ExpiredTokenException", Count: 2}},
+		{"SendTaskHeartbeat", sfnlocal.FaultRule{Kind: sfnlocal.FaultReset, Count: 2}},
+		{"SendTaskHeartbeat", sfnlocal.FaultRule{Kind: sfnlocal.FaultInternal, Count: 1}},
+		{"SendTaskHeartbeat", sfnlocal.FaultRule{Kind: sfnlocal.FaultUnavailable, Count: 1}},
+		{"SendTaskHeartbeat", sfnlocal.FaultRule{Kind: sfnlocal.FaultLatency, Count: 1, Latency: 300 * time.Millisecond}},
+		{"StartExecution", sfnlocal.FaultRule{Kind: sfnlocal.FaultThrottle, Count: 1}},
+	} {
+		srv.InjectFault(burst.op, burst.rule)
+	}
 
 	fleet := &fleet{env: env, binary: binary, dir: dir, t: t, args: []string{
 		"--leader-elect", fmt.Sprintf("--task-heartbeat-seconds=%d", int(heartbeat.Seconds())), "--heartbeat-interval=2s",
