@@ -15,6 +15,7 @@ import (
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
 	"github.com/tollgate-dev/tollgate/internal/identity"
+	"github.com/tollgate-dev/tollgate/internal/metrics"
 )
 
 // decisionSourcePrefix starts the Source of an intent read from an ApproverDecision.
@@ -27,6 +28,8 @@ const decisionRequestField = "spec.approvalRequestName"
 type decisionOutcome struct {
 	phase   v1.DecisionPhase
 	message string
+	// reason names why a decision was refused (identity's reasons).
+	reason string
 }
 
 // intents gathers the decisions asked of a request: its annotations, then its ApproverDecisions
@@ -70,10 +73,13 @@ func (r *ApprovalRequestReconciler) intents(ctx context.Context, obj *v1.Approva
 // and returns the verdict per intent source. An error is an authorizer that did not answer.
 func (r *ApprovalRequestReconciler) record(ctx context.Context, obj *v1.ApprovalRequest, intents []approval.Intent) (map[string]decisionOutcome, error) {
 	outcomes := map[string]decisionOutcome{}
-	refuse := func(in approval.Intent, format string, args ...any) {
+	refuse := func(in approval.Intent, reason, format string, args ...any) {
 		msg := fmt.Sprintf(format, args...)
-		outcomes[in.Source] = decisionOutcome{v1.DecisionRefused, msg}
+		outcomes[in.Source] = decisionOutcome{v1.DecisionRefused, msg, reason}
 		if in.Source == approval.SourceAnnotation {
+			// An annotation stays where it is: it is refused (and counted) again on each
+			// reconcile of its request, as its event repeats.
+			countRefusal(in.Source, in.Decision, reason)
 			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "DecisionRefused", "Record", "annotation for %s refused: %s", in.Slot, msg)
 		}
 	}
@@ -82,25 +88,25 @@ func (r *ApprovalRequestReconciler) record(ctx context.Context, obj *v1.Approval
 		rec, verr := r.verify(obj, in)
 		switch {
 		case !hasSlot(obj, in.Slot):
-			refuse(in, "the request has no approver slot %q", in.Slot)
+			refuse(in, identity.ReasonUnknownSlot, "the request has no approver slot %q", in.Slot)
 		case verr != nil:
-			refuse(in, "not on record: %v", verr)
+			refuse(in, identity.ReasonUnverifiedDecision, "not on record: %v", verr)
 		case s == nil:
 			// Slots are set up when the execution starts: a request without them never started
 			// (record runs only after a start, or on a closed request).
-			refuse(in, "the request is already %s", obj.Status.Phase)
+			refuse(in, identity.ReasonRequestClosed, "the request is already %s", obj.Status.Phase)
 		case s.Record == in.Record:
-			outcomes[in.Source] = decisionOutcome{v1.DecisionAccepted, fmt.Sprintf("%s recorded for %s", s.Decision, in.Slot)}
+			outcomes[in.Source] = decisionOutcome{phase: v1.DecisionAccepted, message: fmt.Sprintf("%s recorded for %s", s.Decision, in.Slot)}
 		case s.Decision == in.Decision:
-			outcomes[in.Source] = decisionOutcome{v1.DecisionAccepted, fmt.Sprintf("a duplicate: %s was already recorded for %s from %s", in.Decision, in.Slot, s.Source)}
+			outcomes[in.Source] = decisionOutcome{phase: v1.DecisionAccepted, message: fmt.Sprintf("a duplicate: %s was already recorded for %s from %s", in.Decision, in.Slot, s.Source)}
 		case s.Decision != "":
-			refuse(in, "slot %s is already decided: %s by %s (from %s)", in.Slot, s.Decision, orUnknown(s.DecidedBy), orNone(s.Source))
+			refuse(in, identity.ReasonSlotDecided, "slot %s is already decided: %s by %s (from %s)", in.Slot, s.Decision, orUnknown(s.DecidedBy), orNone(s.Source))
 		case isTerminal(obj.Status.Phase):
-			refuse(in, "the request is already %s", obj.Status.Phase)
+			refuse(in, identity.ReasonRequestClosed, "the request is already %s", obj.Status.Phase)
 		default:
 			err := r.Identity.MayDecide(ctx, obj, in.Slot, rec.By, identity.LedgerDeciders(obj))
 			if refusal, ok := identity.AsRefusal(err); ok {
-				refuse(in, "%s", refusal.Message)
+				refuse(in, refusal.Reason, "%s", refusal.Message)
 				continue
 			} else if err != nil {
 				return nil, err
@@ -108,7 +114,7 @@ func (r *ApprovalRequestReconciler) record(ctx context.Context, obj *v1.Approval
 			decidedAt := metav1.NewTime(rec.At)
 			s.Decision, s.Comment, s.Source, s.Record, s.DecidedBy = in.Decision, in.Comment, in.Source, in.Record, rec.By.Username
 			s.DecidedAt = &decidedAt
-			outcomes[in.Source] = decisionOutcome{v1.DecisionAccepted, fmt.Sprintf("%s recorded for %s", in.Decision, in.Slot)}
+			outcomes[in.Source] = decisionOutcome{phase: v1.DecisionAccepted, message: fmt.Sprintf("%s recorded for %s", in.Decision, in.Slot)}
 			r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "DecisionRecorded", "Record", "%s: %s by %s (from %s)%s", in.Slot, in.Decision, rec.By.Username, in.Source, commentSuffix(in.Comment))
 		}
 	}
@@ -155,6 +161,7 @@ func (r *ApprovalRequestReconciler) reportDecisions(ctx context.Context, decisio
 			decidedBy = rec.By.Username
 		}
 		if out.phase == v1.DecisionRefused && (d.Status.Phase != out.phase || d.Status.Message != out.message) {
+			countRefusal(source, d.Spec.Decision, out.reason)
 			r.Events.Eventf(obj, d, corev1.EventTypeWarning, "DecisionRefused", "Record", "%s for %s refused: %s", source, d.Spec.Approver, out.message)
 		}
 		if err := patchDecisionStatus(ctx, r.Client, d, out.phase, out.message, decidedBy); err != nil {
@@ -178,6 +185,12 @@ func patchDecisionStatus(ctx context.Context, c client.Client, d *v1.ApproverDec
 		return fmt.Errorf("patching the status of ApproverDecision %s/%s: %w", d.Namespace, d.Name, err)
 	}
 	return nil
+}
+
+// countRefusal counts a decision the ledger refused.
+func countRefusal(source string, d v1.Decision, reason string) {
+	metrics.Decision(viaOf(source), d, metrics.ResultRefused)
+	metrics.Refusal(metrics.StageLedger, reason)
 }
 
 func orUnknown(who string) string {

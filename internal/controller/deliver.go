@@ -12,6 +12,7 @@ import (
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
 	"github.com/tollgate-dev/tollgate/internal/identity"
+	"github.com/tollgate-dev/tollgate/internal/metrics"
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
 
@@ -33,7 +34,8 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 		if s == nil || s.Decision == "" || s.Decision == v1.DecisionNotRequired || s.SentAt != nil || s.TaskToken == "" {
 			continue
 		}
-		if err := verifyEntry(r.Identity.Records, obj, s); err != nil {
+		rec, err := verifyEntry(r.Identity.Records, obj, s)
+		if err != nil {
 			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, identity.ReasonUnverifiedDecision, "Deliver", "the decision of %s in status is not on record and is not sent: %v", s.Name, err)
 			continue
 		}
@@ -48,6 +50,7 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 		err = r.send(ctx, s, out)
 		switch {
 		case err == nil:
+			metrics.Delivery(s.Decision, max(0, r.Clock.Since(rec.At)))
 			r.Events.Eventf(obj, nil, corev1.EventTypeNormal, sentReason(s.Decision), "Deliver", "%s by %s delivered to Step Functions", verb(s.Decision), s.Name)
 		case stepfunctions.Classify(err) == stepfunctions.Gone:
 			r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "TokenClosed", "Deliver", "the task of %s was already closed (%s): its decision counts as delivered", s.Name, stepfunctions.Code(err))

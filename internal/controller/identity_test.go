@@ -236,6 +236,8 @@ var _ = Describe("Identity", func() {
 			key := newRequest(ns, "forged", []string{"alice", "bob"}, 0)
 			waitTokens(key, 2)
 			record := getRequest(key).Annotations[v1.RequesterAnnotation]
+			ledgerRefusals := series{"tollgate_refusals_total", []string{"stage", "ledger", "reason", "UnverifiedDecision"}}
+			refusedBefore := ledgerRefusals.value()
 			withoutWebhooks(func() {
 				By("mallory writes alice's decision with a record of her own making")
 				forged := strings.Replace(record, "requester@example.com", "alice@example.com", 1)
@@ -246,6 +248,7 @@ var _ = Describe("Identity", func() {
 				newRequest(ns, "unrecorded", []string{"alice"}, 0)
 			})
 			Eventually(func() []string { return eventNotes(key, "DecisionRefused") }, settle).Should(ContainElement(ContainSubstring("annotation for alice refused: not on record")))
+			Expect(ledgerRefusals.value()).To(BeNumerically(">", refusedBefore), "the ledger's refusal is counted")
 			undecided(key, "alice")
 
 			By("decisions on the request without a requester on record are refused: self-approval could not be ruled out")

@@ -22,23 +22,26 @@ import (
 // decision counts (is delivered, is tallied) only when the record is signed with the
 // operator's key and names this request, slot, verdict, comment and decider. Anyone who
 // writes status by hand — past RBAC and the status webhook — still decides nothing.
-func verifyEntry(records *identity.Signer, obj *v1.ApprovalRequest, s *v1.ApproverStatus) error {
+func verifyEntry(records *identity.Signer, obj *v1.ApprovalRequest, s *v1.ApproverStatus) (identity.Decision, error) {
 	rec, err := records.VerifyDecision(s.Record)
 	if err != nil {
-		return err
+		return rec, err
 	}
 	if err := rec.Binds(obj, s.Name, s.Decision, s.Comment); err != nil {
-		return err
+		return rec, err
 	}
 	if rec.By.Username != s.DecidedBy {
-		return fmt.Errorf("it names %s as the decider, the ledger %s", rec.By.Username, s.DecidedBy)
+		return rec, fmt.Errorf("it names %s as the decider, the ledger %s", rec.By.Username, s.DecidedBy)
 	}
-	return nil
+	return rec, nil
 }
 
 // verified selects, for tallyOf, the slots whose decision verifies.
 func verified(records *identity.Signer, obj *v1.ApprovalRequest) func(*v1.ApproverStatus) bool {
-	return func(s *v1.ApproverStatus) bool { return verifyEntry(records, obj, s) == nil }
+	return func(s *v1.ApproverStatus) bool {
+		_, err := verifyEntry(records, obj, s)
+		return err == nil
+	}
 }
 
 // settle records the end Step Functions reported — by the outcome task or DescribeExecution —
@@ -87,7 +90,11 @@ func commit(ctx context.Context, c client.Client, r client.Reader, key client.Ob
 		if err != nil || !write || equality.Semantic.DeepEqual(base.Status, obj.Status) {
 			return err
 		}
-		return c.Status().Patch(ctx, obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
+		if err := c.Status().Patch(ctx, obj, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})); err != nil {
+			return err
+		}
+		observe(base, obj)
+		return nil
 	})
 	if err != nil {
 		return obj, fmt.Errorf("committing the status of %s: %w", key, err)

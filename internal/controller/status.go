@@ -37,6 +37,7 @@ func (w *statusWriter) flush(ctx context.Context) error {
 	if err := w.c.Status().Patch(ctx, w.obj, patch); err != nil {
 		return fmt.Errorf("patching the status of %s/%s: %w", w.obj.Namespace, w.obj.Name, err)
 	}
+	observe(w.base, w.obj)
 	w.base = w.obj.DeepCopy()
 	return nil
 }

@@ -71,6 +71,10 @@ type ControlPlane struct {
 	// Operator authenticates as OperatorUsername, bound to config/rbac's manager role.
 	Operator *rest.Config
 	Assets   string
+	// out receives the control plane's output; restarted is the kube-apiserver
+	// RestartAPIServer started (envtest's own is gone then).
+	out       io.Writer
+	restarted *process
 }
 
 // ControlPlaneOptions configure StartControlPlane.
@@ -113,7 +117,7 @@ func StartControlPlane(ctx context.Context, o ControlPlaneOptions) (*ControlPlan
 	// As cmd/main.go's ctrl.GetConfig does: no client-side rate limit, the API server's priority
 	// and fairness protect it.
 	admin.QPS = -1
-	cp := &ControlPlane{Env: env, Scheme: NewScheme(), Admin: admin, Assets: assets}
+	cp := &ControlPlane{Env: env, Scheme: NewScheme(), Admin: admin, Assets: assets, out: o.Out}
 	if err := cp.install(ctx, root); err != nil {
 		return nil, errors.Join(err, cp.Stop())
 	}
@@ -187,7 +191,7 @@ func Groups(names ...string) []rbacv1.Subject {
 
 // Stop stops kube-apiserver and etcd (a DataDir keeps etcd's data).
 func (cp *ControlPlane) Stop() error {
-	return cp.Env.Stop()
+	return errors.Join(cp.stopRestarted(), cp.Env.Stop())
 }
 
 // WaitAllowed waits until the API server's authorizer lets user (in groups) do verb on

@@ -19,6 +19,10 @@ const (
 	ReasonAlreadyCounted     = "AlreadyCounted"
 	ReasonUnverifiedCreator  = "UnverifiedRequester"
 	ReasonUnverifiedDecision = "UnverifiedDecision"
+	// The request takes no decision whoever makes it: it ended (or never started), or the
+	// slot holds another decision already.
+	ReasonRequestClosed = "RequestClosed"
+	ReasonSlotDecided   = "SlotDecided"
 )
 
 // Refusal is a decision the check turns down, with a reason and a message for the person.

@@ -78,7 +78,8 @@ func NewDecision(req *v1.ApprovalRequest, slot string, d v1.Decision, comment, v
 		CommentSHA256: commentDigest(comment),
 		Via:           via,
 		By:            by,
-		At:            at.UTC().Truncate(time.Second),
+		// To the millisecond: the operator measures decision → SendTask from it.
+		At: at.UTC().Truncate(time.Millisecond),
 	}
 }
 

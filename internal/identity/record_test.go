@@ -48,7 +48,7 @@ func TestDecisionRecordRoundTripsAndBinds(t *testing.T) {
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}
-	if d.By.Username != "alice" || d.Slot != "alice" || d.Via != ViaAnnotation || !d.At.Equal(at.Truncate(time.Second)) || len(d.ID) != 32 {
+	if d.By.Username != "alice" || d.Slot != "alice" || d.Via != ViaAnnotation || !d.At.Equal(at.Truncate(time.Millisecond)) || len(d.ID) != 32 {
 		t.Fatalf("record = %+v", d)
 	}
 	if err := d.Binds(req, "alice", v1.DecisionApprove, "lgtm"); err != nil {

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/tollgate-dev/tollgate/internal/controller"
+	"github.com/tollgate-dev/tollgate/internal/metrics"
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
 
@@ -145,6 +146,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions
 		return nil, err
 	}
 	events := mgr.GetEventRecorder("tollgate")
+	metrics.CountRequests(mgr.GetClient())
 	hb := cfg.Heartbeats
 	hb.API, hb.Log = api, ctrl.Log.WithName("heartbeats")
 	reconciler := &controller.ApprovalRequestReconciler{

@@ -67,6 +67,7 @@ func (h *Heartbeater) Track(token string, onGone func(token string)) {
 		h.tracked = map[string]*tracking{}
 	}
 	h.tracked[token] = &tracking{onGone: onGone}
+	tokensHeld.Set(float64(len(h.tracked)))
 }
 
 // Untrack stops heartbeating token (after answering it, say).
@@ -74,6 +75,7 @@ func (h *Heartbeater) Untrack(token string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.tracked, token)
+	tokensHeld.Set(float64(len(h.tracked)))
 }
 
 // NeedLeaderElection is true: only the leader holds tokens.
@@ -145,6 +147,7 @@ func (h *Heartbeater) forget(token string, tr *tracking) bool {
 		return false
 	}
 	delete(h.tracked, token)
+	tokensHeld.Set(float64(len(h.tracked)))
 	return true
 }
 

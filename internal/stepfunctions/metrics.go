@@ -27,6 +27,11 @@ var (
 		Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 90},
 	}, []string{labelOperation})
 
+	tokensHeld = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "tollgate_task_tokens_held",
+		Help: "Approval task tokens the operator holds and heartbeats (undecided slots of pending requests, on the leader).",
+	})
+
 	rateLimitWait = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "tollgate_aws_rate_limit_wait_seconds",
 		Help:    "Time Step Functions API calls waited for the client-side rate limiter.",
@@ -37,7 +42,7 @@ var (
 // Registered once per process, in controller-runtime's registry, which the
 // manager serves on its metrics endpoint.
 func init() {
-	metrics.Registry.MustRegister(requestsTotal, requestDuration, rateLimitWait)
+	metrics.Registry.MustRegister(requestsTotal, requestDuration, rateLimitWait, tokensHeld)
 }
 
 // observeCall records one finished call.

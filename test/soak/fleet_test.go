@@ -8,6 +8,8 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -55,6 +57,39 @@ func (f *fleet) kill(name string) {
 		return
 	}
 	f.t.Errorf("no process %s to kill", name)
+}
+
+// revive replaces each manager that exited because it lost its lease — the leader exits when
+// it cannot renew the lease while the API server is away — as kubelet restarts a container,
+// and returns how many it replaced. Any other exit is an error.
+func (f *fleet) revive(ctx context.Context) int {
+	f.mu.Lock()
+	var lost []*devenv.Process
+	alive := f.procs[:0]
+	for _, p := range f.procs {
+		exited, err := p.Exited()
+		switch {
+		case !exited:
+			alive = append(alive, p)
+		case f.lostLease(p):
+			lost = append(lost, p)
+		default:
+			f.t.Errorf("%s exited on its own: %v (log %s/%s.log)", p.Name, err, f.dir, p.Name)
+		}
+	}
+	f.procs = alive
+	f.mu.Unlock()
+	for _, p := range lost {
+		f.t.Logf("%s lost its lease while the API server was away and exited; replaced, as kubelet would", p.Name)
+		f.start(ctx)
+	}
+	return len(lost)
+}
+
+// lostLease reports whether a manager's log ends in "leader election lost".
+func (f *fleet) lostLease(p *devenv.Process) bool {
+	log, err := os.ReadFile(filepath.Join(f.dir, p.Name+".log"))
+	return err == nil && bytes.Contains(log, []byte("leader election lost"))
 }
 
 func (f *fleet) stopAll() {

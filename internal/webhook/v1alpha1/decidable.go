@@ -11,25 +11,21 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/identity"
 )
 
-// Reasons the request itself takes no decision (beside identity's).
-const (
-	reasonClosed  = "RequestClosed"
-	reasonDecided = "SlotDecided"
-	reasonMissing = "RequestNotFound"
-)
+// reasonMissing refuses a decision on a request that does not exist.
+const reasonMissing = "RequestNotFound"
 
 // decidable refuses a decision the request cannot take whoever makes it: it ended, it is being
 // deleted, or the slot is already decided in its ledger.
 func decidable(req *v1.ApprovalRequest, slot string) error {
 	switch p := req.Status.Phase; {
 	case !req.DeletionTimestamp.IsZero():
-		return &identity.Refusal{Reason: reasonClosed, Message: fmt.Sprintf("ApprovalRequest %s is being deleted: it takes no more decisions", req.Name)}
+		return &identity.Refusal{Reason: identity.ReasonRequestClosed, Message: fmt.Sprintf("ApprovalRequest %s is being deleted: it takes no more decisions", req.Name)}
 	case p != "" && p != v1.PhasePending:
-		return &identity.Refusal{Reason: reasonClosed, Message: fmt.Sprintf("ApprovalRequest %s is already %s: it takes no more decisions", req.Name, p)}
+		return &identity.Refusal{Reason: identity.ReasonRequestClosed, Message: fmt.Sprintf("ApprovalRequest %s is already %s: it takes no more decisions", req.Name, p)}
 	}
 	for _, s := range req.Status.Approvers {
 		if s.Name == slot && s.Decision != "" {
-			return &identity.Refusal{Reason: reasonDecided, Message: fmt.Sprintf("slot %s is already decided: %s by %s (from %s); a decision is final", slot, s.Decision, s.DecidedBy, s.Source)}
+			return &identity.Refusal{Reason: identity.ReasonSlotDecided, Message: fmt.Sprintf("slot %s is already decided: %s by %s (from %s); a decision is final", slot, s.Decision, s.DecidedBy, s.Source)}
 		}
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/identity"
+	"github.com/tollgate-dev/tollgate/internal/metrics"
 )
 
 // The metadata fields the webhooks patch.
@@ -37,11 +38,13 @@ func deny(name string, err error) admission.Response {
 	var inv invalid
 	switch r, refused := identity.AsRefusal(err); {
 	case refused:
+		metrics.Refusal(metrics.StageAdmission, r.Reason)
 		return admission.Response{AdmissionResponse: admissionResponse(metav1.Status{
 			Status: metav1.StatusFailure, Code: http.StatusForbidden, Reason: metav1.StatusReasonForbidden,
 			Message: r.Message, Details: &metav1.StatusDetails{Name: name, Causes: []metav1.StatusCause{{Type: metav1.CauseType(r.Reason), Message: r.Message}}},
 		})}
 	case asInvalid(err, &inv):
+		metrics.Refusal(metrics.StageAdmission, string(metav1.StatusReasonInvalid))
 		st := apierrors.NewInvalid(schema.GroupKind{Group: v1.GroupVersion.Group, Kind: inv.kind}, name, inv.errs).Status()
 		return admission.Response{AdmissionResponse: admissionResponse(st)}
 	default:
