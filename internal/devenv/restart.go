@@ -21,7 +21,7 @@ import (
 // apiServerStartTimeout how long it may take to answer /readyz again.
 const (
 	apiServerGrace        = 10 * time.Second
-	apiServerStartTimeout = time.Minute
+	apiServerStartTimeout = 3 * time.Minute
 )
 
 // RestartAPIServer stops kube-apiserver (SIGTERM, as its node would), keeps it down for down,
