@@ -51,8 +51,7 @@ func report(w io.Writer, err error) int {
 		return ExitApproved
 	}
 	code := ExitError
-	var e *exitError
-	if errors.As(err, &e) {
+	if e, ok := errors.AsType[*exitError](err); ok {
 		code = e.code
 		if e.err == nil {
 			return code

@@ -121,7 +121,8 @@ func runWith(t *testing.T, ctx context.Context, clk clock.Clock, args ...string)
 
 // as are the flags that make a command run as user, in groups.
 func as(user string, groups ...string) []string {
-	args := []string{"--as", user}
+	args := make([]string, 0, 2+2*len(groups))
+	args = append(args, "--as", user)
 	for _, g := range groups {
 		args = append(args, "--as-group", g)
 	}

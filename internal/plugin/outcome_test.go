@@ -101,8 +101,9 @@ func TestTimelineTellsTheStory(t *testing.T) {
 	req.Status.Phase = v1.PhaseRejected
 	req.Status.Conditions = endedConditions(v1.PhaseRejected, "Rejected by bob")
 	decisions := []decisionView{{Name: "deploy-alice-x", Slot: "alice", Decision: v1.DecisionApprove, CreatedAt: later(2), Phase: v1.DecisionAccepted, DecidedBy: alice.Username}}
-	var got []string
-	for _, e := range timelineOf(req, decisions) {
+	events := timelineOf(req, decisions)
+	got := make([]string, 0, len(events))
+	for _, e := range events {
 		got = append(got, e.What)
 	}
 	want := []string{
