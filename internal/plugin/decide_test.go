@@ -29,11 +29,9 @@ func TestApprovePicksMySlot(t *testing.T) {
 	r = run(t, cmd(ns, as(alice), "approve", "deploy")...)
 	expect(t, r, plugin.ExitError, "you (alice@example.com) already decided slot alice of ApprovalRequest "+ns+"/deploy", "one person counts once")
 
-	got := eventually(t, req, "alice's decision recorded", func(r *v1.ApprovalRequest) bool {
-		return len(r.Status.Approvers) > 0 && r.Status.Approvers[0].DecidedBy == alice
-	})
-	if got.Status.Approvers[0].Comment != "lgtm" {
-		t.Errorf("recorded comment = %q", got.Status.Approvers[0].Comment)
+	got := eventually(t, req, "alice's decision recorded", func(r *v1.ApprovalRequest) bool { return slotStatus(r, "alice").DecidedBy == alice })
+	if c := slotStatus(got, "alice").Comment; c != "lgtm" {
+		t.Errorf("recorded comment = %q", c)
 	}
 	r = run(t, cmd(ns, as(alice), "reject", "deploy", "--slot", "alice")...)
 	expect(t, r, plugin.ExitError, "slot alice of ApprovalRequest "+ns+"/deploy is already decided: Approve by alice@example.com", "a decision is final")

@@ -205,6 +205,17 @@ func eventually(t *testing.T, req *v1.ApprovalRequest, what string, ok func(*v1.
 	}
 }
 
+// slotStatus is a slot's entry in the request's status (the operator orders the entries by
+// the arrival of their tokens, not by the spec).
+func slotStatus(r *v1.ApprovalRequest, name string) v1.ApproverStatus {
+	for _, s := range r.Status.Approvers {
+		if s.Name == name {
+			return s
+		}
+	}
+	return v1.ApproverStatus{}
+}
+
 // expect checks a command's exit code and that its output says each of says (on either stream).
 func expect(t *testing.T, r result, code int, says ...string) {
 	t.Helper()
