@@ -93,9 +93,9 @@ func headerFields(v *requestView) [][2]string {
 	if v.AllowSelfApproval {
 		policy += ", self-approval allowed"
 	}
-	timeout := v.Timeout
-	if timeout == "" {
-		timeout = "none"
+	timeout := fmt.Sprintf("%s (expires %s)", v.Timeout, timestamp(&v.ExpiresAt))
+	if v.Timeout == "" {
+		timeout = fmt.Sprintf("not set: the request waits until %s (364 days)", timestamp(&v.ExpiresAt))
 	}
 	return [][2]string{
 		{"Name", v.Name},
@@ -104,7 +104,7 @@ func headerFields(v *requestView) [][2]string {
 		{"Requested by", v.RequestedBy},
 		{"Phase", string(v.Phase)},
 		{"Approvals", strings.TrimSpace(v.Approvals + " (" + policy + ")")},
-		{"Timeout", fmt.Sprintf("%s (expires %s)", timeout, timestamp(&v.ExpiresAt))},
+		{"Timeout", timeout},
 		{"Execution", v.ExecutionARN},
 	}
 }
