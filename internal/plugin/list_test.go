@@ -96,3 +96,19 @@ func names(table string) []string {
 	}
 	return out
 }
+
+// The kubeconfig flags are kubectl's: --context picks a context of the kubeconfig (here one
+// that is not there), -n the namespace, --as and --as-group the person.
+func TestKubeconfigFlagsAreHonoured(t *testing.T) {
+	ns, other := newNamespace(t), newNamespace(t)
+	createRequest(t, ns, "deploy", byUser("alice", alice))
+	expect(t, run(t, cmd(ns, as(alice), "list", "--context", "elsewhere")...), plugin.ExitError, `context "elsewhere" does not exist`)
+	r := run(t, cmd(other, as(alice), "list")...)
+	expect(t, r, plugin.ExitApproved, "can decide in namespace "+other)
+	if rows := names(r.stdout); len(rows) != 0 {
+		t.Errorf("-n %s lists %v from namespace %s", other, rows, ns)
+	}
+	if rows := names(run(t, cmd(ns, as(alice), "list")...).stdout); strings.Join(rows, ",") != "deploy" {
+		t.Errorf("-n %s lists %v, want [deploy]", ns, rows)
+	}
+}
