@@ -77,8 +77,12 @@ func (o *waitOptions) run(cmd *cobra.Command, s *session, name string) error {
 	return withCode(out.Code, nil)
 }
 
-// errTimedOut marks a wait that ran out of --timeout.
-var errTimedOut = errors.New("timed out")
+var (
+	// errTimedOut marks a wait that ran out of --timeout.
+	errTimedOut = errors.New("timed out")
+	// errDeleted is a request deleted while wait watched it.
+	errDeleted = errors.New("it was deleted before it had an outcome")
+)
 
 // watch follows the request until it has an outcome, the timeout (on the session's clock)
 // passes, or it is deleted.
@@ -109,25 +113,27 @@ func (o *waitOptions) watch(ctx context.Context, s *session, c *cluster, req *v1
 	precondition := func(store cache.Store) (bool, error) {
 		obj, exists, err := store.GetByKey(namespace + "/" + name)
 		if err != nil || !exists {
-			return false, fmt.Errorf("ApprovalRequest %s/%s is gone", namespace, name)
+			return false, errDeleted
 		}
 		return final(obj), nil
 	}
 	_, err := watchtools.UntilWithSync(ctx, c.watchRequest(namespace, name), &v1.ApprovalRequest{}, precondition,
 		func(e watch.Event) (bool, error) {
 			if e.Type == watch.Deleted {
-				return false, fmt.Errorf("ApprovalRequest %s/%s was deleted while waiting for its outcome", namespace, name)
+				return false, errDeleted
 			}
 			return final(e.Object), nil
 		})
 	switch {
+	case err == nil:
+		return last, nil
 	case errors.Is(context.Cause(ctx), errTimedOut):
 		return nil, withCode(ExitTimedOut, fmt.Errorf("timed out after %s waiting for ApprovalRequest %s/%s: it is still %s%s",
 			o.timeout, namespace, name, phaseOf(last), waitingFor(last)))
-	case err != nil:
-		return nil, fmt.Errorf("waiting for ApprovalRequest %s/%s: %w", namespace, name, err)
+	case ctx.Err() != nil:
+		return nil, fmt.Errorf("stopped waiting for ApprovalRequest %s/%s: %w", namespace, name, context.Cause(ctx))
 	}
-	return last, nil
+	return nil, fmt.Errorf("waiting for ApprovalRequest %s/%s: %w", namespace, name, err)
 }
 
 // waitingFor names who a request still waits for: ", waiting for bob (bob@example.com)".

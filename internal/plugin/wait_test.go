@@ -6,6 +6,7 @@ import (
 	"time"
 
 	clocktesting "k8s.io/utils/clock/testing"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/plugin"
@@ -72,6 +73,16 @@ func TestWaitTimesOutOnItsClock(t *testing.T) {
 	waiting := background(t, t.Context(), clk, cmd(ns, as(ravi), "wait", "deploy", "--timeout", "10m")...)
 
 	// The timer starts once the request was read and the watch begins; then 10 minutes pass.
+	untilWatching(t, clk, waiting)
+	clk.Step(10 * time.Minute)
+	r := outcome(t, waiting)
+	expect(t, r, plugin.ExitTimedOut, "timed out after 10m0s waiting for ApprovalRequest "+ns+"/deploy: it is still Pending, waiting for alice (alice@example.com)")
+}
+
+// untilWatching returns once a background wait started its timeout: it read the request and
+// watches it.
+func untilWatching(t *testing.T, clk *clocktesting.FakeClock, waiting <-chan result) {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for !clk.HasWaiters() {
 		if time.Now().After(deadline) {
@@ -83,9 +94,25 @@ func TestWaitTimesOutOnItsClock(t *testing.T) {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	clk.Step(10 * time.Minute)
-	r := outcome(t, waiting)
-	expect(t, r, plugin.ExitTimedOut, "timed out after 10m0s waiting for ApprovalRequest "+ns+"/deploy: it is still Pending, waiting for alice (alice@example.com)")
+}
+
+func TestWaitEndsWithAnErrorWhenTheRequestGoesOrWaitIsInterrupted(t *testing.T) {
+	ns := newNamespace(t)
+	req := createRequest(t, ns, "deploy", byUser("alice", alice))
+	clk := clocktesting.NewFakeClock(time.Now())
+	ctx, interrupt := context.WithCancel(t.Context())
+	waiting := background(t, ctx, clk, cmd(ns, as(ravi), "wait", "deploy", "--timeout", "1h")...)
+	untilWatching(t, clk, waiting)
+	interrupt()
+	expect(t, outcome(t, waiting), plugin.ExitError, "stopped waiting for ApprovalRequest "+ns+"/deploy: context canceled")
+
+	clk = clocktesting.NewFakeClock(time.Now())
+	waiting = background(t, t.Context(), clk, cmd(ns, as(ravi), "wait", "deploy", "--timeout", "1h")...)
+	untilWatching(t, clk, waiting)
+	requester, err := client.New(environment(t).ControlPlane.As(ravi), client.Options{Scheme: environment(t).ControlPlane.Scheme})
+	must(t, err)
+	must(t, requester.Delete(t.Context(), req))
+	expect(t, outcome(t, waiting), plugin.ExitError, "waiting for ApprovalRequest "+ns+"/deploy: it was deleted before it had an outcome")
 }
 
 func TestWaitErrors(t *testing.T) {
