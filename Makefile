@@ -121,6 +121,10 @@ lint-config: golangci-lint ## Verify golangci-lint linter configuration
 build: manifests generate fmt vet ## Build manager binary.
 	go build -o bin/manager cmd/main.go
 
+.PHONY: plugin
+plugin: ## Build the kubectl plugin bin/kubectl-tollgate (put bin/ on PATH, then: kubectl tollgate list).
+	go build -o bin/kubectl-tollgate ./cmd/kubectl-tollgate
+
 .PHONY: run
 run: manifests generate fmt vet ## Run a controller from your host.
 	go run ./cmd/main.go
