@@ -12,8 +12,8 @@ for f in "$src"/*.yaml; do
   grep -q '{{' "$f" && { echo "$f contains '{{', which Helm would read as a template" >&2; exit 1; }
   out="$dst/$(basename "$f" | sed 's/^[^_]*_//')"
   {
+    echo '{{- /* Generated from '"$f"' by hack/chart-crds.sh (make manifests). DO NOT EDIT. */}}'
     echo '{{- if .Values.crds.enabled }}'
-    echo '# Generated from '"$f"' by hack/chart-crds.sh (make manifests). DO NOT EDIT.'
     awk '
       { print }
       !done && /^  annotations:$/ {

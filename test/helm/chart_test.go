@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/tollgate-dev/tollgate/internal/manifests"
 )
@@ -39,6 +40,8 @@ func TestRenderingIsAcceptedByTheAPIServer(t *testing.T) {
 					if err := r.install.CheckWiring(objs); err != nil {
 						t.Error(err)
 					}
+				} else {
+					checkOwnCertificate(t, objs)
 				}
 			})
 		}
@@ -62,5 +65,21 @@ func TestHelmMajorsRenderTheSame(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkOwnCertificate: without cert-manager, no cert-manager objects, and every webhook carries
+// the CA bundle given.
+func checkOwnCertificate(t *testing.T, objs []*unstructured.Unstructured) {
+	for _, o := range objs {
+		if o.GetAPIVersion() == "cert-manager.io/v1" || o.GetAnnotations()["cert-manager.io/inject-ca-from"] != "" {
+			t.Errorf("certManager.enabled=false renders %s %s for cert-manager", o.GetKind(), o.GetName())
+		}
+		webhooks, _, _ := unstructured.NestedSlice(o.Object, "webhooks")
+		for _, w := range webhooks {
+			if ca, _, _ := unstructured.NestedString(w.(map[string]any), "clientConfig", "caBundle"); ca == "" {
+				t.Errorf("%s: webhook %v has no caBundle", o.GetName(), w.(map[string]any)["name"])
+			}
+		}
 	}
 }
