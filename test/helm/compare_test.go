@@ -74,8 +74,9 @@ func normalizeContainer(c map[string]any) {
 		}
 	}
 	used := map[string]bool{}
-	var args []string
-	for _, a := range c["args"].([]any) {
+	raw, _ := c["args"].([]any)
+	args := make([]string, 0, len(raw))
+	for _, a := range raw {
 		args = append(args, envRef.ReplaceAllStringFunc(a.(string), func(ref string) string {
 			name := envRef.FindStringSubmatch(ref)[1]
 			if v, ok := values[name]; ok {

@@ -24,8 +24,9 @@ type helmBinary struct{ name, path string }
 // and bin/helm-v3.
 func helms(t *testing.T) []helmBinary {
 	t.Helper()
-	var out []helmBinary
-	for _, h := range []struct{ name, env string }{{"helm-v4", "HELM_V4"}, {"helm-v3", "HELM_V3"}} {
+	majors := []struct{ name, env string }{{"helm-v4", "HELM_V4"}, {"helm-v3", "HELM_V3"}}
+	out := make([]helmBinary, 0, len(majors))
+	for _, h := range majors {
 		path := os.Getenv(h.env)
 		if path == "" {
 			path = filepath.Join(root, "bin", h.name)

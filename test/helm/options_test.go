@@ -75,8 +75,9 @@ func TestValuesReachTheManager(t *testing.T) {
 		t.Errorf("the manager refuses the chart's AWS flags: %v", err)
 	}
 	for flagName, want := range map[string]string{
-		"activity-arn": "arn:aws:states:eu-west-1:210987654321:activity:gate-approvals", "state-machine-arn": "arn:aws:states:eu-west-1:210987654321:stateMachine:gate-approval",
-		"aws-region": "eu-west-1", "aws-endpoint-url": "https://states.eu-west-1.amazonaws.com",
+		"activity-arn":      "arn:aws:states:eu-west-1:210987654321:activity:gate-approvals",
+		"state-machine-arn": "arn:aws:states:eu-west-1:210987654321:stateMachine:gate-approval",
+		"aws-region":        "eu-west-1", "aws-endpoint-url": "https://states.eu-west-1.amazonaws.com",
 		"aws-assume-role-arn": "arn:aws:iam::210987654321:role/tollgate-steps", "aws-external-id": "gate-external-id", "aws-role-session-name": "gate",
 		"aws-rate-scale": "0.5", "activity-pollers": "4", "heartbeat-interval": (45 * time.Second).String(), "task-heartbeat-seconds": "600",
 		"min-retry-delay": "2s", "max-retry-delay": "5m0s", "start-retry-delay": "1m0s", "min-follow-delay": "3s", "idle-follow-delay": "10m0s",
@@ -120,9 +121,11 @@ func checkObjects(t *testing.T, objs []*unstructured.Unstructured, prefix string
 		path       []string
 		want       any
 	}{
-		{"ServiceAccount", "controller-manager", []string{"metadata", "annotations", "eks.amazonaws.com/role-arn"}, "arn:aws:iam::210987654321:role/tollgate-controller"},
+		{"ServiceAccount", "controller-manager", []string{"metadata", "annotations", "eks.amazonaws.com/role-arn"},
+			"arn:aws:iam::210987654321:role/tollgate-controller"},
 		{"Service", "webhook-service", []string{"spec", "ports"}, []any{map[string]any{"port": int64(443), "protocol": "TCP", "targetPort": int64(9444)}}},
-		{"Service", "controller-manager-metrics-service", []string{"spec", "ports"}, []any{map[string]any{"name": "https", "port": int64(8444), "protocol": "TCP", "targetPort": int64(8444)}}},
+		{"Service", "controller-manager-metrics-service", []string{"spec", "ports"},
+			[]any{map[string]any{"name": "https", "port": int64(8444), "protocol": "TCP", "targetPort": int64(8444)}}},
 		{"ServiceMonitor", "controller-manager-metrics-monitor", []string{"metadata", "labels", "release"}, "prometheus"},
 		{"Role", "manager-role", []string{"rules"}, nil},
 		{"Deployment", "controller-manager", []string{"spec", "replicas"}, int64(2)},
@@ -138,7 +141,8 @@ func checkObjects(t *testing.T, objs []*unstructured.Unstructured, prefix string
 		t.Errorf("the manager's Role does not let it read the record key Secret it is given: %v", rules)
 	}
 	containers := get("Deployment", "controller-manager", "spec", "template", "spec", "containers")
-	if !containsJSON(containers, `"containerPort":9444,"name":"webhook-server"`) || !containsJSON(containers, `"image":"registry.example.com/tollgate:v0.1.0-test"`) {
+	if !containsJSON(containers, `"containerPort":9444,"name":"webhook-server"`) ||
+		!containsJSON(containers, `"image":"registry.example.com/tollgate:v0.1.0-test"`) {
 		t.Errorf("the manager container does not listen on the webhook port or run the image given: %v", containers)
 	}
 }
