@@ -46,14 +46,16 @@ help: ## Display this help.
 .PHONY: manifests
 manifests: controller-gen ## Generate WebhookConfiguration, ClusterRole and CustomResourceDefinition objects.
 	"$(CONTROLLER_GEN)" rbac:roleName=manager-role crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
+	hack/chart-crds.sh config/crd/bases dist/chart/templates/crd
 
 .PHONY: generate
 generate: controller-gen ## Generate code containing DeepCopy, DeepCopyInto, and DeepCopyObject method implementations.
 	"$(CONTROLLER_GEN)" object:headerFile="hack/boilerplate.go.txt",year=$(YEAR) paths="./..."
 
 .PHONY: fmt
-fmt: ## Run go fmt against code.
+fmt: ## Run go fmt against code (the project's module and test/helm's).
 	go fmt ./...
+	cd test/helm && go fmt ./...
 
 .PHONY: vet
 vet: ## Run go vet against code.
@@ -84,7 +86,25 @@ bench: envtest-assets ## Run the benchmarks (decision latency, local endpoint ho
 
 .PHONY: verify-generated
 verify-generated: manifests generate ## Fail if generated code or manifests differ from what is committed.
-	@git diff --exit-code -- api config || { echo "generated files are stale: run 'make manifests generate' and commit the result"; exit 1; }
+	@git diff --exit-code -- api config dist/chart || { echo "generated files are stale: run 'make manifests generate' and commit the result"; exit 1; }
+
+## The Helm chart (dist/chart), checked with both Helm majors built from the Go module proxy:
+## lint, render, a server-side dry-run on the local control plane, and no drift from config/.
+## Its own Go module (test/helm), so Helm's Kubernetes versions stay out of the product's go.mod.
+.PHONY: test-helm
+test-helm: manifests kustomize helm envtest-assets ## Check the Helm chart with helm v4 and v3 (builds both into bin/ the first time: ~1-2 min each).
+	@echo ">> test/helm (its own module; first run compiles its test binary: 1-3 min on 2 cores)"
+	cd test/helm && KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" KUSTOMIZE="$(KUSTOMIZE)" HELM_V4="$(HELM_V4)" HELM_V3="$(HELM_V3)" \
+		go test ./... -count=1 $(TEST_FLAGS)
+
+## The image test-installer renders dist/install.yaml with.
+INSTALL_IMG ?= registry.example.com/tollgate:test
+
+.PHONY: test-installer
+test-installer: kustomize envtest-assets ## Render dist/install.yaml (make build-installer) and check it with a server-side dry-run (test/install).
+	$(MAKE) build-installer IMG=$(INSTALL_IMG)
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" KUSTOMIZE="$(KUSTOMIZE)" INSTALL_YAML="$(CURDIR)/dist/install.yaml" INSTALL_IMG=$(INSTALL_IMG) \
+		go test ./test/install -count=1 -v -run TestDefaultInstallIsAcceptedByTheAPIServer
 
 .PHONY: validate-asl
 validate-asl: ## Check the shipped state machines with asl-validator (npm, cached in bin/): valid ASL for AWS.
@@ -104,8 +124,9 @@ demo: manifests envtest-assets ## Run tollgate locally (control plane, local Ste
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" "$(LOCALBIN)/tollgate-demo" --assets "$(ENVTEST_ASSETS)" $(DEMO_FLAGS)
 
 .PHONY: lint
-lint: golangci-lint ## Run golangci-lint linter
+lint: golangci-lint ## Run golangci-lint linter (the project's module and test/helm's)
 	"$(GOLANGCI_LINT)" run
+	cd test/helm && "$(GOLANGCI_LINT)" run
 
 .PHONY: lint-fix
 lint-fix: golangci-lint ## Run golangci-lint linter and perform fixes
@@ -160,10 +181,13 @@ docker-buildx: ## Build and push docker image for the manager for cross-platform
 	rm Dockerfile.cross
 
 .PHONY: build-installer
-build-installer: manifests generate kustomize ## Generate a consolidated YAML with CRDs and deployment.
-	mkdir -p dist
-	cd config/manager && "$(KUSTOMIZE)" edit set image controller=${IMG}
-	"$(KUSTOMIZE)" build config/default > dist/install.yaml
+build-installer: manifests generate kustomize ## Generate a consolidated YAML with CRDs and deployment (dist/install.yaml, image IMG).
+	@# An overlay of config/default in a scratch directory sets the image: config/ stays as committed.
+	rm -rf dist/.installer && mkdir -p dist/.installer
+	printf 'resources:\n- ../../config/default\n' > dist/.installer/kustomization.yaml
+	cd dist/.installer && "$(KUSTOMIZE)" edit set image controller=${IMG}
+	"$(KUSTOMIZE)" build dist/.installer > dist/install.yaml
+	rm -rf dist/.installer
 
 ##@ Deployment
 
@@ -202,6 +226,8 @@ KUBECTL ?= kubectl
 KUSTOMIZE ?= $(LOCALBIN)/kustomize
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
 GOLANGCI_LINT = $(LOCALBIN)/golangci-lint
+HELM_V4 ?= $(LOCALBIN)/helm-v4
+HELM_V3 ?= $(LOCALBIN)/helm-v3
 
 ## Tool Versions
 KUSTOMIZE_VERSION ?= v5.8.2
@@ -218,6 +244,8 @@ ENVTEST_ASSETS ?= $(ENVTEST_DATA_HOME)/kubebuilder-envtest/k8s/$(ENVTEST_K8S_VER
 KUBECTL_LOCAL ?= $(ENVTEST_ASSETS)/kubectl
 
 GOLANGCI_LINT_VERSION ?= v2.13.1
+HELM_V4_VERSION ?= v4.3.1
+HELM_V3_VERSION ?= v3.22.0
 .PHONY: kustomize
 kustomize: $(KUSTOMIZE) ## Download kustomize locally if necessary.
 $(KUSTOMIZE): $(LOCALBIN)
@@ -227,6 +255,13 @@ $(KUSTOMIZE): $(LOCALBIN)
 controller-gen: $(CONTROLLER_GEN) ## Download controller-gen locally if necessary.
 $(CONTROLLER_GEN): $(LOCALBIN)
 	$(call go-install-tool,$(CONTROLLER_GEN),sigs.k8s.io/controller-tools/cmd/controller-gen,$(CONTROLLER_TOOLS_VERSION))
+
+.PHONY: helm
+helm: $(HELM_V4) $(HELM_V3) ## Build helm v4 and v3 locally if necessary (bin/helm-v4, bin/helm-v3).
+$(HELM_V4): $(LOCALBIN)
+	$(call go-install-tool,$(HELM_V4),helm.sh/helm/v4/cmd/helm,$(HELM_V4_VERSION),helm)
+$(HELM_V3): $(LOCALBIN)
+	$(call go-install-tool,$(HELM_V3),helm.sh/helm/v3/cmd/helm,$(HELM_V3_VERSION),helm)
 
 .PHONY: golangci-lint
 golangci-lint: $(GOLANGCI_LINT) ## Download golangci-lint locally if necessary.
@@ -242,6 +277,7 @@ $(GOLANGCI_LINT): $(LOCALBIN)
 # $1 - target path with name of binary
 # $2 - package url which can be installed
 # $3 - specific version of package
+# $4 - the name go install gives the binary, when not the target's (helm for bin/helm-v4)
 define go-install-tool
 @[ -f "$(1)-$(3)" ] && [ "$$(readlink -- "$(1)" 2>/dev/null)" = "$(1)-$(3)" ] || { \
 set -e; \
@@ -249,7 +285,7 @@ package=$(2)@$(3) ;\
 echo "Installing $${package} into bin/ (first time: about a minute)" ;\
 rm -f "$(1)" ;\
 GOBIN="$(LOCALBIN)" go install $${package} ;\
-mv "$(LOCALBIN)/$$(basename "$(1)")" "$(1)-$(3)" ;\
+mv "$(LOCALBIN)/$(or $(4),$$(basename "$(1)"))" "$(1)-$(3)" ;\
 } ;\
 ln -sf "$$(realpath "$(1)-$(3)")" "$(1)"
 endef

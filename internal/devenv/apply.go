@@ -1,46 +1,34 @@
 package devenv
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/tollgate-dev/tollgate/internal/manifests"
 )
 
 // applyFile creates or updates every object of a YAML file, named as config/default names them
 // (prefix) and, when namespaced, in namespace.
 func applyFile(ctx context.Context, c client.Client, path, prefix, namespace string) error {
-	data, err := os.ReadFile(path)
+	objs, err := manifests.DecodeFile(path)
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", path, err)
+		return err
 	}
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
-	for {
-		obj := &unstructured.Unstructured{}
-		if err := dec.Decode(&obj.Object); errors.Is(err, io.EOF) {
-			return nil
-		} else if err != nil {
-			return fmt.Errorf("decoding %s: %w", path, err)
-		}
-		if len(obj.Object) == 0 {
-			continue
-		}
+	for _, obj := range objs {
 		kustomize(obj, prefix, namespace)
 		if err := ensure(ctx, c, obj); err != nil {
 			return fmt.Errorf("applying %s %s from %s: %w", obj.GetKind(), obj.GetName(), path, err)
 		}
 	}
+	return nil
 }
 
 // kustomize does to obj what config/default's namePrefix and namespace do: the prefix on its

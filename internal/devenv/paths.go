@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 )
 
 // Versions of the control plane the project pins (the Makefile's ENVTEST_K8S_VERSION and
@@ -15,23 +16,37 @@ const (
 	EtcdVersion       = "3.6.5"
 )
 
+// ModulePath is the project's module: Root looks for its go.mod.
+const ModulePath = "github.com/tollgate-dev/tollgate"
+
 // Root is the project's root: the nearest directory at or above the working directory with
-// the project's go.mod (tests run in their package's directory, the demo at the root).
+// the project's go.mod (tests run in their package's directory, the demo at the root). The go.mod
+// of a module nested in the project (test/helm's) is passed over.
 func Root() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && modulePath(data) == ModulePath {
 			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("no go.mod at or above the working directory: run from inside the tollgate project")
+			return "", errors.New("no go.mod of " + ModulePath + " at or above the working directory: run from inside the tollgate project")
 		}
 		dir = parent
 	}
+}
+
+// modulePath is the module a go.mod declares.
+func modulePath(gomod []byte) string {
+	for line := range strings.Lines(string(gomod)) {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "module "); ok {
+			return strings.Trim(strings.TrimSpace(rest), `"`)
+		}
+	}
+	return ""
 }
 
 // ProjectFile is the absolute path of a file given relative to the project's root.

@@ -2,6 +2,7 @@ package devenv
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"testing"
 )
@@ -32,5 +33,23 @@ func TestUserAssetsDirFollowsXDGDataHome(t *testing.T) {
 	}
 	if want := "/data/kubebuilder-envtest/k8s/" + KubernetesVersion + "-"; len(dir) < len(want) || dir[:len(want)] != want {
 		t.Fatalf("UserAssetsDir = %s, want %s<os>-<arch>", dir, want)
+	}
+}
+
+// Root passes over the go.mod of a module nested in the project, as test/helm's.
+func TestRootSkipsNestedModules(t *testing.T) {
+	project := t.TempDir()
+	nested := filepath.Join(project, "test", "helm")
+	if err := os.MkdirAll(nested, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for dir, module := range map[string]string{project: `"` + ModulePath + `"`, nested: ModulePath + "/test/helm"} {
+		if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("// c\nmodule "+module+"\n\ngo 1.26\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(nested)
+	if got, err := Root(); err != nil || got != project {
+		t.Errorf("Root from %s = %q, %v; want %s", nested, got, err, project)
 	}
 }
