@@ -62,6 +62,12 @@ func getRequest(key client.ObjectKey) *v1.ApprovalRequest {
 
 // waitTokens waits until n slots hold a task token and returns the request.
 func waitTokens(key client.ObjectKey, n int) *v1.ApprovalRequest {
+	return waitTokensWithin(key, n, settle)
+}
+
+// waitTokensWithin is waitTokens with a timeout of its own, for requests whose every token
+// write carries a large object (each is a status patch through the status webhook).
+func waitTokensWithin(key client.ObjectKey, n int, timeout time.Duration) *v1.ApprovalRequest {
 	var obj *v1.ApprovalRequest
 	Eventually(func(g Gomega) {
 		obj = getRequest(key)
@@ -73,7 +79,7 @@ func waitTokens(key client.ObjectKey, n int) *v1.ApprovalRequest {
 		}
 		g.Expect(held).To(Equal(n), "tokens held: %+v", obj.Status.Approvers)
 		g.Expect(obj.Status.ExecutionARN).NotTo(BeEmpty(), "the start is recorded")
-	}, settle, 50*time.Millisecond).Should(Succeed())
+	}, timeout, 50*time.Millisecond).Should(Succeed())
 	return obj
 }
 
