@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 )
 
@@ -15,23 +16,40 @@ const (
 	EtcdVersion       = "3.6.5"
 )
 
-// Root is the project's root: the nearest directory at or above the working directory with
-// the project's go.mod (tests run in their package's directory, the demo at the root).
+// modulePath is the project's module: Root looks for the go.mod that declares it.
+const modulePath = "github.com/tollgate-dev/tollgate"
+
+// Root is the project's root: the nearest directory at or above the working directory whose
+// go.mod declares the project's module (tests run in their package's directory, the demo at the
+// root; test modules of their own, like test/gitops, are passed over).
 func Root() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+		if isProjectRoot(dir) {
 			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("no go.mod at or above the working directory: run from inside the tollgate project")
+			return "", errors.New("no go.mod of " + modulePath + " at or above the working directory: run from inside the tollgate project")
 		}
 		dir = parent
 	}
+}
+
+// moduleLine is a go.mod's module directive.
+var moduleLine = regexp.MustCompile(`(?m)^module\s+"?([^"\s]+)"?\s*$`)
+
+// isProjectRoot reports whether dir holds the go.mod of the project's module.
+func isProjectRoot(dir string) bool {
+	data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err != nil {
+		return false
+	}
+	m := moduleLine.FindSubmatch(data)
+	return m != nil && string(m[1]) == modulePath
 }
 
 // ProjectFile is the absolute path of a file given relative to the project's root.

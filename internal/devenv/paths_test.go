@@ -2,6 +2,7 @@ package devenv
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"testing"
 )
@@ -32,5 +33,29 @@ func TestUserAssetsDirFollowsXDGDataHome(t *testing.T) {
 	}
 	if want := "/data/kubebuilder-envtest/k8s/" + KubernetesVersion + "-"; len(dir) < len(want) || dir[:len(want)] != want {
 		t.Fatalf("UserAssetsDir = %s, want %s<os>-<arch>", dir, want)
+	}
+}
+
+// Test modules of their own (test/gitops) start the environment too: Root passes over their
+// go.mod to the project's.
+func TestRootPassesOverNestedModules(t *testing.T) {
+	root, err := Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nested := filepath.Join(t.TempDir(), "test", "nested")
+	if err := os.MkdirAll(nested, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(nested, "go.mod"), []byte("module example.com/nested\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(nested)
+	if _, err := Root(); err == nil {
+		t.Fatal("Root found a project above a module that is not tollgate's")
+	}
+	t.Chdir(filepath.Join(root, "test", "gitops"))
+	if got, err := Root(); err != nil || got != root {
+		t.Fatalf("Root from test/gitops = %q, %v; want %q", got, err, root)
 	}
 }
