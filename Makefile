@@ -71,7 +71,7 @@ test: manifests generate fmt vet envtest-assets kustomize ## Run every test: uni
 ## produced. GITOPS_TEST_FLAGS=-update rewrites the Argo CD check's testdata from them.
 .PHONY: test-gitops
 test-gitops: envtest-assets ## Run the GitOps gate tests (Argo CD Lua check, kstatus with both libraries, Flux CEL) in their own module.
-	@echo ">> go test ./... in test/gitops (its own module; the first run compiles Flux's cli-utils and kubectl's packages)"
+	@echo ">> go test ./... in test/gitops (its own module; the first run compiles Flux's cli-utils and the Kubernetes packages again at the versions it needs: several minutes on 2 cores)"
 	cd test/gitops && KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... $(TEST_FLAGS) $(GITOPS_TEST_FLAGS)
 
 ## The long soak: SOAK_REQUESTS requests decided through every path under every kind of injected
