@@ -66,6 +66,15 @@ vet: ## Run go vet against code.
 test: manifests generate fmt vet envtest-assets kustomize ## Run every test: unit, fuzz seeds, envtest suites (identity, lifecycle, install), the local Step Functions endpoint.
 	@echo ">> go test ./... (first run compiles the Kubernetes and AWS SDK packages: 3-6 minutes on 2 cores)"
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" KUSTOMIZE="$(KUSTOMIZE)" go test ./... -coverprofile cover.out $(TEST_FLAGS)
+	@$(MAKE) --no-print-directory test-gitops
+
+## test/gitops is a Go module of its own (Flux's fork of cli-utils brings other Kubernetes
+## versions than the operator's): the GitOps gates (gitops/) judged on requests the operator
+## produced. GITOPS_TEST_FLAGS=-update rewrites the Argo CD check's testdata from them.
+.PHONY: test-gitops
+test-gitops: envtest-assets ## Run the GitOps gate tests (Argo CD Lua check, kstatus with both libraries, Flux CEL) in their own module.
+	@echo ">> go test ./... in test/gitops (its own module; the first run compiles Flux's cli-utils and the Kubernetes packages again at the versions it needs: several minutes on 2 cores)"
+	cd test/gitops && KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... $(TEST_FLAGS) $(GITOPS_TEST_FLAGS)
 
 ## The long soak: SOAK_REQUESTS requests decided through every path under every kind of injected
 ## fault, the manager (the shipped binary, two processes with leader election) SIGKILLed

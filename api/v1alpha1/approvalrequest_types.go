@@ -292,8 +292,12 @@ type ApprovalRequest struct {
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec is immutable: a changed request is a new request"
 	Spec ApprovalRequestSpec `json:"spec"`
 
-	// status is what the operator observed.
+	// status is what the operator observed. Until the operator first writes it, the API server
+	// serves the default, observedGeneration 0: older than the request's generation, so kstatus
+	// (Flux's health checks) sees a request nobody has reconciled yet as in progress. Without it,
+	// kstatus would count an object without conditions as current: approved.
 	// +optional
+	// +kubebuilder:default={observedGeneration: 0}
 	Status ApprovalRequestStatus `json:"status,omitzero"`
 }
 

@@ -1,0 +1,122 @@
+package gitops
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/devenv"
+)
+
+// exampleRequest is the shipped Argo CD example's request (gitops/argocd/example), renamed to
+// gate another version, as a team's next commit would rename it.
+const exampleRequest = "gitops/argocd/example/payments/approvalrequest.yaml"
+
+// exampleVersion is the version the shipped examples deploy and name their request after.
+const exampleVersion = "v42"
+
+// requestFor is the example's request for the version its name ends with, as Argo CD applies
+// it: in the Application's namespace, with Argo CD's tracking label.
+func requestFor(name string) (*unstructured.Unstructured, error) {
+	objs, err := manifests(exampleRequest)
+	if err != nil {
+		return nil, err
+	}
+	obj := objs[0]
+	version := name[strings.LastIndex(name, "-")+1:]
+	data, err := yaml.Marshal(obj.Object)
+	if err != nil {
+		return nil, fmt.Errorf("encoding %s: %w", exampleRequest, err)
+	}
+	// The version appears in the name, the description and the payload's image.
+	renamed := strings.ReplaceAll(string(data), exampleVersion, version)
+	out := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal([]byte(renamed), &out.Object); err != nil {
+		return nil, fmt.Errorf("decoding %s for %s: %w", exampleRequest, version, err)
+	}
+	out.SetName(name)
+	out.SetNamespace(namespace)
+	out.SetLabels(map[string]string{"app.kubernetes.io/instance": "payments"})
+	return out, nil
+}
+
+// manifests reads every object of a YAML file of the project.
+func manifests(rel string) ([]*unstructured.Unstructured, error) {
+	path, err := devenv.ProjectFile(rel)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", rel, err)
+	}
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+	var out []*unstructured.Unstructured
+	for {
+		obj := &unstructured.Unstructured{}
+		if err := dec.Decode(&obj.Object); errors.Is(err, io.EOF) {
+			return out, nil
+		} else if err != nil {
+			return nil, fmt.Errorf("decoding %s: %w", rel, err)
+		}
+		if len(obj.Object) > 0 {
+			out = append(out, obj)
+		}
+	}
+}
+
+// apply applies a request as the GitOps controller does: server-side apply, as its identity.
+func (c *cluster) apply(ctx context.Context, obj *unstructured.Unstructured) error {
+	if err := c.gitops.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner("argocd-controller")); err != nil {
+		return fmt.Errorf("applying %s as %s: %w", obj.GetName(), gitopsUser, err)
+	}
+	return nil
+}
+
+// read returns a request as the API server serves it (what `kubectl get -o yaml` shows), and
+// the same typed.
+func (c *cluster) read(ctx context.Context, name string) (*unstructured.Unstructured, *v1.ApprovalRequest, error) {
+	key := client.ObjectKey{Namespace: namespace, Name: name}
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(v1.GroupVersion.WithKind("ApprovalRequest"))
+	if err := c.admin.Get(ctx, key, u); err != nil {
+		return nil, nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	typed := &v1.ApprovalRequest{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, typed); err != nil {
+		return nil, nil, fmt.Errorf("converting %s: %w", name, err)
+	}
+	return u, typed, nil
+}
+
+// decide sets a slot's decision annotation as the slot's person (kubectl annotate).
+func (c *cluster) decide(ctx context.Context, name, slot, verdict, comment string) error {
+	ann := map[string]string{v1.DecisionAnnotationPrefix + slot: verdict}
+	if comment != "" {
+		ann[v1.DecisionAnnotationPrefix+slot+v1.DecisionCommentSuffix] = comment
+	}
+	obj := &unstructured.Unstructured{}
+	obj.SetGroupVersionKind(v1.GroupVersion.WithKind("ApprovalRequest"))
+	obj.SetNamespace(namespace)
+	obj.SetName(name)
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": ann}})
+	if err != nil {
+		return fmt.Errorf("building the annotation patch: %w", err)
+	}
+	if err := c.people[slot].Patch(ctx, obj, client.RawPatch("application/merge-patch+json", patch)); err != nil {
+		return fmt.Errorf("deciding slot %s of %s (%s): %w", slot, name, verdict, err)
+	}
+	return nil
+}
