@@ -40,10 +40,11 @@ type execution struct {
 	Root        *thread
 	NextThread  int
 
-	def     *definition
-	threads map[int]*thread // by ID
-	ready   []*thread       // threads about to enter their State
-	timer   Timer           // execution TimeoutSeconds
+	savedEvents int // how many of Events the state file has
+	def         *definition
+	threads     map[int]*thread // by ID
+	ready       []*thread       // threads about to enter their State
+	timer       Timer           // execution TimeoutSeconds
 }
 
 // Thread phases: what a thread waits for.
