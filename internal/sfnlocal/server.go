@@ -85,7 +85,7 @@ func New(opts Options) (*Server, error) {
 		tokens:     map[string]*tokenRecord{},
 	}
 	if err := s.load(); err != nil {
-		return nil, fmt.Errorf("sfnlocal: load %s: %w", opts.StateFile, err)
+		return nil, errors.Join(fmt.Errorf("sfnlocal: load %s: %w", opts.StateFile, err), s.store.close())
 	}
 	return s, nil
 }
