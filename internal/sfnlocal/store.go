@@ -184,7 +184,7 @@ func (st *store) compact(s *Server) (err error) {
 
 // writeAll writes every live record of the server to w.
 func (s *Server) writeAll(w *frameWriter) error {
-	var keys []recordKey
+	keys := make([]recordKey, 0, len(s.activities)+len(s.machines)+len(s.tokens)+1)
 	for arn := range s.activities {
 		keys = append(keys, recordKey{kindActivity, arn})
 	}
