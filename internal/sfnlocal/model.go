@@ -18,7 +18,7 @@ const (
 
 // execution is the whole, persisted state of one execution: the engine keeps
 // its progress as data (a tree of threads) rather than goroutine stacks, so
-// a snapshot can be reloaded and resumed.
+// the state file can be reloaded and resumed.
 type execution struct {
 	ARN         string
 	Name        string
