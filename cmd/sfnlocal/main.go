@@ -28,7 +28,7 @@ func main() {
 
 func run() error {
 	listen := flag.String("listen", "127.0.0.1:8083", "address to listen on")
-	stateFile := flag.String("state-file", "", "file where the state is saved and reloaded (empty: in memory only)")
+	stateFile := flag.String("state-file", "", "journal file where every change is saved and reloaded from (empty: in memory only)")
 	region := flag.String("region", "us-east-1", "region used in ARNs")
 	account := flag.String("account", "123456789012", "account ID used in ARNs")
 	maxPollWait := flag.Duration("max-poll-wait", 60*time.Second, "longest GetActivityTask long poll")

@@ -67,6 +67,7 @@ func (s *Server) createActivity(_ context.Context, in *createActivityInput) (any
 	if a == nil {
 		a = &activity{ARN: arn, Name: in.Name, CreationDate: s.clock.Now()}
 		s.activities[arn] = a
+		s.store.mark(kindActivity, arn)
 	}
 	return &createActivityOutput{ActivityArn: a.ARN, CreationDate: epochTime(a.CreationDate)}, s.saveLocked()
 }
@@ -112,6 +113,7 @@ func (s *Server) deleteActivity(_ context.Context, in *activityArnInput) (any, e
 	if a := s.activities[in.ActivityArn]; a != nil {
 		a.releasePollers()
 		delete(s.activities, in.ActivityArn)
+		s.store.mark(kindActivity, in.ActivityArn)
 	}
 	return struct{}{}, s.saveLocked()
 }
@@ -193,7 +195,7 @@ func (s *Server) getActivityTask(ctx context.Context, in *getActivityTaskInput) 
 	case t := <-p.ch:
 		if ctx.Err() != nil {
 			s.requeue(a, t.token)
-			return &getActivityTaskOutput{}, nil
+			return &getActivityTaskOutput{}, s.saveLocked()
 		}
 		return &getActivityTaskOutput{TaskToken: t.token, Input: t.input}, nil
 	default:
@@ -235,6 +237,7 @@ func (s *Server) dequeue(a *activity, worker string) (polledTask, bool) {
 		e := s.executions[rec.ExecutionARN]
 		th := e.threads[rec.Thread]
 		th.Task.Delivered = true
+		s.store.mark(kindExecution, e.ARN)
 		e.record(th, s.clock.Now(), "ActivityStarted", activityStartedDetails{WorkerName: worker})
 		return polledTask{token: token, input: th.Task.Input}, true
 	}
@@ -249,5 +252,6 @@ func (s *Server) requeue(a *activity, token string) {
 	}
 	th := s.executions[rec.ExecutionARN].threads[rec.Thread]
 	th.Task.Delivered = false
+	s.store.mark(kindExecution, rec.ExecutionARN)
 	a.queue = slices.Insert(a.queue, 0, token)
 }

@@ -12,7 +12,10 @@ import (
 // every thread made ready enter its next state until all of them wait.
 
 // drive runs the ready threads of e until each one waits or ends.
+// It marks e changed for the state file: every API call and timer that
+// moves an execution's threads ends here.
 func (s *Server) drive(e *execution) {
+	s.store.mark(kindExecution, e.ARN)
 	for len(e.ready) > 0 && e.Status == statusRunning {
 		th := e.ready[0]
 		e.ready = e.ready[1:]

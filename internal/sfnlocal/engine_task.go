@@ -44,6 +44,7 @@ func (s *Server) runTask(e *execution, th *thread, st *state) {
 	th.Task = t
 	th.Phase = phaseTask
 	s.tokens[token] = &tokenRecord{ExecutionARN: e.ARN, Thread: th.ID, Open: true}
+	s.store.mark(kindToken, token)
 	e.record(th, now, "ActivityScheduled", details)
 	s.armTaskTimer(e, th)
 	s.enqueueTask(act, token)
@@ -191,6 +192,7 @@ func (s *Server) closeTask(th *thread) {
 	}
 	if rec := s.tokens[th.Task.Token]; rec != nil {
 		rec.Open = false
+		s.store.mark(kindToken, th.Task.Token)
 	}
 	th.Task = nil
 	th.stopTimer()

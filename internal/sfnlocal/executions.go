@@ -75,6 +75,7 @@ func (s *Server) startExecution(_ context.Context, in *startExecutionInput) (any
 func (s *Server) newExecution(sm *stateMachine, def *definition, arn, name, inputText string, input jsonValue) *execution {
 	now := s.clock.Now()
 	s.execSeq++
+	s.store.mark(kindExecSeq, "")
 	e := &execution{
 		ARN: arn, Name: name, Seq: s.execSeq, MachineARN: sm.ARN, MachineName: sm.Name, RoleARN: sm.RoleARN,
 		Definition: sm.Definition, InputText: inputText, Input: input, Status: statusRunning, StartDate: now,
@@ -104,6 +105,7 @@ func (s *Server) onExecutionTimeout(arn string) {
 	if s.closed || e == nil || e.Status != statusRunning {
 		return
 	}
+	s.store.mark(kindExecution, arn)
 	now := s.clock.Now()
 	e.Status = statusTimedOut
 	e.setError(asl.ErrTimeout, "")
@@ -188,6 +190,7 @@ func (s *Server) stopExecution(_ context.Context, in *stopExecutionInput) (any, 
 		return nil, err
 	}
 	if e.Status == statusRunning {
+		s.store.mark(kindExecution, e.ARN)
 		now := s.clock.Now()
 		e.Status = statusAborted
 		e.setError(in.Error, in.Cause)

@@ -18,7 +18,7 @@ const (
 
 // execution is the whole, persisted state of one execution: the engine keeps
 // its progress as data (a tree of threads) rather than goroutine stacks, so
-// a snapshot can be reloaded and resumed.
+// the state file can be reloaded and resumed.
 type execution struct {
 	ARN         string
 	Name        string
@@ -40,10 +40,11 @@ type execution struct {
 	Root        *thread
 	NextThread  int
 
-	def     *definition
-	threads map[int]*thread // by ID
-	ready   []*thread       // threads about to enter their State
-	timer   Timer           // execution TimeoutSeconds
+	savedEvents int // how many of Events the state file has
+	def         *definition
+	threads     map[int]*thread // by ID
+	ready       []*thread       // threads about to enter their State
+	timer       Timer           // execution TimeoutSeconds
 }
 
 // Thread phases: what a thread waits for.

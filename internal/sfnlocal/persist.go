@@ -1,69 +1,17 @@
 package sfnlocal
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 )
 
-const snapshotVersion = 1
-
-// snapshot is the content of Options.StateFile: every resource, every
-// execution with its thread tree and history, and every task token.
-type snapshot struct {
-	Version    int
-	ExecSeq    int64
-	Activities []*activity
-	Machines   []*stateMachine
-	Executions []*execution
-	Tokens     map[string]*tokenRecord
-}
-
-// saveLocked writes the state file atomically (temporary file + rename).
-// It runs after every change, under mu, so an answered call is durable.
-func (s *Server) saveLocked() (err error) {
-	if s.opts.StateFile == "" {
-		return nil
-	}
-	snap := snapshot{Version: snapshotVersion, ExecSeq: s.execSeq, Tokens: s.tokens}
-	for _, a := range s.activities {
-		snap.Activities = append(snap.Activities, a)
-	}
-	for _, sm := range s.machines {
-		snap.Machines = append(snap.Machines, sm)
-	}
-	for _, e := range s.executions {
-		snap.Executions = append(snap.Executions, e)
-	}
-	data, err := json.Marshal(&snap)
-	if err != nil {
-		return fmt.Errorf("encode state: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(s.opts.StateFile), filepath.Base(s.opts.StateFile)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("save state: %w", err)
-	}
-	defer func() {
-		// After the rename the temporary file is gone and there is nothing to remove.
-		if rmErr := os.Remove(tmp.Name()); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
-			err = errors.Join(err, fmt.Errorf("save state: remove the temporary file: %w", rmErr))
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return errors.Join(fmt.Errorf("save state: %w", err), tmp.Close())
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save state: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), s.opts.StateFile); err != nil {
-		return fmt.Errorf("save state: %w", err)
-	}
-	return nil
+// saveLocked commits the records changed since the last commit to the state
+// file (store.go). It runs after every change, under mu, so an answered call
+// is durable.
+func (s *Server) saveLocked() error {
+	return s.store.commit(s)
 }
 
 // persist saves from a timer callback, where no caller can take the error.
@@ -80,42 +28,24 @@ func (s *Server) load() error {
 	if s.opts.StateFile == "" {
 		return nil
 	}
-	data, err := os.ReadFile(s.opts.StateFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
+	s.store = newStore(s.opts.StateFile, s.log)
+	if err := s.store.open(s); err != nil {
 		return err
-	}
-	var snap snapshot
-	if err := json.Unmarshal(data, &snap); err != nil {
-		return fmt.Errorf("decode: %w", err)
-	}
-	if snap.Version != snapshotVersion {
-		return fmt.Errorf("unsupported state file version %d", snap.Version)
-	}
-	s.execSeq = snap.ExecSeq
-	if snap.Tokens != nil {
-		s.tokens = snap.Tokens
-	}
-	for _, a := range snap.Activities {
-		s.activities[a.ARN] = a
-	}
-	for _, sm := range snap.Machines {
-		s.machines[sm.ARN] = sm
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, e := range snap.Executions {
+	for _, e := range s.executions {
 		if err := s.restoreExecution(e); err != nil {
 			return fmt.Errorf("execution %s: %w", e.ARN, err)
 		}
 	}
 	s.requeueUndelivered()
 	for _, e := range s.executions {
-		s.drive(e)
+		if len(e.ready) > 0 {
+			s.drive(e)
+		}
 	}
-	return nil
+	return s.saveLocked()
 }
 
 func (s *Server) restoreExecution(e *execution) error {
@@ -124,8 +54,10 @@ func (s *Server) restoreExecution(e *execution) error {
 		return err
 	}
 	e.def = def
+	if e.Root == nil {
+		return errors.New("no root thread")
+	}
 	e.threads = map[int]*thread{}
-	s.executions[e.ARN] = e
 	if err := e.restoreThread(e.Root, nil, def); err != nil {
 		return err
 	}

@@ -30,8 +30,8 @@ type Options struct {
 	Region    string // default us-east-1
 	AccountID string // default 123456789012
 	Clock     Clock  // default RealClock
-	// StateFile, when set, is where the whole state is saved after every
-	// change and reloaded by New.
+	// StateFile, when set, is the journal where every change is saved
+	// before it is answered, and which New reloads (store.go).
 	StateFile string
 	// MaxPollWait bounds a GetActivityTask long poll (default and maximum 60s).
 	MaxPollWait time.Duration
@@ -52,6 +52,8 @@ type Server struct {
 	executions map[string]*execution    // by ARN
 	tokens     map[string]*tokenRecord  // every task token ever issued
 	execSeq    int64
+	// store saves the state in Options.StateFile; nil: in memory only.
+	store *store
 	// plan holds the injected faults (faults.go); it has a lock of its own.
 	plan faultPlan
 }
@@ -83,7 +85,7 @@ func New(opts Options) (*Server, error) {
 		tokens:     map[string]*tokenRecord{},
 	}
 	if err := s.load(); err != nil {
-		return nil, fmt.Errorf("sfnlocal: load %s: %w", opts.StateFile, err)
+		return nil, errors.Join(fmt.Errorf("sfnlocal: load %s: %w", opts.StateFile, err), s.store.close())
 	}
 	return s, nil
 }
@@ -102,7 +104,7 @@ func (s *Server) Close() error {
 	for _, e := range s.executions {
 		e.stopTimers()
 	}
-	return s.saveLocked()
+	return errors.Join(s.saveLocked(), s.store.close())
 }
 
 type handler func(s *Server, ctx context.Context, body []byte) (any, error)

@@ -84,6 +84,7 @@ func (s *Server) createStateMachine(_ context.Context, in *createStateMachineInp
 	}
 	sm := &stateMachine{ARN: arn, Name: in.Name, Definition: in.Definition, RoleARN: in.RoleArn, Type: in.Type, CreationDate: s.clock.Now()}
 	s.machines[arn] = sm
+	s.store.mark(kindMachine, arn)
 	return &createStateMachineOutput{StateMachineArn: arn, CreationDate: epochTime(sm.CreationDate)}, s.saveLocked()
 }
 
@@ -198,6 +199,7 @@ func (s *Server) updateStateMachine(_ context.Context, in *updateStateMachineInp
 		sm.RoleARN = *in.RoleArn
 	}
 	sm.UpdateDate = s.clock.Now()
+	s.store.mark(kindMachine, sm.ARN)
 	return &updateStateMachineOutput{UpdateDate: epochTime(sm.UpdateDate)}, s.saveLocked()
 }
 
@@ -210,5 +212,6 @@ func (s *Server) deleteStateMachine(_ context.Context, in *stateMachineArnInput)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.machines, in.StateMachineArn)
+	s.store.mark(kindMachine, in.StateMachineArn)
 	return struct{}{}, s.saveLocked()
 }

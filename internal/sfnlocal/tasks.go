@@ -101,13 +101,14 @@ type sendTaskHeartbeatInput struct {
 func (s *Server) sendTaskHeartbeat(_ context.Context, in *sendTaskHeartbeatInput) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, th, _, err := s.openTask(in.TaskToken)
+	e, th, _, err := s.openTask(in.TaskToken)
 	if err != nil {
 		return nil, err
 	}
 	if t := th.Task; t.HeartbeatSeconds > 0 {
 		// The armed timer re-arms itself for the new deadline when it fires.
 		t.HeartbeatAt = s.clock.Now().Add(secondsDuration(t.HeartbeatSeconds))
+		s.store.mark(kindExecution, e.ARN)
 	}
 	return struct{}{}, s.saveLocked()
 }
