@@ -133,9 +133,10 @@ demo: manifests envtest-assets ## Run tollgate locally (control plane, local Ste
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" "$(LOCALBIN)/tollgate-demo" --assets "$(ENVTEST_ASSETS)" $(DEMO_FLAGS)
 
 .PHONY: lint
-lint: golangci-lint ## Run golangci-lint linter (the project's module and test/helm's)
+lint: golangci-lint ## Run golangci-lint linter (the project's module, test/helm's and test/gitops')
 	"$(GOLANGCI_LINT)" run
 	cd test/helm && "$(GOLANGCI_LINT)" run
+	cd test/gitops && "$(GOLANGCI_LINT)" run
 
 .PHONY: lint-fix
 lint-fix: golangci-lint ## Run golangci-lint linter and perform fixes

@@ -186,8 +186,8 @@ func standing(obj *v1.ApprovalRequest) progress {
 // closed, its event, its finalizer dropped), the derived fields and the conditions.
 func (r *ApprovalRequestReconciler) conclude(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter, stands progress, result ctrl.Result, err error) (ctrl.Result, error) {
 	if isTerminal(obj.Status.Phase) && !settled(obj) {
-		r.closeSlots(obj)
-		r.announce(obj)
+		closeSlots(obj, r.Heartbeats)
+		announce(r.Events, obj)
 	}
 	summarize(obj, stands, verified(r.Identity.Records, obj))
 	if ferr := w.flush(ctx); ferr != nil && err == nil {
@@ -288,19 +288,6 @@ func (r *ApprovalRequestReconciler) setFinalizer(ctx context.Context, obj *v1.Ap
 	return nil
 }
 
-// announce emits the event of a request's end.
-func (r *ApprovalRequestReconciler) announce(obj *v1.ApprovalRequest) {
-	kind := corev1.EventTypeNormal
-	if obj.Status.Phase != v1.PhaseApproved {
-		kind = corev1.EventTypeWarning
-	}
-	_, msg := terminalCondition(obj)
-	if obj.Status.Phase == v1.PhaseApproved {
-		msg = "Approved by " + deciders(obj, v1.DecisionApprove)
-	}
-	r.Events.Eventf(obj, nil, kind, string(obj.Status.Phase), "Complete", "%s", msg)
-}
-
 // finalize stops a pending request's execution before the request goes. A decided request's
 // execution is over, so deleting it does not call AWS.
 func (r *ApprovalRequestReconciler) finalize(ctx context.Context, obj *v1.ApprovalRequest) error {
@@ -312,7 +299,7 @@ func (r *ApprovalRequestReconciler) finalize(ctx context.Context, obj *v1.Approv
 			return err
 		}
 	}
-	r.closeSlots(obj)
+	closeSlots(obj, r.Heartbeats)
 	r.checks.forget(obj.UID)
 	return r.setFinalizer(ctx, obj, false)
 }

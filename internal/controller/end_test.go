@@ -41,6 +41,6 @@ var _ = Describe("The end of a request", func() {
 		Expect(meta.IsStatusConditionTrue(obj.Status.Conditions, v1.ConditionApproved)).To(BeTrue())
 		Expect(meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionReconciling)).To(BeNil())
 		Expect(slotOf(obj, "carol").Decision).To(Equal(v1.DecisionNotRequired))
-		Expect(eventReasons(key)).To(ContainElement("Approved"), "the end is announced once written")
+		Eventually(func() []string { return eventReasons(key) }, settle).Should(ContainElement("Approved"), "the end is announced once written")
 	})
 })

@@ -202,17 +202,3 @@ func (r *ApprovalRequestReconciler) stop(ctx context.Context, obj *v1.ApprovalRe
 	}
 	return nil
 }
-
-// closeSlots ends a decided request's bookkeeping: undecided slots become NotRequired and no
-// token is kept alive any more.
-func (r *ApprovalRequestReconciler) closeSlots(obj *v1.ApprovalRequest) {
-	for i := range obj.Status.Approvers {
-		s := &obj.Status.Approvers[i]
-		if s.TaskToken != "" {
-			r.Heartbeats.Untrack(s.TaskToken)
-		}
-		if s.Decision == "" {
-			s.Decision = v1.DecisionNotRequired
-		}
-	}
-}

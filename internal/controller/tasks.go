@@ -137,20 +137,28 @@ func (t *TaskRouter) route(ctx context.Context, key client.ObjectKey, in *approv
 }
 
 // outcome handles the shipped machine's last step: it answers the task (so the execution
-// ends), then records the phase the task reports once the ledger confirms it (settle). A crash between the two leaves the request
+// ends), then records the phase the task reports once the ledger confirms it (settle), with
+// its conditions in the same write (completeEnd). A crash between the two leaves the request
 // Pending, and DescribeExecution (the recovery path) finds the end.
 func (t *TaskRouter) outcome(ctx context.Context, key client.ObjectKey, in *approval.TaskInput, token string) error {
 	if _, err := t.API.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String("{}")}); err != nil {
 		return fmt.Errorf("answering the outcome task of %s: %w", key, err)
 	}
 	phase := outcomePhase(in.Outcome)
-	_, err := t.patchLatest(ctx, key, func(obj *v1.ApprovalRequest) (bool, error) {
+	ended := false
+	obj, err := t.patchLatest(ctx, key, func(obj *v1.ApprovalRequest) (bool, error) {
+		ended = false
 		if string(obj.UID) != in.Tollgate.UID || isTerminal(obj.Status.Phase) {
 			return false, nil
 		}
 		settle(obj, t.Records, t.Events, phase, fmt.Sprintf("the execution failed: %s: %s", in.Error, in.Cause), metav1.NewTime(t.Clock.Now()))
+		completeEnd(obj, t.Heartbeats, verified(t.Records, obj))
+		ended = true
 		return true, nil
 	})
+	if err == nil && ended {
+		announce(t.Events, obj)
+	}
 	return client.IgnoreNotFound(err)
 }
 

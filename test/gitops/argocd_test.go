@@ -104,7 +104,7 @@ func TestArgoCDHealthTestYAML(t *testing.T) {
 	if err := yaml.UnmarshalStrict([]byte(readProjectFile(t, path.Join(checkDir, "health_test.yaml"))), &cases); err != nil {
 		t.Fatal(err)
 	}
-	var inputs []string
+	inputs := make([]string, 0, len(cases.Tests))
 	for _, c := range cases.Tests {
 		inputs = append(inputs, c.InputPath)
 		t.Run(c.InputPath, func(t *testing.T) {
