@@ -29,7 +29,7 @@ if command -v flock >/dev/null && ! flock -n 9; then
   if cached; then echo "envtest assets: built meanwhile in $out ($stamp)"; exit 0; fi
 fi
 log "building the local control plane ($stamp) into $out"
-log "this happens once per user and version and takes about 6 minutes on 2 cores; every clone reuses it"
+log "this happens once per user and version and takes 6 to 11 minutes on 2 cores; every clone reuses it"
 
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 final=$out; out=$work/out; mkdir -p "$out"
@@ -66,7 +66,7 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 done
 ldflags+=" -X k8s.io/component-base/version.gitTreeState=clean"
 
-log "compiling kube-apiserver (the long step: about 5 minutes)"
+log "compiling kube-apiserver (the long step: 5 to 9 minutes)"
 go build -trimpath -ldflags="$ldflags" -o "$out/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
 log "compiling kubectl (about 30 seconds after kube-apiserver)"
 go build -trimpath -ldflags="$ldflags" -o "$out/kubectl" k8s.io/kubernetes/cmd/kubectl
