@@ -63,11 +63,7 @@ func (o *decideOptions) run(cmd *cobra.Command, s *session, name string) error {
 	if n := utf8.RuneCountInString(o.comment); n > v1.MaxCommentLength {
 		return fmt.Errorf("the comment is %d characters long: at most %d", n, v1.MaxCommentLength)
 	}
-	namespace, err := s.namespace()
-	if err != nil {
-		return err
-	}
-	c, err := s.cluster()
+	c, req, err := s.target(cmd.Context(), name)
 	if err != nil {
 		return err
 	}
@@ -75,11 +71,7 @@ func (o *decideOptions) run(cmd *cobra.Command, s *session, name string) error {
 	if err != nil {
 		return err
 	}
-	req, err := c.request(cmd.Context(), namespace, name)
-	if err != nil {
-		return err
-	}
-	decisions, err := c.decisions(cmd.Context(), namespace)
+	decisions, err := c.decisions(cmd.Context(), req.Namespace)
 	if err != nil {
 		return err
 	}

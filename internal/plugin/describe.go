@@ -31,19 +31,11 @@ func (o *describeOptions) run(cmd *cobra.Command, s *session, name string) error
 	if err != nil {
 		return err
 	}
-	namespace, err := s.namespace()
+	c, req, err := s.target(cmd.Context(), name)
 	if err != nil {
 		return err
 	}
-	c, err := s.cluster()
-	if err != nil {
-		return err
-	}
-	req, err := c.request(cmd.Context(), namespace, name)
-	if err != nil {
-		return err
-	}
-	decisions, err := c.decisions(cmd.Context(), namespace)
+	decisions, err := c.decisions(cmd.Context(), req.Namespace)
 	if err != nil {
 		return err
 	}

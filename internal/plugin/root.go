@@ -8,6 +8,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/utils/clock"
+
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 )
 
 // Options are what the commands run with beside their flags. Tests give their own streams
@@ -41,6 +43,24 @@ func (s *session) cluster() (*cluster, error) {
 		return nil, fmt.Errorf("reading the kubeconfig: %w", err)
 	}
 	return newCluster(cfg)
+}
+
+// target connects and reads the named request in the session's namespace: what every command
+// on one request starts with.
+func (s *session) target(ctx context.Context, name string) (*cluster, *v1.ApprovalRequest, error) {
+	namespace, err := s.namespace()
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := s.cluster()
+	if err != nil {
+		return nil, nil, err
+	}
+	req, err := c.request(ctx, namespace, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, req, nil
 }
 
 // NewCommand builds `kubectl tollgate` with its subcommands.

@@ -48,17 +48,9 @@ func (o *waitOptions) run(cmd *cobra.Command, s *session, name string) error {
 	if o.timeout < 0 {
 		return fmt.Errorf("--timeout %s is negative", o.timeout)
 	}
-	namespace, err := s.namespace()
-	if err != nil {
-		return err
-	}
-	c, err := s.cluster()
-	if err != nil {
-		return err
-	}
 	// A first read tells a missing request or a missing permission at once, instead of a watch
 	// that retries until the timeout.
-	req, err := c.request(cmd.Context(), namespace, name)
+	c, req, err := s.target(cmd.Context(), name)
 	if err != nil {
 		return err
 	}
