@@ -63,10 +63,12 @@ vet: ## Run go vet against code.
 	go vet ./...
 
 .PHONY: test
-test: manifests generate fmt vet envtest-assets kustomize ## Run every test: unit, fuzz seeds, envtest suites (identity, lifecycle, install), the local Step Functions endpoint.
+test: manifests generate fmt vet envtest-assets kustomize ## Run every test: unit, fuzz seeds, envtest suites, the GitOps gates, the installer and the Helm chart (builds Helm into bin/ unless `make helm` did).
 	@echo ">> go test ./... (first run compiles the Kubernetes and AWS SDK packages: 3-6 minutes on 2 cores)"
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" KUSTOMIZE="$(KUSTOMIZE)" go test ./... -coverprofile cover.out $(TEST_FLAGS)
 	@$(MAKE) --no-print-directory test-gitops
+	@$(MAKE) --no-print-directory test-installer
+	@$(MAKE) --no-print-directory test-helm
 
 ## test/gitops is a Go module of its own (Flux's fork of cli-utils brings other Kubernetes
 ## versions than the operator's): the GitOps gates (gitops/) judged on requests the operator
@@ -111,7 +113,8 @@ INSTALL_IMG ?= registry.example.com/tollgate:test
 
 .PHONY: test-installer
 test-installer: kustomize envtest-assets ## Render dist/install.yaml (make build-installer) and check it with a server-side dry-run (test/install).
-	$(MAKE) build-installer IMG=$(INSTALL_IMG)
+	@echo ">> make build-installer, then dist/install.yaml applied with a server-side dry-run (test/install)"
+	@$(MAKE) --no-print-directory build-installer IMG=$(INSTALL_IMG)
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" KUSTOMIZE="$(KUSTOMIZE)" INSTALL_YAML="$(CURDIR)/dist/install.yaml" INSTALL_IMG=$(INSTALL_IMG) \
 		go test ./test/install -count=1 -v -run TestDefaultInstallIsAcceptedByTheAPIServer
 
