@@ -91,9 +91,25 @@ soak: envtest-assets ## Run the long soak (faults, SIGKILLed managers, leader fa
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" SOAK_REQUESTS=$(SOAK_REQUESTS) SOAK_KILLS=$(SOAK_KILLS) SOAK_TIMEOUT_SECONDS=$(SOAK_TIMEOUT_SECONDS) \
 		go test ./test/soak -run TestSoak -count=1 -v -timeout $$(( $(SOAK_TIMEOUT_SECONDS) + 300 ))s
 
+## make bench: tollgate end to end at 1, 100 and 1,000 pending requests (the manager as it ships, a
+## process of its own, on the local control plane and endpoint): the informer floor, decision and
+## outcome latency, creation → tokens, a burst, the manager's memory and CPU, a restart, and the
+## Step Functions calls per request (asserted). A table on stdout, the numbers in bin/bench.json.
+BENCH_FLAGS ?=
+
 .PHONY: bench
-bench: envtest-assets ## Run the benchmarks (decision latency, local endpoint hot paths, AWS call overhead).
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -run '^$$' -bench . -benchmem $(BENCH_FLAGS)
+bench: envtest-assets ## Measure tollgate end to end (latency against the informer floor, burst, memory, restart, AWS calls): a table and bin/bench.json; ~10 min.
+	@mkdir -p $(LOCALBIN)
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./test/bench -json $(LOCALBIN)/bench.json $(BENCH_FLAGS)
+
+.PHONY: bench-large
+bench-large: envtest-assets ## make bench with a 10,000-pending tier (memory, restart at 10,000): bin/bench-large.json.
+	@mkdir -p $(LOCALBIN)
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./test/bench -tiers 1,100,1000,10000 -timeout 90m -json $(LOCALBIN)/bench-large.json $(BENCH_FLAGS)
+
+.PHONY: bench-micro
+bench-micro: envtest-assets ## Run the Go benchmarks (decision latency in-process, local endpoint hot paths, AWS call overhead).
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -run '^$$' -bench . -benchmem $(MICRO_FLAGS)
 
 .PHONY: verify-generated
 verify-generated: manifests generate ## Fail if generated code or manifests differ from what is committed.
