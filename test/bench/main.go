@@ -32,6 +32,7 @@ func main() {
 	settle := flag.Duration("settle", 10*time.Second, "how long the restarted manager is watched for calls it should not make")
 	jsonOut := flag.String("json", "bin/bench.json", "where the numbers are written as JSON")
 	timeout := flag.Duration("timeout", 40*time.Minute, "the whole run's bound")
+	keep := flag.Bool("keep", false, "keep the run's directory (the managers' logs, the endpoint's state file) and say where")
 	flag.Parse()
 	ctrl.SetLogger(logr.Discard())
 	tiers, err := parseTiers(*tiersFlag)
@@ -43,7 +44,7 @@ func main() {
 	defer cancel()
 	ctx, cancelRun := context.WithTimeout(ctx, *timeout)
 	defer cancelRun()
-	r, err := run(ctx, tiers, *samples, *burstN, *writers, *idle, *settle)
+	r, err := run(ctx, tiers, *samples, *burstN, *writers, *idle, *settle, *keep)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -73,13 +74,17 @@ func parseTiers(s string) ([]int, error) {
 	return out, nil
 }
 
-func run(ctx context.Context, tierSizes []int, samples, burstN, writers int, idle, settle time.Duration) (r *results, err error) {
+func run(ctx context.Context, tierSizes []int, samples, burstN, writers int, idle, settle time.Duration, keep bool) (r *results, err error) {
 	r = &results{Machine: thisMachine()}
 	dir, err := os.MkdirTemp("", "tollgate-bench-")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
+	if keep {
+		defer say("kept the managers' logs and the endpoint's state in %s", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
 	h, err := startHarness(ctx, dir)
 	defer func() {
 		if stopErr := h.stop(); err == nil && stopErr != nil {
