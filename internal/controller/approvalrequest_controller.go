@@ -59,6 +59,9 @@ type Options struct {
 	// IdleFollowDelay is how often a waiting execution is checked (recovery only: outcomes
 	// arrive as activity tasks).
 	IdleFollowDelay time.Duration
+	// IdleChecksPerSecond bounds the DescribeExecution calls those checks spend: with many
+	// requests pending, each is checked less often than IdleFollowDelay.
+	IdleChecksPerSecond float64
 	// ExpiryGrace lets a state machine expire a request itself before the operator stops it.
 	ExpiryGrace time.Duration
 	// StartRetryDelay is how often a request blocked by the operator's configuration (a missing

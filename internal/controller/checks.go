@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"hash/fnv"
 	"sync"
 	"time"
 
@@ -12,8 +13,11 @@ import (
 // after its verdict was delivered, and how many reconciles in a row a call to Step Functions
 // failed. Reconciles come often (every token, every decision) and DescribeExecution's quota is
 // small (15/s in the large regions), so a reconcile looks only when the check is due, and
-// backs off while it waits. A restarted operator has no schedule and checks each pending
-// request once: that is the recovery path. A request's entry goes when it ends or is deleted.
+// backs off while it waits. A request met for the first time (new, or met by a restarted
+// operator: status is the ledger) is not checked at once but within the idle period, at a
+// place its UID picks (spread), so that 10,000 requests resumed together are checked evenly
+// over it rather than in an 11-minute queue of DescribeExecution. A request's entry goes when
+// it ends or is deleted.
 type schedule struct {
 	mu      sync.Mutex
 	entries map[types.UID]*scheduleEntry
@@ -37,14 +41,30 @@ func (s *schedule) entry(uid types.UID) *scheduleEntry {
 	return e
 }
 
-// wait returns how long until uid's check is due (zero or less: check now).
-func (s *schedule) wait(uid types.UID, now time.Time) time.Duration {
+// wait returns how long until uid's check is due (zero or less: check now), and false when
+// none is scheduled.
+func (s *schedule) wait(uid types.UID, now time.Time) (time.Duration, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e := s.entries[uid]; e != nil && !e.due.IsZero() {
-		return e.due.Sub(now)
+		return e.due.Sub(now), true
 	}
-	return 0
+	return 0, false
+}
+
+// followed is how many requests have an entry: the executions the operator follows.
+func (s *schedule) followed() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.entries)
+}
+
+// spread places uid's first check within period — the same place for the same request — and
+// no sooner than soonest.
+func spread(uid types.UID, period, soonest time.Duration) time.Duration {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(uid)) // a hash.Hash never fails to write
+	return max(soonest, time.Duration(float64(period)*float64(h.Sum32())/(1<<32)))
 }
 
 // checkAt schedules uid's next check.

@@ -57,6 +57,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Lifecycle.HeartbeatSeconds, "task-heartbeat-seconds", defaultLifecycle.HeartbeatSeconds, "Heartbeat timeout the shipped state machine gives each approver task (execution input tollgate.heartbeatSeconds); keep --heartbeat-interval well below it.")
 	fs.DurationVar(&c.Lifecycle.MinFollowDelay, "min-follow-delay", defaultLifecycle.MinFollowDelay, "How soon a finishing execution is checked again (DescribeExecution).")
 	fs.DurationVar(&c.Lifecycle.IdleFollowDelay, "idle-follow-delay", defaultLifecycle.IdleFollowDelay, "How often a waiting execution is checked for recovery (outcomes normally arrive as activity tasks).")
+	fs.Float64Var(&c.Lifecycle.IdleChecksPerSecond, "idle-checks-per-second", defaultLifecycle.IdleChecksPerSecond, "At most this many DescribeExecution calls per second for those checks: with many requests pending, each is checked less often than --idle-follow-delay (the default is a fifth of DescribeExecution's 15/s quota).")
 	fs.DurationVar(&c.Lifecycle.StartRetryDelay, "start-retry-delay", defaultLifecycle.StartRetryDelay, "How often a request that Step Functions refused for a configuration reason (missing state machine, permissions, credentials) is tried again.")
 	fs.DurationVar(&c.Lifecycle.MinRetryDelay, "min-retry-delay", defaultLifecycle.MinRetryDelay, "First delay before a request is reconciled again after a call to Step Functions failed (throttling, 5xx, no answer); it doubles with each failure in a row.")
 	fs.DurationVar(&c.Lifecycle.MaxRetryDelay, "max-retry-delay", defaultLifecycle.MaxRetryDelay, "Longest delay between retries after failed calls to Step Functions.")
@@ -69,6 +70,7 @@ var defaultLifecycle = controller.Options{
 	HeartbeatSeconds:        300,
 	MinFollowDelay:          time.Second,
 	IdleFollowDelay:         5 * time.Minute,
+	IdleChecksPerSecond:     3,
 	ExpiryGrace:             30 * time.Second,
 	StartRetryDelay:         time.Minute,
 	MinRetryDelay:           time.Second,
@@ -82,6 +84,7 @@ func (c *Config) Defaults() {
 	orDefault(&l.HeartbeatSeconds, d.HeartbeatSeconds)
 	orDefault(&l.MinFollowDelay, d.MinFollowDelay)
 	orDefault(&l.IdleFollowDelay, d.IdleFollowDelay)
+	orDefault(&l.IdleChecksPerSecond, d.IdleChecksPerSecond)
 	orDefault(&l.ExpiryGrace, d.ExpiryGrace)
 	orDefault(&l.StartRetryDelay, d.StartRetryDelay)
 	orDefault(&l.MinRetryDelay, d.MinRetryDelay)
@@ -97,6 +100,9 @@ func (c *Config) Defaults() {
 
 // validate checks settings that only make sense together.
 func (c *Config) validate() error {
+	if c.Lifecycle.IdleChecksPerSecond < 0 {
+		return fmt.Errorf("--idle-checks-per-second must be positive, got %v", c.Lifecycle.IdleChecksPerSecond)
+	}
 	interval := c.Heartbeats.Interval
 	if interval <= 0 {
 		interval = stepfunctions.DefaultHeartbeatInterval
