@@ -54,6 +54,8 @@ func main() {
 	var webhookPort int
 	var enableLeaderElection, secureMetrics, enableHTTP2, enableWebhooks bool
 	var leaderElectionNamespace string
+	var kubeQPS float64
+	var kubeBurst int
 	flag.StringVar(&metricsAddr, "metrics-bind-address", "0", "The address the metrics endpoint binds to. "+
 		"Use :8443 for HTTPS or :8080 for HTTP, or leave as 0 to disable the metrics service.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "The address the probe endpoint binds to.")
@@ -70,6 +72,9 @@ func main() {
 		"Turn it off only where another process serves them (they must run somewhere: they decide who may decide).")
 	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "",
 		"Namespace of the leader election lease (default: the namespace the pod runs in; required out of cluster).")
+	flag.Float64Var(&kubeQPS, "kube-api-qps", 500, "The most requests per second the manager sends the Kubernetes API server "+
+		"(client-go's default, 20, would throttle a burst of decisions to a crawl; the API server's priority and fairness protects it). Negative: no client-side limit.")
+	flag.IntVar(&kubeBurst, "kube-api-burst", 1000, "The most requests the manager sends the Kubernetes API server at once, above --kube-api-qps.")
 	cfg := operator.NewConfig()
 	cfg.BindFlags(flag.CommandLine)
 	opts := zap.Options{Development: true}
@@ -91,7 +96,9 @@ func main() {
 	if enableWebhooks {
 		webhookServer = webhook.NewServer(webhook.Options{Port: webhookPort, CertDir: webhookCertPath, TLSOpts: tlsOpts})
 	}
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+	restConfig := ctrl.GetConfigOrDie()
+	restConfig.QPS, restConfig.Burst = float32(kubeQPS), kubeBurst
+	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
 		Scheme:                  scheme,
 		Metrics:                 metricsOptions,
 		WebhookServer:           webhookServer,

@@ -17,7 +17,7 @@ import (
 )
 
 // mainFlag is a flag cmd/main.go defines itself: flag.StringVar(&x, "name", ...).
-var mainFlag = regexp.MustCompile(`flag\.(String|Bool|Int)Var\(&\w+, "([a-z0-9-]+)"`)
+var mainFlag = regexp.MustCompile(`flag\.(String|Bool|Int|Float64)Var\(&\w+, "([a-z0-9-]+)"`)
 
 // managerFlags is the manager's command line: the operator's flags (internal/operator, with
 // their types, so values are parsed as the manager parses them), zap's, and cmd/main.go's own.
@@ -42,6 +42,8 @@ func managerFlags(t *testing.T) (*flag.FlagSet, *operator.Config) {
 			fs.Bool(m[2], false, "")
 		case "Int":
 			fs.Int(m[2], 0, "")
+		case "Float64":
+			fs.Float64(m[2], 0, "")
 		default:
 			fs.String(m[2], "", "")
 		}
