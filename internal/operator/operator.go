@@ -54,7 +54,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Lifecycle.DefaultStateMachineARN, "state-machine-arn", "", "Default approval state machine for requests without spec.stateMachineARN.")
 	fs.StringVar(&c.Lifecycle.ClusterID, "cluster-id", "", "Identity of this installation written into every execution input (default: the UID of the kube-system namespace).")
 	fs.StringVar(&c.WorkerName, "worker-name", os.Getenv("POD_NAME"), "Worker name reported to GetActivityTask (default: $POD_NAME, else the host name).")
-	fs.IntVar(&c.Lifecycle.HeartbeatSeconds, "task-heartbeat-seconds", defaultLifecycle.HeartbeatSeconds, "Heartbeat timeout the shipped state machine gives each approver task (execution input tollgate.heartbeatSeconds); keep --heartbeat-interval well below it.")
+	fs.IntVar(&c.Lifecycle.HeartbeatSeconds, "task-heartbeat-seconds", defaultLifecycle.HeartbeatSeconds, "Heartbeat timeout the shipped state machine gives each approver task (execution input tollgate.heartbeatSeconds); --heartbeat-interval must be at most half of it. It is also how long a task token lost in a crash (received, not yet recorded) waits to be re-issued.")
 	fs.DurationVar(&c.Lifecycle.MinFollowDelay, "min-follow-delay", defaultLifecycle.MinFollowDelay, "How soon a finishing execution is checked again (DescribeExecution).")
 	fs.DurationVar(&c.Lifecycle.IdleFollowDelay, "idle-follow-delay", defaultLifecycle.IdleFollowDelay, "How often a waiting execution is checked for recovery (outcomes normally arrive as activity tasks).")
 	fs.Float64Var(&c.Lifecycle.IdleChecksPerSecond, "idle-checks-per-second", defaultLifecycle.IdleChecksPerSecond, "At most this many DescribeExecution calls per second for those checks: with many requests pending, each is checked less often than --idle-follow-delay (the default is a fifth of DescribeExecution's 15/s quota).")
@@ -67,7 +67,10 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 
 // defaultLifecycle holds the lifecycle's defaults, for the flags and for Configs built by hand.
 var defaultLifecycle = controller.Options{
-	HeartbeatSeconds:        300,
+	// An hour: room for heartbeats every 20 minutes (stepfunctions.DefaultHeartbeatInterval).
+	// It is also how long a token lost in a crash (received, not yet recorded) waits to be
+	// re-issued.
+	HeartbeatSeconds:        3600,
 	MinFollowDelay:          time.Second,
 	IdleFollowDelay:         5 * time.Minute,
 	IdleChecksPerSecond:     3,

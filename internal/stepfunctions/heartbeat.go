@@ -18,14 +18,16 @@ import (
 
 // Defaults for Heartbeater.
 const (
-	DefaultHeartbeatInterval    = 60 * time.Second
+	// DefaultHeartbeatInterval: 100,000 held tokens beat 83 times a second, a sixth of
+	// SendTask's 500/s refill, leaving the rest to decisions.
+	DefaultHeartbeatInterval    = 20 * time.Minute
 	DefaultHeartbeatConcurrency = 8
 )
 
 // Heartbeater keeps the task tokens the operator holds alive: every Interval
 // it sends SendTaskHeartbeat for each tracked token. Interval must be well
 // below the state machine's HeartbeatSeconds (the contract's heartbeatSeconds,
-// 300 by default). It runs under a controller-runtime manager, on the leader.
+// 3600 by default). It runs under a controller-runtime manager, on the leader.
 type Heartbeater struct {
 	// API should be the wrapped API, so heartbeats share the SendTask bucket.
 	API API
@@ -53,7 +55,7 @@ var (
 func (h *Heartbeater) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&h.Interval, "heartbeat-interval", DefaultHeartbeatInterval,
 		"How often to send SendTaskHeartbeat for each approval task the operator holds. "+
-			"Must be well below the state machine's HeartbeatSeconds (300s by default), or waiting tasks time out and are re-issued.")
+			"At most half of --task-heartbeat-seconds, or waiting tasks time out and are re-issued. The default keeps 100,000 held tokens at a sixth of SendTask's 500/s quota.")
 }
 
 // Track heartbeats token from the next round on. onGone (may be nil) is called
