@@ -50,7 +50,7 @@ func init() {
 }
 
 func main() {
-	var metricsAddr, probeAddr, metricsCertPath, webhookCertPath string
+	var metricsAddr, probeAddr, pprofAddr, metricsCertPath, webhookCertPath string
 	var webhookPort int
 	var enableLeaderElection, secureMetrics, enableHTTP2, enableWebhooks bool
 	var leaderElectionNamespace string
@@ -59,6 +59,8 @@ func main() {
 	flag.StringVar(&metricsAddr, "metrics-bind-address", "0", "The address the metrics endpoint binds to. "+
 		"Use :8443 for HTTPS or :8080 for HTTP, or leave as 0 to disable the metrics service.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "The address the probe endpoint binds to.")
+	flag.StringVar(&pprofAddr, "pprof-bind-address", "0", "The address Go's profiler (/debug/pprof/) is served on, e.g. 127.0.0.1:6060; 0 disables it. "+
+		"Bind it to localhost and reach it with kubectl port-forward: it is not authenticated.")
 	flag.BoolVar(&enableLeaderElection, "leader-elect", false,
 		"Enable leader election: only the leader polls the activity and reconciles.")
 	flag.BoolVar(&secureMetrics, "metrics-secure", true,
@@ -103,6 +105,7 @@ func main() {
 		Metrics:                 metricsOptions,
 		WebhookServer:           webhookServer,
 		HealthProbeBindAddress:  probeAddr,
+		PprofBindAddress:        pprofAddr,
 		LeaderElection:          enableLeaderElection,
 		LeaderElectionID:        "tollgate.approvals.tollgate.dev",
 		LeaderElectionNamespace: leaderElectionNamespace,

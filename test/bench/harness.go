@@ -31,22 +31,24 @@ var slots = []string{"alice", "bob", "carol"}
 // local endpoint (in this process), the manager (the shipped binary, a process of its own so
 // that its memory and CPU are its own), and the bench's eyes on both.
 type harness struct {
-	env     *devenv.Env
-	probe   *probe
-	watch   *watcher
-	admin   client.Client
-	people  map[string]client.Client
-	binary  string
-	dir     string
-	manager *devenv.Process
-	unwatch context.CancelFunc
-	seq     int
-	mu      sync.Mutex
-	created map[string]time.Time // request → when its create was written
+	env    *devenv.Env
+	probe  *probe
+	watch  *watcher
+	admin  client.Client
+	people map[string]client.Client
+	binary string
+	// managerArgs are flags added to the manager's (none: as it ships).
+	managerArgs []string
+	dir         string
+	manager     *devenv.Process
+	unwatch     context.CancelFunc
+	seq         int
+	mu          sync.Mutex
+	created     map[string]time.Time // request → when its create was written
 }
 
-func startHarness(ctx context.Context, dir string) (*harness, error) {
-	h := &harness{probe: newProbe(), dir: dir, people: map[string]client.Client{}, created: map[string]time.Time{}}
+func startHarness(ctx context.Context, dir string, managerArgs []string) (*harness, error) {
+	h := &harness{probe: newProbe(), dir: dir, managerArgs: managerArgs, people: map[string]client.Client{}, created: map[string]time.Time{}}
 	say("building the manager (cmd/main.go, as it ships)")
 	bin, err := devenv.BuildManager(ctx, dir)
 	if err != nil {
@@ -104,10 +106,10 @@ func people() []string {
 	return out
 }
 
-// startManager runs a fresh manager process with the flags it ships with.
+// startManager runs a fresh manager process with the flags it ships with (and managerArgs).
 func (h *harness) startManager(ctx context.Context) error {
 	h.seq++
-	p, err := h.env.StartManagerProcess(ctx, h.binary, devenv.ProcessOptions{Name: fmt.Sprintf("manager-%d", h.seq), Dir: h.dir})
+	p, err := h.env.StartManagerProcess(ctx, h.binary, devenv.ProcessOptions{Name: fmt.Sprintf("manager-%d", h.seq), Dir: h.dir, Args: h.managerArgs})
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,8 @@ func main() {
 	settle := flag.Duration("settle", 10*time.Second, "how long the restarted manager is watched for calls it should not make")
 	jsonOut := flag.String("json", "bin/bench.json", "where the numbers are written as JSON")
 	timeout := flag.Duration("timeout", 40*time.Minute, "the whole run's bound")
+	managerArgs := flag.String("manager-args", "", "more flags for the manager, space-separated (to try a setting; the table's figures are for the defaults)")
+	profileDir := flag.String("profile", "", "take CPU profiles of the manager into this directory while it creates the largest tier and passes the burst on")
 	keep := flag.Bool("keep", false, "keep the run's directory (the managers' logs, the endpoint's state file) and say where")
 	flag.Parse()
 	ctrl.SetLogger(logr.Discard())
@@ -44,7 +46,12 @@ func main() {
 	defer cancel()
 	ctx, cancelRun := context.WithTimeout(ctx, *timeout)
 	defer cancelRun()
-	r, err := run(ctx, tiers, *samples, *burstN, *writers, *idle, *settle, *keep)
+	prof, err := newProfiler(*profileDir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	r, err := run(ctx, tiers, *samples, *burstN, *writers, *idle, *settle, *keep, prof, strings.Fields(*managerArgs))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -74,7 +81,7 @@ func parseTiers(s string) ([]int, error) {
 	return out, nil
 }
 
-func run(ctx context.Context, tierSizes []int, samples, burstN, writers int, idle, settle time.Duration, keep bool) (r *results, err error) {
+func run(ctx context.Context, tierSizes []int, samples, burstN, writers int, idle, settle time.Duration, keep bool, prof *profiler, managerArgs []string) (r *results, err error) {
 	r = &results{Machine: thisMachine()}
 	dir, err := os.MkdirTemp("", "tollgate-bench-")
 	if err != nil {
@@ -85,7 +92,7 @@ func run(ctx context.Context, tierSizes []int, samples, burstN, writers int, idl
 	} else {
 		defer os.RemoveAll(dir)
 	}
-	h, err := startHarness(ctx, dir)
+	h, err := startHarness(ctx, dir, append(prof.args(), managerArgs...))
 	defer func() {
 		if stopErr := h.stop(); err == nil && stopErr != nil {
 			err = stopErr
@@ -96,7 +103,10 @@ func run(ctx context.Context, tierSizes []int, samples, burstN, writers int, idl
 	}
 	pool := &pending{within: 20 * time.Minute}
 	var approved []string
-	for _, n := range tierSizes {
+	for i, n := range tierSizes {
+		if i == len(tierSizes)-1 {
+			prof.cpu(ctx, fmt.Sprintf("create-%d", n), 30*time.Second)
+		}
 		t, err := h.runTier(ctx, pool, n, min(samples, n))
 		if err != nil {
 			return nil, fmt.Errorf("tier %d: %w", n, err)
@@ -109,10 +119,12 @@ func run(ctx context.Context, tierSizes []int, samples, burstN, writers int, idl
 		return nil, err
 	}
 	r.IdleOver = idle.Seconds()
+	prof.cpu(ctx, "burst", 20*time.Second)
 	if r.Burst, err = h.runBurst(ctx, pool.names[:min(burstN, len(pool.names)-1)], writers); err != nil {
 		return nil, err
 	}
 	pool.names = pool.names[r.Burst.Decisions:] // alice decided: their bob and carol still wait
+	prof.wait()                                 // before the manager it profiles stops
 	if r.Restart, err = h.runRestart(ctx, pool, settle); err != nil {
 		return nil, err
 	}
