@@ -75,7 +75,8 @@ func main() {
 	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "",
 		"Namespace of the leader election lease (default: the namespace the pod runs in; required out of cluster).")
 	flag.Float64Var(&kubeQPS, "kube-api-qps", 500, "The most requests per second the manager sends the Kubernetes API server "+
-		"(client-go's default, 20, would throttle a burst of decisions to a crawl; the API server's priority and fairness protects it). Negative: no client-side limit.")
+		"(client-go's default, 20, would throttle a burst of decisions to a crawl; the API server's priority and fairness protects it). "+
+		"Negative: no client-side limit.")
 	flag.IntVar(&kubeBurst, "kube-api-burst", 1000, "The most requests the manager sends the Kubernetes API server at once, above --kube-api-qps.")
 	cfg := operator.NewConfig()
 	cfg.BindFlags(flag.CommandLine)
@@ -102,6 +103,7 @@ func main() {
 	restConfig.QPS, restConfig.Burst = float32(kubeQPS), kubeBurst
 	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
 		Scheme:                  scheme,
+		Cache:                   operator.CacheOptions(),
 		Metrics:                 metricsOptions,
 		WebhookServer:           webhookServer,
 		HealthProbeBindAddress:  probeAddr,

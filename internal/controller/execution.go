@@ -125,8 +125,11 @@ func (r *ApprovalRequestReconciler) follow(ctx context.Context, obj *v1.Approval
 	wait, scheduled := r.checks.wait(obj.UID, now)
 	if !scheduled && !decided {
 		// Met for the first time: people have yet to decide, and the execution reports its
-		// outcome itself; the first check is a recovery check, placed within the idle period.
-		wait = spread(obj.UID, r.followDelay(obj, false, now, expires), r.Options.MinFollowDelay)
+		// outcome itself; the first check is a recovery check, placed within the idle period,
+		// and a full period after the creation of a request that was just created (the API
+		// server's clock: Step Functions' StartDate may differ from the cluster's).
+		period := r.followDelay(obj, false, now, expires)
+		wait = max(spread(obj.UID, period, r.Options.MinFollowDelay), obj.CreationTimestamp.Add(period).Sub(now))
 		r.checks.checkAt(obj.UID, now.Add(wait))
 	}
 	if wait > 0 && !expired {

@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/gomega"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/operator"
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
@@ -47,5 +48,6 @@ var _ = Describe("Scale", func() {
 		}
 		Consistently(describes, "3s", 100*time.Millisecond).Should(BeZero(),
 			"requests that wait for people were described; the outcome arrives by the activity, and the idle check is an hour away")
+		waitPhase(keys[0], v1.PhaseApproved) // ended here, not by the next spec's operator
 	})
 })

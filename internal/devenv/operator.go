@@ -66,6 +66,7 @@ func StartWebhooks(ctx context.Context, cp *ControlPlane, key []byte) (*Webhooks
 	opts := cp.Env.WebhookInstallOptions
 	mgr, err := ctrl.NewManager(cp.Operator, ctrl.Options{
 		Scheme:                 cp.Scheme,
+		Cache:                  operator.CacheOptions(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 		WebhookServer:          webhook.NewServer(webhook.Options{Host: opts.LocalServingHost, Port: opts.LocalServingPort, CertDir: opts.LocalServingCertDir}),
@@ -133,6 +134,7 @@ func StartOperator(ctx context.Context, cp *ControlPlane, ep *Endpoint, key []by
 	}
 	mgr, err := ctrl.NewManager(cp.Operator, ctrl.Options{
 		Scheme:                 cp.Scheme,
+		Cache:                  operator.CacheOptions(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 		// Tests start one operator after another in a process.

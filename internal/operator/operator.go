@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/tollgate-dev/tollgate/internal/controller"
@@ -123,6 +124,13 @@ func orDefault[T comparable](v *T, d T) {
 	if *v == zero {
 		*v = d
 	}
+}
+
+// CacheOptions are the manager's cache settings: managedFields are dropped from cached objects.
+// The operator never reads them, and on a request written by its requester, its approvers and
+// the operator they are a large share of every object the cache holds.
+func CacheOptions() cache.Options {
+	return cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
 }
 
 // Parts are the pieces Setup wired, for callers that look inside (tests).

@@ -17,6 +17,9 @@ type burst struct {
 	PerSecond float64 `json:"decisions_per_second"`
 	// Latency: each decision's write → its SendTaskSuccess.
 	Latency stats `json:"decision_to_sendtask"`
+	// APIRequests is what each decision cost kube-apiserver, by verb and resource (the
+	// decision's write, the webhooks' and the operator's calls), busiest first.
+	APIRequests []string `json:"api_requests_per_decision"`
 }
 
 // runBurst writes one decision (alice's) on each of names at once, from writers goroutines.
@@ -26,10 +29,14 @@ func (h *harness) runBurst(ctx context.Context, names []string, writers int) (bu
 	for _, n := range names {
 		sent[n] = h.probe.sentCh(token(h.watch.get(n), "alice"))
 	}
+	before, err := apiRequests(ctx, h.env.ControlPlane.Admin)
+	if err != nil {
+		return burst{}, err
+	}
 	var mu sync.Mutex
 	wrote := make(map[string]time.Time, len(names))
 	first := time.Now()
-	err := forEach(ctx, names, writers, func(name string) error {
+	err = forEach(ctx, names, writers, func(name string) error {
 		at, err := h.annotate(ctx, name, "alice")
 		mu.Lock()
 		wrote[name] = at
@@ -52,7 +59,14 @@ func (h *harness) runBurst(ctx context.Context, names []string, writers int) (bu
 			last = at
 		}
 	}
-	b := burst{Decisions: len(names), WriteSeconds: written.Sub(first).Seconds(), PassedSeconds: last.Sub(first).Seconds(), Latency: summarize(lat)}
+	after, err := apiRequests(ctx, h.env.ControlPlane.Admin)
+	if err != nil {
+		return burst{}, err
+	}
+	b := burst{
+		Decisions: len(names), WriteSeconds: written.Sub(first).Seconds(), PassedSeconds: last.Sub(first).Seconds(),
+		Latency: summarize(lat), APIRequests: perDecision(before, after, len(names)),
+	}
 	b.PerSecond = float64(b.Decisions) / b.PassedSeconds
 	return b, nil
 }

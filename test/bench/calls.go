@@ -36,7 +36,7 @@ func (h *harness) countCalls(approvedNames []string, created int) calls {
 	c := calls{ByOperation: h.probe.counts(), Approved: len(approvedNames), MinSends: -1}
 	for _, name := range approvedNames {
 		r := h.watch.get(name)
-		var tokens []string
+		tokens := make([]string, 0, len(r.Status.Approvers))
 		for _, a := range r.Status.Approvers {
 			tokens = append(tokens, a.TaskToken)
 		}
@@ -66,13 +66,17 @@ type check struct {
 // checks are the calls' assertions: per approved request of M approvers, 1 StartExecution,
 // exactly M SendTask*, at most 1 DescribeExecution; no duplicates; heartbeats within budget.
 func (c calls) checks(approvers int) []check {
+	quota := fmt.Sprintf("%.1f per token-hour: %.0f %%", c.HeartbeatsPerTokenHour, 100*c.HeartbeatQuotaShare)
 	return []check{
-		{"every approved request started exactly once", c.Approved > 0 && c.MaxStarts == 1, fmt.Sprintf("at most %d StartExecution per request (%d requests)", c.MaxStarts, c.Approved)},
-		{fmt.Sprintf("every approved request: exactly %d SendTask*", approvers), c.MinSends == approvers && c.MaxSends == approvers, fmt.Sprintf("%d to %d", c.MinSends, c.MaxSends)},
+		{"every approved request started exactly once", c.Approved > 0 && c.MaxStarts == 1,
+			fmt.Sprintf("at most %d StartExecution per request (%d requests)", c.MaxStarts, c.Approved)},
+		{fmt.Sprintf("every approved request: exactly %d SendTask*", approvers), c.MinSends == approvers && c.MaxSends == approvers,
+			fmt.Sprintf("%d to %d", c.MinSends, c.MaxSends)},
 		{"every approved request: at most 1 DescribeExecution", c.MaxDescribes <= 1, fmt.Sprintf("at most %d", c.MaxDescribes)},
-		{fmt.Sprintf("GetActivityTask per request at most %d (a task per approver and the outcome)", approvers+1), c.GetActivityPer <= float64(approvers+1), fmt.Sprintf("%.2f", c.GetActivityPer)},
+		{fmt.Sprintf("GetActivityTask per request at most %d (a task per approver and the outcome)", approvers+1),
+			c.GetActivityPer <= float64(approvers+1), fmt.Sprintf("%.2f", c.GetActivityPer)},
 		{"no execution name started twice", len(c.DuplicateStarts) == 0, fmt.Sprint(c.DuplicateStarts)},
 		{"no task token answered twice", len(c.DuplicateSends) == 0, fmt.Sprint(c.DuplicateSends)},
-		{"heartbeats under 20 % of the SendTask refill at 100,000 tokens", c.HeartbeatQuotaShare < heartbeatQuotaMax, fmt.Sprintf("%.1f per token-hour: %.0f %%", c.HeartbeatsPerTokenHour, 100*c.HeartbeatQuotaShare)},
+		{"heartbeats under 20 % of the SendTask refill at 100,000 tokens", c.HeartbeatQuotaShare < heartbeatQuotaMax, quota},
 	}
 }

@@ -23,50 +23,69 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 )
 
+// options are the bench's flags.
+type options struct {
+	tiers          []int
+	samples        int
+	burst, writers int
+	idle, settle   time.Duration
+	keep           bool
+	prof           *profiler
+	managerArgs    []string
+}
+
 func main() {
+	var o options
 	tiersFlag := flag.String("tiers", "1,100,1000", "pending requests at each tier, ascending")
-	samples := flag.Int("samples", 20, "requests decided one decision at a time per tier (three decisions each)")
-	burstN := flag.Int("burst", 500, "decisions written at once in the burst (at most the pending requests)")
-	writers := flag.Int("writers", 64, "goroutines writing the burst's decisions")
-	idle := flag.Duration("idle", 30*time.Second, "how long the manager's idle CPU is measured")
-	settle := flag.Duration("settle", 10*time.Second, "how long the restarted manager is watched for calls it should not make")
+	flag.IntVar(&o.samples, "samples", 20, "requests decided one decision at a time per tier (three decisions each)")
+	flag.IntVar(&o.burst, "burst", 500, "decisions written at once in the burst (at most the pending requests)")
+	flag.IntVar(&o.writers, "writers", 64, "goroutines writing the burst's decisions")
+	flag.DurationVar(&o.idle, "idle", 30*time.Second, "how long the manager's idle CPU is measured")
+	flag.DurationVar(&o.settle, "settle", 10*time.Second, "how long the restarted manager is watched for calls it should not make")
 	jsonOut := flag.String("json", "bin/bench.json", "where the numbers are written as JSON")
 	timeout := flag.Duration("timeout", 40*time.Minute, "the whole run's bound")
-	managerArgs := flag.String("manager-args", "", "more flags for the manager, space-separated (to try a setting; the table's figures are for the defaults)")
-	profileDir := flag.String("profile", "", "take CPU profiles of the manager into this directory while it creates the largest tier and passes the burst on")
-	keep := flag.Bool("keep", false, "keep the run's directory (the managers' logs, the endpoint's state file) and say where")
+	managerArgs := flag.String("manager-args", "",
+		"more flags for the manager, space-separated (to try a setting; the table's figures are for the defaults)")
+	profileDir := flag.String("profile", "",
+		"take CPU profiles of the manager into this directory while it creates the largest tier and passes the burst on, "+
+			"and a heap profile with the largest tier pending")
+	flag.BoolVar(&o.keep, "keep", false, "keep the run's directory (the managers' logs, the endpoint's state file) and say where")
 	flag.Parse()
 	ctrl.SetLogger(logr.Discard())
-	tiers, err := parseTiers(*tiersFlag)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
+	var err error
+	if o.tiers, err = parseTiers(*tiersFlag); err != nil {
+		fail(2, err)
+	}
+	o.managerArgs = strings.Fields(*managerArgs)
+	if o.prof, err = newProfiler(*profileDir); err != nil {
+		fail(1, err)
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	ctx, cancelRun := context.WithTimeout(ctx, *timeout)
 	defer cancelRun()
-	prof, err := newProfiler(*profileDir)
+	r, err := run(ctx, o)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+		fail(1, err)
 	}
-	r, err := run(ctx, tiers, *samples, *burstN, *writers, *idle, *settle, *keep, prof, strings.Fields(*managerArgs))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+	if err := r.table(os.Stdout); err != nil {
+		fail(1, err)
 	}
-	r.table(os.Stdout)
 	if err := r.writeJSON(*jsonOut); err != nil {
-		fmt.Fprintln(os.Stderr, "bench: writing the JSON:", err)
-		os.Exit(1)
+		fail(1, fmt.Errorf("writing the JSON: %w", err))
 	}
-	fmt.Printf("\nthe same numbers as JSON: %s\n", *jsonOut)
+	say("the same numbers as JSON: %s", *jsonOut)
 	for _, c := range r.Checks {
 		if !c.OK {
 			os.Exit(1)
 		}
 	}
+}
+
+// fail ends the bench with a message on stderr.
+func fail(code int, err error) {
+	say("bench: %v", err)
+	os.Exit(code)
 }
 
 func parseTiers(s string) ([]int, error) {
@@ -81,18 +100,23 @@ func parseTiers(s string) ([]int, error) {
 	return out, nil
 }
 
-func run(ctx context.Context, tierSizes []int, samples, burstN, writers int, idle, settle time.Duration, keep bool, prof *profiler, managerArgs []string) (r *results, err error) {
+func run(ctx context.Context, o options) (r *results, err error) {
 	r = &results{Machine: thisMachine()}
 	dir, err := os.MkdirTemp("", "tollgate-bench-")
 	if err != nil {
 		return nil, err
 	}
-	if keep {
+	if o.keep {
 		defer say("kept the managers' logs and the endpoint's state in %s", dir)
 	} else {
-		defer os.RemoveAll(dir)
+		defer func() {
+			if rmErr := os.RemoveAll(dir); err == nil && rmErr != nil {
+				err = rmErr
+			}
+		}()
 	}
-	h, err := startHarness(ctx, dir, append(prof.args(), managerArgs...))
+	prof := o.prof
+	h, err := startHarness(ctx, dir, append(prof.args(), o.managerArgs...))
 	defer func() {
 		if stopErr := h.stop(); err == nil && stopErr != nil {
 			err = stopErr
@@ -103,29 +127,32 @@ func run(ctx context.Context, tierSizes []int, samples, burstN, writers int, idl
 	}
 	pool := &pending{within: 20 * time.Minute}
 	var approved []string
-	for i, n := range tierSizes {
-		if i == len(tierSizes)-1 {
+	for i, n := range o.tiers {
+		if i == len(o.tiers)-1 {
 			prof.cpu(ctx, fmt.Sprintf("create-%d", n), 30*time.Second)
 		}
-		t, err := h.runTier(ctx, pool, n, min(samples, n))
+		t, err := h.runTier(ctx, pool, n, min(o.samples, n))
 		if err != nil {
 			return nil, fmt.Errorf("tier %d: %w", n, err)
+		}
+		if i == len(o.tiers)-1 {
+			prof.heap(ctx, fmt.Sprintf("pending-%d", n))
 		}
 		approved = append(approved, t.approved...)
 		r.Tiers = append(r.Tiers, t)
 	}
-	say("idle: %d requests pending, the manager's CPU measured for %s", len(pool.names), idle)
-	if r.IdleCPU, err = h.idleCPU(ctx, idle); err != nil {
+	say("idle: %d requests pending, the manager's CPU measured for %s", len(pool.names), o.idle)
+	if r.IdleCPU, err = h.idleCPU(ctx, o.idle); err != nil {
 		return nil, err
 	}
-	r.IdleOver = idle.Seconds()
+	r.IdleOver = o.idle.Seconds()
 	prof.cpu(ctx, "burst", 20*time.Second)
-	if r.Burst, err = h.runBurst(ctx, pool.names[:min(burstN, len(pool.names)-1)], writers); err != nil {
+	if r.Burst, err = h.runBurst(ctx, pool.names[:min(o.burst, len(pool.names)-1)], o.writers); err != nil {
 		return nil, err
 	}
 	pool.names = pool.names[r.Burst.Decisions:] // alice decided: their bob and carol still wait
 	prof.wait()                                 // before the manager it profiles stops
-	if r.Restart, err = h.runRestart(ctx, pool, settle); err != nil {
+	if r.Restart, err = h.runRestart(ctx, pool, o.settle); err != nil {
 		return nil, err
 	}
 	h.mu.Lock()

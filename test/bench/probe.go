@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -24,7 +25,10 @@ type probe struct {
 }
 
 func newProbe() *probe {
-	return &probe{calls: map[string]int{}, sent: map[string][]time.Time{}, started: map[string]int{}, beats: map[string]int{}, reads: map[string]int{}, waiters: map[string][]chan time.Time{}}
+	return &probe{
+		calls: map[string]int{}, sent: map[string][]time.Time{}, started: map[string]int{},
+		beats: map[string]int{}, reads: map[string]int{}, waiters: map[string][]chan time.Time{},
+	}
 }
 
 // statusWriter keeps the status code the endpoint answered.
@@ -98,11 +102,7 @@ func (p *probe) sentCh(token string) <-chan time.Time {
 func (p *probe) counts() map[string]int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make(map[string]int, len(p.calls))
-	for k, v := range p.calls {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(p.calls)
 }
 
 // duplicates are what must never happen: an execution name started twice, a token sent twice.

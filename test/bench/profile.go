@@ -68,7 +68,7 @@ func (p *profiler) fetch(ctx context.Context, url, file string) error {
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read to the end below, or refused
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%s: %s", url, resp.Status)
 	}
@@ -81,6 +81,19 @@ func (p *profiler) fetch(ctx context.Context, url, file string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// heap takes the manager's heap profile now, into <name>.heap.pprof.
+func (p *profiler) heap(ctx context.Context, name string) {
+	if p == nil {
+		return
+	}
+	file := filepath.Join(p.dir, name+".heap.pprof")
+	if err := p.fetch(ctx, "http://"+p.addr+"/debug/pprof/heap", file); err != nil {
+		say("heap profile %s: %v", name, err)
+		return
+	}
+	say("heap profile %s: %s", name, file)
 }
 
 // wait waits for the profiles under way.
