@@ -64,7 +64,10 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 		}
 		now := metav1.NewTime(r.Clock.Now())
 		token := s.TaskToken
-		r.checks.checkAt(obj.UID, now.Add(r.Options.MinFollowDelay))
+		if recorded.Verdict() != approval.VerdictOpen {
+			// The execution is finishing: look soon. An open verdict keeps its idle check.
+			r.checks.checkAt(obj.UID, now.Add(r.Options.MinFollowDelay))
+		}
 		r.Heartbeats.Untrack(token)
 		if err := w.commit(ctx, r.Reader, func(o *v1.ApprovalRequest) {
 			if sl := slot(o, name); sl != nil && sl.TaskToken == token {

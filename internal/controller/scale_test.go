@@ -50,4 +50,16 @@ var _ = Describe("Scale", func() {
 			"requests that wait for people were described; the outcome arrives by the activity, and the idle check is an hour away")
 		waitPhase(keys[0], v1.PhaseApproved) // ended here, not by the next spec's operator
 	})
+
+	It("a decision that leaves the verdict open costs no DescribeExecution: only a decided execution is looked at soon", func() {
+		op := startOperatorWith(stepfunctions.Wrap(sfnLocal.client, nil), quietIdle)
+		defer op.stop()
+		key := newRequest(ns, "half-decided", []string{"alice", "bob"}, 0)
+		obj := waitTokens(key, 2)
+		token := slotOf(obj, "alice").TaskToken
+		annotate(key, "approvals.tollgate.dev/alice", "approve")
+		Eventually(func() int { return sfnLocal.sendsFor(token) }, settle).Should(Equal(1))
+		Consistently(func() int { return sfnLocal.callsAbout("DescribeExecution", obj.Status.ExecutionARN) }, "3s", 100*time.Millisecond).
+			Should(BeZero(), "bob has yet to decide: the execution waits for him, and says so itself when it ends")
+	})
 })
