@@ -98,12 +98,12 @@ soak: envtest-assets ## Run the long soak (faults, SIGKILLed managers, leader fa
 BENCH_FLAGS ?=
 
 .PHONY: bench
-bench: envtest-assets ## Measure tollgate end to end (latency against the informer floor, burst, memory, restart, AWS calls): a table and bin/bench.json; ~10 min.
+bench: envtest-assets ## Measure tollgate end to end (latency against the informer floor, burst, memory, restart, AWS calls): a table and bin/bench.json; about 3 min.
 	@mkdir -p $(LOCALBIN)
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./test/bench -json $(LOCALBIN)/bench.json $(BENCH_FLAGS)
 
 .PHONY: bench-large
-bench-large: envtest-assets ## make bench with a 10,000-pending tier (memory, restart at 10,000): bin/bench-large.json.
+bench-large: envtest-assets ## make bench with a 10,000-pending tier (memory, restart at 10,000): bin/bench-large.json; about 15 min.
 	@mkdir -p $(LOCALBIN)
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./test/bench -tiers 1,100,1000,10000 -timeout 90m -json $(LOCALBIN)/bench-large.json $(BENCH_FLAGS)
 

@@ -155,7 +155,9 @@ func TestSoak(t *testing.T) {
 		if ctx.Err() != nil {
 			break
 		}
-		if pollers := rec.period(); !slices.Equal(pollers, []string{leader}) {
+		// The leader's long polls may all be waiting since before the period began (no new
+		// task came): a period may see no poll at all, never a poll from anyone else.
+		if pollers := rec.period(); slices.ContainsFunc(pollers, func(p string) bool { return p != leader }) {
 			t.Errorf("while %s led, the activity was polled by %v: a standby polled before it led", leader, pollers)
 		}
 		fleet.kill(leader)
