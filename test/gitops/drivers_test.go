@@ -28,9 +28,9 @@ var pending = driver{run: func(ctx context.Context, c *cluster, name string) err
 	if err := c.decide(ctx, name, "alice", "approve", ""); err != nil {
 		return err
 	}
-	return c.waitFor(ctx, name, "alice's approval delivered, waiting for security", func(r *v1.ApprovalRequest) bool {
+	return c.waitFor(ctx, name, "alice's approval delivered, security's token held", func(r *v1.ApprovalRequest) bool {
 		ready := meta.FindStatusCondition(r.Status.Conditions, v1.ConditionReady)
-		return ready != nil && ready.Message == "1/2 approvals; waiting for security" && slotSent(r, "alice")
+		return ready != nil && ready.Message == "1/2 approvals; waiting for security" && slotSent(r, "alice") && slotHolds(r, "security")
 	})
 }}
 

@@ -60,9 +60,18 @@ func (c *cluster) waitConcluded(ctx context.Context, name string, phase v1.Phase
 
 // slotSent reports whether a slot's decision reached Step Functions.
 func slotSent(r *v1.ApprovalRequest, slot string) bool {
-	for _, s := range r.Status.Approvers {
-		if s.Name == slot {
-			return s.SentAt != nil
+	return slotHas(r, slot, func(s *v1.ApproverStatus) bool { return s.SentAt != nil })
+}
+
+// slotHolds reports whether the slot's task token is in status.
+func slotHolds(r *v1.ApprovalRequest, slot string) bool {
+	return slotHas(r, slot, func(s *v1.ApproverStatus) bool { return s.TaskToken != "" })
+}
+
+func slotHas(r *v1.ApprovalRequest, slot string, holds func(*v1.ApproverStatus) bool) bool {
+	for i := range r.Status.Approvers {
+		if s := &r.Status.Approvers[i]; s.Name == slot {
+			return holds(s)
 		}
 	}
 	return false
