@@ -47,7 +47,7 @@ func main() {
 	managerArgs := flag.String("manager-args", "",
 		"more flags for the manager, space-separated (to try a setting; the table's figures are for the defaults)")
 	profileDir := flag.String("profile", "",
-		"take CPU profiles of the manager into this directory while it creates the largest tier and passes the burst on, "+
+		"take CPU profiles of the manager into this directory while it creates the largest tier, passes the burst on and resumes after the restart, "+
 			"and a heap profile with the largest tier pending")
 	flag.BoolVar(&o.keep, "keep", false, "keep the run's directory (the managers' logs, the endpoint's state file) and say where")
 	flag.Parse()
@@ -152,12 +152,13 @@ func run(ctx context.Context, o options) (r *results, err error) {
 	}
 	pool.names = pool.names[r.Burst.Decisions:] // alice decided: their bob and carol still wait
 	prof.wait()                                 // before the manager it profiles stops
-	if r.Restart, err = h.runRestart(ctx, pool, o.settle); err != nil {
+	if r.Restart, err = h.runRestart(ctx, pool, o.settle, func() { prof.cpu(ctx, "restart", 10*time.Second) }); err != nil {
 		return nil, err
 	}
 	h.mu.Lock()
 	created := len(h.created)
 	h.mu.Unlock()
+	prof.wait()
 	r.Calls = h.countCalls(approved, created)
 	r.Checks = append(r.Calls.checks(len(slots)),
 		check{"no StartExecution while resuming", r.Restart.StartExecutions == 0, fmt.Sprint(r.Restart.StartExecutions)})

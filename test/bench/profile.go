@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -51,7 +53,12 @@ func (p *profiler) cpu(ctx context.Context, name string, d time.Duration) {
 	}
 	p.wg.Go(func() {
 		url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", p.addr, int(d.Seconds()))
-		if err := p.fetch(ctx, url, filepath.Join(p.dir, name+".cpu.pprof")); err != nil {
+		err := p.fetch(ctx, url, filepath.Join(p.dir, name+".cpu.pprof"))
+		for tries := 0; err != nil && errors.Is(err, syscall.ECONNREFUSED) && tries < 100; tries++ {
+			time.Sleep(20 * time.Millisecond) // a manager just started: its profiler is not listening yet
+			err = p.fetch(ctx, url, filepath.Join(p.dir, name+".cpu.pprof"))
+		}
+		if err != nil {
 			say("profile %s: %v", name, err)
 			return
 		}

@@ -20,8 +20,8 @@ type restart struct {
 
 // runRestart stops the manager (SIGTERM, as a rollout does), starts a fresh one and writes a
 // decision on a pending request at once; settle is how long the resume is watched after the
-// decision arrived, for calls it should not make.
-func (h *harness) runRestart(ctx context.Context, pool *pending, settle time.Duration) (restart, error) {
+// decision arrived, for calls it should not make; started is called once the new manager runs.
+func (h *harness) runRestart(ctx context.Context, pool *pending, settle time.Duration, started func()) (restart, error) {
 	r := restart{Pending: len(pool.names)}
 	say("restart: stopping the manager with %d requests pending, starting a fresh one, deciding at once", r.Pending)
 	if err := h.manager.Stop(); err != nil {
@@ -30,10 +30,11 @@ func (h *harness) runRestart(ctx context.Context, pool *pending, settle time.Dur
 	name := pool.take()
 	sent := h.probe.sentCh(token(h.watch.get(name), "alice"))
 	before := h.probe.counts()
-	started := time.Now()
+	begun := time.Now()
 	if err := h.startManager(ctx); err != nil {
 		return r, err
 	}
+	started()
 	wrote, err := h.annotate(ctx, name, "alice")
 	if err != nil {
 		return r, err
@@ -42,7 +43,7 @@ func (h *harness) runRestart(ctx context.Context, pool *pending, settle time.Dur
 	if err != nil {
 		return r, err
 	}
-	r.FlowingSeconds, r.LateSeconds = at.Sub(started).Seconds(), at.Sub(wrote).Seconds()
+	r.FlowingSeconds, r.LateSeconds = at.Sub(begun).Seconds(), at.Sub(wrote).Seconds()
 	select {
 	case <-time.After(settle):
 	case <-ctx.Done():
