@@ -77,12 +77,18 @@ var ledgerRetry = wait.Backoff{Steps: 40, Duration: 5 * time.Millisecond, Factor
 // commit is the one read-change-write loop of the ledger: it reads a request uncached, lets
 // change edit its status (false: leave it as it is), and patches the status guarded by
 // resourceVersion — from the read again on a conflict, since the reconciler and the activity
-// router write the same status concurrently. It returns the request as stored afterwards.
-func commit(ctx context.Context, c client.Client, r client.Reader, key client.ObjectKey, change func(*v1.ApprovalRequest) (bool, error)) (*v1.ApprovalRequest, error) {
+// router write the same status concurrently. A caller that holds the request as it last wrote
+// it passes it as known: the first try starts from it instead of a read (its resourceVersion
+// guards the patch, and a conflict reads). It returns the request as stored afterwards.
+func commit(ctx context.Context, c client.Client, r client.Reader, key client.ObjectKey, known *v1.ApprovalRequest,
+	change func(*v1.ApprovalRequest) (bool, error)) (*v1.ApprovalRequest, error) {
 	var obj *v1.ApprovalRequest
 	err := retry.RetryOnConflict(ledgerRetry, func() error {
 		obj = &v1.ApprovalRequest{}
-		if err := r.Get(ctx, key, obj); err != nil {
+		if known != nil {
+			known.DeepCopyInto(obj)
+			known = nil
+		} else if err := r.Get(ctx, key, obj); err != nil {
 			return err
 		}
 		base := obj.DeepCopy()

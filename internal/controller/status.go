@@ -48,8 +48,7 @@ func (w *statusWriter) flush(ctx context.Context) error {
 // replaces the writer's object with the request as stored. Callers flush their own changes
 // first, and find slots again by name afterwards: the object's status is a new one.
 func (w *statusWriter) commit(ctx context.Context, reader client.Reader, change func(*v1.ApprovalRequest)) error {
-	known := &knownFirst{Reader: reader, known: w.base}
-	latest, err := commit(ctx, w.c, known, client.ObjectKeyFromObject(w.obj), func(o *v1.ApprovalRequest) (bool, error) {
+	latest, err := commit(ctx, w.c, reader, client.ObjectKeyFromObject(w.obj), w.base, func(o *v1.ApprovalRequest) (bool, error) {
 		change(o)
 		return true, nil
 	})
@@ -59,23 +58,6 @@ func (w *statusWriter) commit(ctx context.Context, reader client.Reader, change 
 	*w.obj = *latest
 	w.base = latest.DeepCopy()
 	return nil
-}
-
-// knownFirst answers the ledger's first read with the request as the writer last wrote it,
-// which saves a read of the API server per commit; its resourceVersion guards the patch, so if
-// anyone wrote since, the patch conflicts and the retry reads the API server.
-type knownFirst struct {
-	client.Reader
-	known *v1.ApprovalRequest
-}
-
-func (k *knownFirst) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-	if req, ok := obj.(*v1.ApprovalRequest); ok && k.known != nil {
-		k.known.DeepCopyInto(req)
-		k.known = nil
-		return nil
-	}
-	return k.Reader.Get(ctx, key, obj, opts...)
 }
 
 // progress describes a request that has not ended: why it waits, and whether it is stuck on

@@ -167,7 +167,7 @@ func (t *TaskRouter) outcome(ctx context.Context, key client.ObjectKey, in *appr
 func (t *TaskRouter) patchLatest(ctx context.Context, key client.ObjectKey, change func(*v1.ApprovalRequest) (bool, error)) (*v1.ApprovalRequest, error) {
 	unlock := t.writing.lock(key)
 	defer unlock()
-	return commit(ctx, t.Client, t.Reader, key, change)
+	return commit(ctx, t.Client, t.Reader, key, nil, change)
 }
 
 // keyedLock is a mutex per key, held only while in use.
