@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -83,7 +84,19 @@ type ControlPlaneOptions struct {
 	DataDir string
 	// Out receives kube-apiserver's and etcd's output (nil: discarded).
 	Out io.Writer
+	// AuditLog, when set, is where kube-apiserver writes an audit event (level Metadata, when
+	// the response is complete) for every request: who did what to which object, and when it
+	// was received and answered, to the microsecond. The bench's -trace reads it.
+	AuditLog string
 }
+
+// auditPolicy logs every request's metadata once, when its response is complete.
+const auditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived, ResponseStarted]
+rules:
+- level: Metadata
+`
 
 // StartControlPlane starts kube-apiserver and etcd and installs tollgate: CRDs from
 // config/crd/bases, webhook configurations from config/webhook (pointing at 127.0.0.1, with a
@@ -109,6 +122,14 @@ func StartControlPlane(ctx context.Context, o ControlPlaneOptions) (*ControlPlan
 	if o.DataDir != "" || o.Out != nil {
 		env.ControlPlane.Etcd = &envtest.Etcd{DataDir: o.DataDir, Out: o.Out, Err: o.Out}
 		env.ControlPlane.APIServer = &envtest.APIServer{Out: o.Out, Err: o.Out}
+	}
+	if o.AuditLog != "" {
+		policy := filepath.Join(filepath.Dir(o.AuditLog), "audit-policy.yaml")
+		if err := os.WriteFile(policy, []byte(auditPolicy), 0o600); err != nil {
+			return nil, fmt.Errorf("writing the audit policy: %w", err)
+		}
+		env.ControlPlane.GetAPIServer().Configure().
+			Set("audit-policy-file", policy).Set("audit-log-path", o.AuditLog).Set("audit-log-mode", "blocking")
 	}
 	admin, err := env.Start()
 	if err != nil {

@@ -15,35 +15,59 @@ import (
 // apiRequests reads kube-apiserver's own count of the requests it served
 // (apiserver_request_total), summed by verb and resource: what a phase cost the API server.
 func apiRequests(ctx context.Context, cfg *rest.Config) (map[string]float64, error) {
+	out := map[string]float64{}
+	err := scrape(ctx, cfg, "apiserver_request_total", func(l map[string]string, n float64) {
+		key := l["verb"] + " " + l["resource"]
+		if l["subresource"] != "" {
+			key += "/" + l["subresource"]
+		}
+		out[key] += n
+	})
+	return out, err
+}
+
+// webhookTimes reads how long kube-apiserver waited on each admission webhook
+// (apiserver_admission_webhook_admission_duration_seconds): seconds and calls, by webhook.
+func webhookTimes(ctx context.Context, cfg *rest.Config) (map[string][2]float64, error) {
+	out := map[string][2]float64{}
+	const metric = "apiserver_admission_webhook_admission_duration_seconds"
+	for i, series := range []string{metric + "_sum", metric + "_count"} {
+		err := scrape(ctx, cfg, series, func(l map[string]string, v float64) {
+			key := l["name"] + " " + l["operation"]
+			sc := out[key]
+			sc[i] += v
+			out[key] = sc
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// scrape reads kube-apiserver's /metrics and calls each for every sample of metric.
+func scrape(ctx context.Context, cfg *rest.Config, metric string, each func(labels map[string]string, value float64)) error {
 	c, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	body, err := c.Discovery().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("reading kube-apiserver's metrics: %w", err)
+		return fmt.Errorf("reading kube-apiserver's metrics: %w", err)
 	}
-	out := map[string]float64{}
 	for line := range strings.Lines(string(body)) {
-		if !strings.HasPrefix(line, "apiserver_request_total{") {
-			continue
-		}
-		labels, value, ok := strings.Cut(strings.TrimPrefix(line, "apiserver_request_total{"), "} ")
-		if !ok {
+		sample, found := strings.CutPrefix(line, metric+"{")
+		labels, value, ok := strings.Cut(sample, "} ")
+		if !found || !ok {
 			continue
 		}
 		n, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
 		if err != nil {
 			continue
 		}
-		l := parseLabels(labels)
-		key := l["verb"] + " " + l["resource"]
-		if l["subresource"] != "" {
-			key += "/" + l["subresource"]
-		}
-		out[key] += n
+		each(parseLabels(labels), n)
 	}
-	return out, nil
+	return nil
 }
 
 // parseLabels reads name="value" pairs (the values kube-apiserver writes hold no quotes).
@@ -80,6 +104,19 @@ func perDecision(before, after map[string]float64, decisions int) []string {
 	for _, k := range keys {
 		if diff[k] >= 0.05 {
 			out = append(out, fmt.Sprintf("%s %.2f", k, diff[k]))
+		}
+	}
+	return out
+}
+
+// webhookMeans says, per webhook, how many calls kube-apiserver made between two readings and
+// how long it waited on each, on average.
+func webhookMeans(before, after map[string][2]float64) []string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(after)) {
+		secs, calls := after[k][0]-before[k][0], after[k][1]-before[k][1]
+		if calls > 0 {
+			out = append(out, fmt.Sprintf("%s: %.0f calls, %.1f ms each", k, calls, 1000*secs/calls))
 		}
 	}
 	return out

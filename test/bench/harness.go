@@ -47,7 +47,9 @@ type harness struct {
 	created     map[string]time.Time // request → when its create was written
 }
 
-func startHarness(ctx context.Context, dir string, managerArgs []string) (*harness, error) {
+// startHarness starts it all in dir; auditLog, when set, is where kube-apiserver logs every
+// request (for -trace).
+func startHarness(ctx context.Context, dir, auditLog string, managerArgs []string) (*harness, error) {
 	h := &harness{probe: newProbe(), dir: dir, managerArgs: managerArgs, people: map[string]client.Client{}, created: map[string]time.Time{}}
 	say("building the manager (cmd/main.go, as it ships)")
 	bin, err := devenv.BuildManager(ctx, dir)
@@ -56,9 +58,10 @@ func startHarness(ctx context.Context, dir string, managerArgs []string) (*harne
 	}
 	h.binary = bin
 	say("starting the control plane, the webhooks and the local Step Functions endpoint (state file in %s)", dir)
-	h.env, err = devenv.Start(ctx, devenv.Options{Endpoint: devenv.EndpointOptions{
-		StateFile: filepath.Join(dir, "sfn-state"), Wrap: h.probe.wrap,
-	}})
+	h.env, err = devenv.Start(ctx, devenv.Options{
+		ControlPlane: devenv.ControlPlaneOptions{AuditLog: auditLog},
+		Endpoint:     devenv.EndpointOptions{StateFile: filepath.Join(dir, "sfn-state"), Wrap: h.probe.wrap},
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -32,6 +33,7 @@ type options struct {
 	keep           bool
 	prof           *profiler
 	managerArgs    []string
+	trace          string
 }
 
 func main() {
@@ -49,6 +51,9 @@ func main() {
 	profileDir := flag.String("profile", "",
 		"take CPU profiles of the manager into this directory while it creates the largest tier, passes the burst on and resumes after the restart, "+
 			"and a heap profile with the largest tier pending")
+	flag.StringVar(&o.trace, "trace", "",
+		"write to this file, for each tier, the timeline of its median decision: every request kube-apiserver served from the decision's write to its "+
+			"SendTaskSuccess (kube-apiserver then writes an audit log, which costs each request a little: take the table's figures from a run without it)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the run's directory (the managers' logs, the endpoint's state file) and say where")
 	flag.Parse()
 	ctrl.SetLogger(logr.Discard())
@@ -116,7 +121,11 @@ func run(ctx context.Context, o options) (r *results, err error) {
 		}()
 	}
 	prof := o.prof
-	h, err := startHarness(ctx, dir, append(prof.args(), o.managerArgs...))
+	audit := ""
+	if o.trace != "" {
+		audit = filepath.Join(dir, "audit.log")
+	}
+	h, err := startHarness(ctx, dir, audit, append(prof.args(), o.managerArgs...))
 	defer func() {
 		if stopErr := h.stop(); err == nil && stopErr != nil {
 			err = stopErr
@@ -163,6 +172,12 @@ func run(ctx context.Context, o options) (r *results, err error) {
 	r.Checks = append(r.Calls.checks(len(slots)),
 		check{"no StartExecution while resuming", r.Restart.StartExecutions == 0, fmt.Sprint(r.Restart.StartExecutions)})
 	r.Seconds = time.Since(start).Seconds()
+	if o.trace != "" {
+		if err := writeTrace(o.trace, audit, r.Tiers); err != nil {
+			return nil, fmt.Errorf("writing the trace: %w", err)
+		}
+		say("the timeline of each tier's median decision: %s", o.trace)
+	}
 	return r, nil
 }
 
