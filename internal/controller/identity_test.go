@@ -15,6 +15,7 @@ import (
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/devenv"
+	"github.com/tollgate-dev/tollgate/internal/identity"
 )
 
 // Who may decide: the right person, once, for this request. Every refusal asserts the message
@@ -256,6 +257,35 @@ var _ = Describe("Identity", func() {
 			waitTokens(unrecorded, 1)
 			err := as(person("alice"), approversGroup).Create(ctx, decisionObject(unrecorded, "alice-on-unrecorded", "alice", v1.DecisionApprove, ""))
 			Expect(err).To(MatchError(ContainSubstring("the request's creator is not on record")))
+		})
+
+		It("one person's decisions on two slots, both admitted: the ledger counts one", func() {
+			// The webhooks read ApproverDecisions from a cache: a decision admitted within its
+			// lag of another by the same person is signed too. The ledger counts a person once.
+			key := newRequest(ns, "admitted-twice", []string{"sre-1", "sre-2"}, 0, func(r *v1.ApprovalRequest) {
+				r.Spec.Approvers[0] = v1.Approver{Name: "sre-1", Groups: []string{"sre"}}
+				r.Spec.Approvers[1] = v1.Approver{Name: "sre-2", Groups: []string{"sre"}}
+			})
+			waitTokens(key, 2)
+			signer, err := identity.NewSigner(env.RecordKey)
+			Expect(err).NotTo(HaveOccurred())
+			carol := identity.User{Username: "carol@example.com", Groups: []string{"sre", approversGroup, "system:authenticated"}}
+			req := getRequest(key)
+			kv := make([]string, 0, 8)
+			for _, slot := range []string{"sre-1", "sre-2"} {
+				rec, err := signer.SignDecision(identity.NewDecision(req, slot, v1.DecisionApprove, "", identity.ViaAnnotation, carol, time.Now()))
+				Expect(err).NotTo(HaveOccurred())
+				kv = append(kv, "approvals.tollgate.dev/"+slot, "approve", "approvals.tollgate.dev/"+slot+".record", rec)
+			}
+			withoutWebhooks(func() {
+				Eventually(func() error { return annotateAs(as(carol.Username, carol.Groups[:2]...), key, kv...) }, settle, 20*time.Millisecond).
+					Should(Succeed(), "the webhook is gone")
+			})
+			Eventually(func() []string { return eventNotes(key, "DecisionRefused") }, settle).
+				Should(ContainElement(ContainSubstring("annotation for sre-2 refused: carol@example.com already decided slot sre-1 of this request: one person counts once")))
+			Expect(slotOf(getRequest(key), "sre-1").DecidedBy).To(Equal(carol.Username))
+			undecided(key, "sre-2")
+			Expect(getRequest(key).Status.Phase).To(Equal(v1.PhasePending))
 		})
 
 		It("a status written as the operator with a decision nobody made: it is never delivered", func() {

@@ -107,13 +107,14 @@ func executionsNamedWith(name string, st sfntypes.ExecutionStatus) int {
 }
 
 // activityResults counts an execution's ActivitySucceeded and ActivityFailed events: each
-// decision that took effect is one of them.
-func activityResults(obj *v1.ApprovalRequest) (succeeded, failed int) {
+// decision that took effect is one of them. history is every event's type, for messages.
+func activityResults(obj *v1.ApprovalRequest) (succeeded, failed int, history []string) {
 	p := sfn.NewGetExecutionHistoryPaginator(sfnLocal.client, &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(obj.Status.ExecutionARN)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		Expect(err).NotTo(HaveOccurred())
 		for _, e := range page.Events {
+			history = append(history, string(e.Type))
 			switch e.Type {
 			case sfntypes.HistoryEventTypeActivitySucceeded:
 				succeeded++
@@ -122,7 +123,7 @@ func activityResults(obj *v1.ApprovalRequest) (succeeded, failed int) {
 			}
 		}
 	}
-	return succeeded, failed
+	return succeeded, failed, history
 }
 
 // Kill the manager at each dangerous point and start it again: nothing is lost, nothing is
@@ -161,9 +162,9 @@ var _ = Describe("Restart safety", func() {
 		annotate(key, "approvals.tollgate.dev/alice", "approve", "approvals.tollgate.dev/bob", "approve")
 		obj := waitPhase(key, v1.PhaseApproved)
 		waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
-		succeeded, failed := activityResults(obj)
-		Expect(failed).To(BeZero())
-		Expect(succeeded).To(Equal(3), "two decisions and the outcome report, each once")
+		succeeded, failed, history := activityResults(obj)
+		Expect(failed).To(BeZero(), "history: %v", history)
+		Expect(succeeded).To(Equal(3), "two decisions and the outcome report, each once; history: %v", history)
 	})
 
 	It("after recording a token: the restarted operator keeps it and delivers on it", func() {
@@ -204,7 +205,7 @@ var _ = Describe("Restart safety", func() {
 		// the operator cannot tell from the token alone that the dead process delivered it.
 		Expect(slotOf(obj, "alice").Decision).To(Equal(v1.DecisionApprove))
 		waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
-		succeeded, _ := activityResults(obj)
+		succeeded, _, _ := activityResults(obj)
 		Expect(succeeded).To(Equal(2), "one approval and the outcome report: the re-sent approval was refused (TaskTimedOut)")
 		if slotOf(obj, "alice").SentAt != nil {
 			Expect(eventReasons(key)).To(ContainElement("TokenClosed"))

@@ -12,6 +12,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/identity"
 	webhookv1alpha1 "github.com/tollgate-dev/tollgate/internal/webhook/v1alpha1"
 )
@@ -78,7 +79,12 @@ func SetupWebhooks(ctx context.Context, mgr ctrl.Manager, cfg *Config) error {
 		}
 		operatorUser = me.Username
 	}
+	// The ApproverDecision informer starts with the cache (the controller, when it runs in the
+	// same manager, shares it).
+	if _, err := mgr.GetCache().GetInformer(ctx, &v1.ApproverDecision{}); err != nil {
+		return fmt.Errorf("watching ApproverDecisions for the webhooks: %w", err)
+	}
 	return webhookv1alpha1.SetupWebhooksWithManager(mgr, webhookv1alpha1.Options{
-		Checker: checker, Operator: operatorUser, Reader: mgr.GetAPIReader(), Clock: clock.RealClock{},
+		Checker: checker, Operator: operatorUser, Reader: mgr.GetAPIReader(), Decisions: mgr.GetCache(), Clock: clock.RealClock{},
 	})
 }

@@ -48,7 +48,7 @@ func testAdmission(t testing.TB) (*RequestAdmission, *identity.Signer) {
 	o := Options{
 		Checker:  &identity.Checker{Records: signer, Reviewer: everyoneMayApprove{}},
 		Operator: "system:serviceaccount:tollgate-system:tollgate-controller-manager",
-		Reader:   noObjects{}, Clock: clocktesting.NewFakePassiveClock(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)),
+		Reader:   noObjects{}, Decisions: noObjects{}, Clock: clocktesting.NewFakePassiveClock(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)),
 	}
 	return &RequestAdmission{Options: o, decoder: admission.NewDecoder(scheme)}, signer
 }

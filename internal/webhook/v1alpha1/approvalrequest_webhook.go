@@ -134,7 +134,7 @@ func (h *RequestAdmission) update(ctx context.Context, old, obj *v1.ApprovalRequ
 		}
 		if decided == nil {
 			decided = pendingDeciders(h.Checker.Records, old, before)
-			if err := decisionDeciders(ctx, h.Reader, h.Checker.Records, old, decided); err != nil {
+			if err := decisionDeciders(ctx, h.Options, old, decided); err != nil {
 				return nil, err
 			}
 		}

@@ -70,7 +70,7 @@ func (h *DecisionAdmission) create(ctx context.Context, d *v1.ApproverDecision, 
 	}
 	slots, _ := approval.DecisionAnnotations(req.Annotations)
 	decided := pendingDeciders(h.Checker.Records, req, slots)
-	if err := decisionDeciders(ctx, h.Reader, h.Checker.Records, req, decided); err != nil {
+	if err := decisionDeciders(ctx, h.Options, req, decided); err != nil {
 		return admission.Errored(http.StatusInternalServerError, err)
 	}
 	if err := h.Checker.MayDecide(ctx, req, d.Spec.Approver, user, decided); err != nil {

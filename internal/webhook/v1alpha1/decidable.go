@@ -2,8 +2,10 @@ package v1alpha1
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
@@ -48,9 +50,15 @@ func pendingDeciders(records *identity.Signer, req *v1.ApprovalRequest, slots ma
 }
 
 // decisionDeciders adds the ApproverDecisions admitted for a request but not yet recorded.
-func decisionDeciders(ctx context.Context, r client.Reader, records *identity.Signer, req *v1.ApprovalRequest, decided map[string]string) error {
+func decisionDeciders(ctx context.Context, o Options, req *v1.ApprovalRequest, decided map[string]string) error {
+	records := o.Checker.Records
 	var list v1.ApproverDecisionList
-	if err := r.List(ctx, &list, client.InNamespace(req.Namespace)); err != nil {
+	err := o.Decisions.List(ctx, &list, client.InNamespace(req.Namespace))
+	if _, notStarted := errors.AsType[*cache.ErrCacheNotStarted](err); notStarted {
+		// The webhook server starts before the manager's caches.
+		err = o.Reader.List(ctx, &list, client.InNamespace(req.Namespace))
+	}
+	if err != nil {
 		return fmt.Errorf("listing the ApproverDecisions of %s/%s: %w", req.Namespace, req.Name, err)
 	}
 	for _, d := range list.Items {
