@@ -164,7 +164,15 @@ var _ = Describe("Restart safety", func() {
 		waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
 		succeeded, failed, history := activityResults(obj)
 		Expect(failed).To(BeZero(), "history: %v", history)
-		Expect(succeeded).To(Equal(3), "two decisions and the outcome report, each once; history: %v", history)
+		// Both approvals are recorded together, so the first one delivered carries the verdict
+		// and ends the gate; the other one's task took its answer first or was closed by the
+		// quorum (TaskTimedOut: it counts as delivered). Then the outcome report. Which of the
+		// two happens is the engine's race, as on AWS.
+		Expect(succeeded).To(BeNumerically(">=", 2), "the deciding approval and the outcome report; history: %v", history)
+		Expect(succeeded).To(BeNumerically("<=", 3), "two approvals and the outcome report at most; history: %v", history)
+		for _, s := range obj.Status.Approvers {
+			Expect(sfnLocal.sendsFor(s.TaskToken)).To(BeNumerically("<=", 1), "the decision of %s sent once", s.Name)
+		}
 	})
 
 	It("after recording a token: the restarted operator keeps it and delivers on it", func() {
