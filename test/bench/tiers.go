@@ -21,6 +21,8 @@ type tier struct {
 	// Manager is the manager process once the tier is pending.
 	Manager  managerUsage `json:"manager"`
 	approved []string
+	spans    []timedDecision // the decisions timed, for -trace
+	webhooks []string        // what kube-apiserver waited on each admission webhook meanwhile, for -trace
 }
 
 type managerUsage struct {
@@ -51,6 +53,10 @@ func (h *harness) runTier(ctx context.Context, pool *pending, n, samples int) (t
 	t.Manager = managerUsage{RSSMiB: mib(after.rss), PeakRSSMiB: mib(after.peakRSS), CPUSeconds: (after.cpu - before.cpu).Seconds()}
 	say("tier %d: %d pending; manager RSS %.0f MiB; deciding %d of them one decision at a time", n, n, t.Manager.RSSMiB, samples)
 	var floor, decision, outcome []time.Duration
+	hooksBefore, err := webhookTimes(ctx, h.env.ControlPlane.Admin)
+	if err != nil {
+		return t, err
+	}
 	for i := range samples {
 		if i > 0 {
 			more, err := pool.topUp(ctx, h, n)
@@ -64,16 +70,25 @@ func (h *harness) runTier(ctx context.Context, pool *pending, n, samples int) (t
 		if err != nil {
 			return t, err
 		}
-		floor, decision, outcome = append(floor, f), append(decision, d...), append(outcome, o)
+		floor, outcome = append(floor, f), append(outcome, o)
+		for _, s := range d {
+			decision = append(decision, s.took())
+		}
+		t.spans = append(t.spans, d...)
 		t.approved = append(t.approved, name)
 	}
 	t.Floor, t.Decision, t.Outcome, t.Tokens = summarize(floor), summarize(decision), summarize(outcome), summarize(tokens)
-	return t, nil
+	hooksAfter, err := webhookTimes(ctx, h.env.ControlPlane.Admin)
+	t.webhooks = webhookMeans(hooksBefore, hooksAfter)
+	return t, err
 }
+
+// quietFor is how long a request must have been unchanged before the bench decides on it.
+const quietFor = 250 * time.Millisecond
 
 // sample measures the floor on a pending request, then decides its three slots one after the
 // other: each decision's write → SendTaskSuccess, and the last one's write → Approved.
-func (h *harness) sample(ctx context.Context, name string, i int) (floor time.Duration, decisions []time.Duration, outcome time.Duration, err error) {
+func (h *harness) sample(ctx context.Context, name string, i int) (floor time.Duration, decisions []timedDecision, outcome time.Duration, err error) {
 	value := fmt.Sprint(i)
 	seen := h.watch.when(name, annotated(probeKey, value))
 	wrote, err := h.patch(ctx, h.admin, name, probeKey, value)
@@ -86,6 +101,11 @@ func (h *harness) sample(ctx context.Context, name string, i int) (floor time.Du
 	}
 	floor = at.Sub(wrote)
 	for j, slot := range slots {
+		// One decision at a time: on a request the operator is done writing (after the probe,
+		// after the previous decision's delivery and its status), as people decide.
+		if err := h.watch.quiet(ctx, name, quietFor); err != nil {
+			return 0, nil, 0, err
+		}
 		sent := h.probe.sentCh(token(h.watch.get(name), slot))
 		var done <-chan time.Time
 		if j == len(slots)-1 {
@@ -99,7 +119,7 @@ func (h *harness) sample(ctx context.Context, name string, i int) (floor time.Du
 		if err != nil {
 			return 0, nil, 0, err
 		}
-		decisions = append(decisions, at.Sub(wrote))
+		decisions = append(decisions, timedDecision{name: name, slot: slot, wrote: wrote, sent: at})
 		if done != nil {
 			at, err := await(ctx, done, name+" Approved", 2*time.Minute)
 			if err != nil {

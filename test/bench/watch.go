@@ -25,6 +25,7 @@ type watcher struct {
 	seen    map[string]*v1.ApprovalRequest
 	waiters map[string][]waiter
 	tokens  map[string]time.Time // task token → when status first showed it
+	last    map[string]time.Time // request → when the watcher last saw it change
 }
 
 type waiter struct {
@@ -37,7 +38,7 @@ func startWatcher(ctx context.Context, cfg *rest.Config, namespace string) (*wat
 	if err != nil {
 		return nil, fmt.Errorf("a dynamic client for the watcher: %w", err)
 	}
-	w := &watcher{seen: map[string]*v1.ApprovalRequest{}, waiters: map[string][]waiter{}, tokens: map[string]time.Time{}}
+	w := &watcher{seen: map[string]*v1.ApprovalRequest{}, waiters: map[string][]waiter{}, tokens: map[string]time.Time{}, last: map[string]time.Time{}}
 	factory := dynamicinformer.NewFilteredDynamicSharedInformerFactory(dyn, 0, namespace, nil)
 	inf := factory.ForResource(v1.GroupVersion.WithResource("approvalrequests")).Informer()
 	if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -65,6 +66,7 @@ func (w *watcher) observe(obj any, at time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.seen[r.Name] = &r
+	w.last[r.Name] = at
 	for _, a := range r.Status.Approvers {
 		if _, ok := w.tokens[a.TaskToken]; a.TaskToken != "" && !ok {
 			w.tokens[a.TaskToken] = at
@@ -93,6 +95,24 @@ func (w *watcher) when(name string, holds func(*v1.ApprovalRequest) bool) <-chan
 	}
 	w.waiters[name] = append(w.waiters[name], waiter{holds: holds, ch: ch})
 	return ch
+}
+
+// quiet returns once request name has not changed for d: whatever the operator wrote in answer
+// to the last write has landed.
+func (w *watcher) quiet(ctx context.Context, name string, d time.Duration) error {
+	for {
+		w.mu.Lock()
+		left := d - time.Since(w.last[name])
+		w.mu.Unlock()
+		if left <= 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(left):
+		}
+	}
 }
 
 // get is the request as last seen.
