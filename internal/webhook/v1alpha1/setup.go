@@ -36,12 +36,13 @@ type Options struct {
 	// Reader reads requests uncached: admission must see the latest ledger.
 	Reader client.Reader
 	// Decisions lists ApproverDecisions (one person counts once, also before the controller
-	// recorded their first decision): the manager's cache, where an uncached LIST would wait
-	// for kube-apiserver's watch cache to catch up with etcd (28 ms at the median in make
-	// bench's trace, on every decision). A decision admitted within the cache's lag of another
-	// by the same person is signed too, and the ledger refuses it (AlreadyCounted): the ledger
-	// counts a person once whatever the webhook saw. Until the cache has started, Reader
-	// serves.
+	// recorded their first decision): the manager's cache, where an uncached LIST is one more
+	// request per decision and a consistent read, which waits for kube-apiserver's watch cache
+	// to catch up with etcd (28 ms at the median while other writes to the request were in
+	// flight, 2-6 ms per admission otherwise, in make bench). A decision admitted within the
+	// cache's lag of another by the same person is signed too, and the ledger refuses it
+	// (AlreadyCounted): the ledger counts a person once whatever the webhook saw. Until the
+	// cache has started, Reader serves.
 	Decisions client.Reader
 	Clock     clock.PassiveClock
 }
