@@ -15,47 +15,57 @@ import (
 // apiRequests reads kube-apiserver's own count of the requests it served
 // (apiserver_request_total), summed by verb and resource: what a phase cost the API server.
 func apiRequests(ctx context.Context, cfg *rest.Config) (map[string]float64, error) {
+	body, err := scrape(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]float64{}
-	err := scrape(ctx, cfg, "apiserver_request_total", func(l map[string]string, n float64) {
+	samples(body, "apiserver_request_total", func(l map[string]string, n float64) {
 		key := l["verb"] + " " + l["resource"]
 		if l["subresource"] != "" {
 			key += "/" + l["subresource"]
 		}
 		out[key] += n
 	})
-	return out, err
+	return out, nil
 }
 
 // webhookTimes reads how long kube-apiserver waited on each admission webhook
 // (apiserver_admission_webhook_admission_duration_seconds): seconds and calls, by webhook.
 func webhookTimes(ctx context.Context, cfg *rest.Config) (map[string][2]float64, error) {
+	body, err := scrape(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string][2]float64{}
 	const metric = "apiserver_admission_webhook_admission_duration_seconds"
 	for i, series := range []string{metric + "_sum", metric + "_count"} {
-		err := scrape(ctx, cfg, series, func(l map[string]string, v float64) {
+		samples(body, series, func(l map[string]string, v float64) {
 			key := l["name"] + " " + l["operation"]
 			sc := out[key]
 			sc[i] += v
 			out[key] = sc
 		})
-		if err != nil {
-			return nil, err
-		}
 	}
 	return out, nil
 }
 
-// scrape reads kube-apiserver's /metrics and calls each for every sample of metric.
-func scrape(ctx context.Context, cfg *rest.Config, metric string, each func(labels map[string]string, value float64)) error {
+// scrape reads kube-apiserver's /metrics once.
+func scrape(ctx context.Context, cfg *rest.Config) (string, error) {
 	c, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
-		return err
+		return "", err
 	}
 	body, err := c.Discovery().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
 	if err != nil {
-		return fmt.Errorf("reading kube-apiserver's metrics: %w", err)
+		return "", fmt.Errorf("reading kube-apiserver's metrics: %w", err)
 	}
-	for line := range strings.Lines(string(body)) {
+	return string(body), nil
+}
+
+// samples calls each for every sample of metric in a /metrics body.
+func samples(body, metric string, each func(labels map[string]string, value float64)) {
+	for line := range strings.Lines(body) {
 		sample, found := strings.CutPrefix(line, metric+"{")
 		labels, value, ok := strings.Cut(sample, "} ")
 		if !found || !ok {
@@ -67,7 +77,6 @@ func scrape(ctx context.Context, cfg *rest.Config, metric string, each func(labe
 		}
 		each(parseLabels(labels), n)
 	}
-	return nil
 }
 
 // parseLabels reads name="value" pairs (the values kube-apiserver writes hold no quotes).
