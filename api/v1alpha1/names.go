@@ -61,3 +61,9 @@ const (
 // (a SendTaskSuccess or SendTaskFailure on a task token) ended the execution. The request is
 // Failed, never Approved.
 const ReasonUnverifiedOutcome = "UnverifiedOutcome"
+
+// ReasonUnconfirmedEnd is the reason (a Warning event, and the Ready condition while it stands)
+// of a request whose status claimed an end tollgate did not write and could not confirm: its
+// execution is still running. The operator puts the request back to Pending: an end is read
+// from the ledger and the execution, never from status.
+const ReasonUnconfirmedEnd = "UnconfirmedEnd"
