@@ -153,8 +153,10 @@ const (
 	DecisionNotRequired Decision = "NotRequired"
 )
 
-// ApproverStatus is one slot's token and decision. A recorded decision is final.
-// +kubebuilder:validation:XValidation:rule="!has(oldSelf.decision) || (has(self.decision) && self.decision == oldSelf.decision)",message="a recorded decision is final"
+// ApproverStatus is one slot's token and decision. A recorded decision is final; a slot closed
+// because its request ended (NotRequired) opens again only if that end is taken back (an end
+// the operator could not confirm: it never makes final what its ledger did not produce).
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.decision) || oldSelf.decision == 'NotRequired' || (has(self.decision) && self.decision == oldSelf.decision)",message="a recorded decision is final"
 type ApproverStatus struct {
 	// name is the slot's name from spec.approvers.
 	// +required
@@ -211,8 +213,11 @@ type ApproverStatus struct {
 	SentAt *metav1.Time `json:"sentAt,omitempty"`
 }
 
-// ApprovalRequestStatus is what the operator observed of the request's execution.
-// +kubebuilder:validation:XValidation:rule="!has(oldSelf.phase) || !(oldSelf.phase in ['Approved', 'Rejected', 'Expired', 'Aborted']) || (has(self.phase) && self.phase == oldSelf.phase)",message="a decided request's phase is final"
+// ApprovalRequestStatus is what the operator observed of the request's execution. A decided
+// request's phase is final, but no schema rule says so: a rule cannot tell an end the verified
+// ledger produced from one written by whoever acts as the operator, and would make the forgery
+// final. The status webhook keeps the ends the ledger supports final, and the operator takes
+// back the ends it cannot confirm.
 type ApprovalRequestStatus struct {
 	// phase summarises the request: Pending, Approved, Rejected, Expired, Aborted or Failed.
 	// +optional

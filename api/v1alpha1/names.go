@@ -42,6 +42,10 @@ const (
 	// ApproveVerb is the verb an approver must be granted on the request (RBAC) to decide it,
 	// as Kubernetes' CertificateSigningRequests ask of their approvers.
 	ApproveVerb = "approve"
+	// DeleteAnyVerb lets an administrator delete an ApprovalRequest someone else created: a
+	// requester deletes only their own (a requester who could delete another's request could
+	// create it again under the same name with approvers of their own choosing).
+	DeleteAnyVerb = "delete-any"
 
 	// StopExecutionFinalizer holds a pending request until its execution is stopped.
 	StopExecutionFinalizer = "approvals.tollgate.dev/stop-execution"

@@ -53,7 +53,7 @@ func startOperator(ctx context.Context, cp *devenv.ControlPlane, ep *devenv.Endp
 	}
 	finish := step("starting tollgate's admission webhooks on %s:%d (who may decide; only the operator writes status)",
 		cp.Env.WebhookInstallOptions.LocalServingHost, cp.Env.WebhookInstallOptions.LocalServingPort)
-	hooks, err := devenv.StartWebhooks(ctx, cp, key)
+	hooks, err := devenv.StartWebhooks(ctx, cp, key, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -60,3 +60,15 @@ func (t Tally) Verdict() Verdict {
 func (t Tally) String() string {
 	return fmt.Sprintf("%d/%d", t.Approved, t.Required)
 }
+
+// TallyOf counts the decisions of a request's ledger entries that pass include (the verified
+// ones, or those also delivered).
+func TallyOf(obj *v1.ApprovalRequest, include func(*v1.ApproverStatus) bool) Tally {
+	t := Tally{Required: RequiredApprovals(&obj.Spec), Total: len(obj.Spec.Approvers)}
+	for i := range obj.Status.Approvers {
+		if s := &obj.Status.Approvers[i]; include(s) {
+			t = t.Add(s.Decision)
+		}
+	}
+	return t
+}

@@ -93,8 +93,10 @@ type ApprovalRequestReconciler struct {
 	// Identity is the one check of who may decide, with the key that verifies the admission
 	// webhook's records.
 	Identity *identity.Checker
-	Options  Options
-	checks   schedule
+	// Ends is shared with the activity router: the ends this operator wrote.
+	Ends    *Ends
+	Options Options
+	checks  schedule
 	// wakeups re-queue requests from outside a watch (a token that went stale).
 	wakeups chan event.GenericEvent
 }
@@ -114,7 +116,8 @@ type ApprovalRequestReconciler struct {
 // Reconcile runs the lifecycle as a list of steps (run), turns what they returned into where
 // the request stands (retryOrWait), and concludes: the derived fields and conditions in one
 // place, the end of a decided request. Status is written by each step that must be durable
-// before the next one acts, and once more here.
+// before the next one acts, and once more here. An end found in status is first confirmed
+// (confirmEnd): it is never read back as a fact.
 func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	obj := &v1.ApprovalRequest{}
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
@@ -124,6 +127,14 @@ func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return ctrl.Result{}, r.finalize(ctx, obj)
 	}
 	w := newStatusWriter(r.Client, obj)
+	if approval.Ended(obj.Status.Phase) {
+		if wait, err := r.confirmEnd(ctx, obj, w); err != nil || wait > 0 {
+			if apierrors.IsConflict(err) {
+				return ctrl.Result{}, nil // the write's watch event queues the request again
+			}
+			return ctrl.Result{RequeueAfter: wait}, err
+		}
+	}
 	stands, result, err := r.run(ctx, obj, w)
 	result, err = r.retryOrWait(ctx, obj, result, err, &stands)
 	return r.conclude(ctx, obj, w, stands, result, err)
@@ -133,13 +144,13 @@ func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 // execution to its end. It returns where a pending request stands and when to look again.
 func (r *ApprovalRequestReconciler) run(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter) (progress, ctrl.Result, error) {
 	starting := standing(obj) // what a step that fails (or conflicts) leaves said
-	if !isTerminal(obj.Status.Phase) {
+	if !approval.Ended(obj.Status.Phase) {
 		if err := r.setFinalizer(ctx, obj, true); err != nil {
 			return starting, ctrl.Result{}, err
 		}
 		w.base.ObjectMeta = *obj.ObjectMeta.DeepCopy()
 	}
-	if obj.Status.ExecutionARN == "" && !isTerminal(obj.Status.Phase) {
+	if obj.Status.ExecutionARN == "" && !approval.Ended(obj.Status.Phase) {
 		if err := r.start(ctx, obj, w); err != nil {
 			return starting, ctrl.Result{}, err
 		}
@@ -159,7 +170,7 @@ func (r *ApprovalRequestReconciler) run(ctx context.Context, obj *v1.ApprovalReq
 	if err := r.reportDecisions(ctx, decisions, outcomes, obj); err != nil {
 		return starting, ctrl.Result{}, err
 	}
-	if isTerminal(obj.Status.Phase) {
+	if approval.Ended(obj.Status.Phase) {
 		return starting, ctrl.Result{}, nil
 	}
 
@@ -171,7 +182,7 @@ func (r *ApprovalRequestReconciler) run(ctx context.Context, obj *v1.ApprovalReq
 	if err != nil {
 		return starting, ctrl.Result{}, err
 	}
-	waiting := progress{reason: "AwaitingApprovals", message: fmt.Sprintf("%s approvals; waiting for %s", tallyOf(obj, verified(r.Identity.Records, obj)), strings.Join(waitingFor(obj), ", "))}
+	waiting := progress{reason: "AwaitingApprovals", message: fmt.Sprintf("%s approvals; waiting for %s", approval.TallyOf(obj, r.Identity.Records.Verified(obj)), strings.Join(waitingFor(obj), ", "))}
 	return waiting, ctrl.Result{RequeueAfter: delay}, nil
 }
 
@@ -179,7 +190,7 @@ func (r *ApprovalRequestReconciler) run(ctx context.Context, obj *v1.ApprovalReq
 // ends early leaves it so (retryOrWait says more for the errors it knows).
 func standing(obj *v1.ApprovalRequest) progress {
 	c := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionReady)
-	if obj.Status.ExecutionARN == "" || c == nil || isTerminal(obj.Status.Phase) {
+	if obj.Status.ExecutionARN == "" || c == nil || approval.Ended(obj.Status.Phase) {
 		return progress{reason: "Starting", message: "starting the Step Functions execution"}
 	}
 	return progress{reason: c.Reason, message: c.Message, stalled: meta.IsStatusConditionTrue(obj.Status.Conditions, v1.ConditionStalled)}
@@ -188,15 +199,16 @@ func standing(obj *v1.ApprovalRequest) progress {
 // conclude writes what follows from the steps: a decided request's end (its open slots
 // closed, its event, its finalizer dropped), the derived fields and the conditions.
 func (r *ApprovalRequestReconciler) conclude(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter, stands progress, result ctrl.Result, err error) (ctrl.Result, error) {
-	if isTerminal(obj.Status.Phase) && !settled(obj) {
+	if approval.Ended(obj.Status.Phase) && !settled(obj) {
 		closeSlots(obj, r.Heartbeats)
 		announce(r.Events, obj)
 	}
-	summarize(obj, stands, verified(r.Identity.Records, obj))
+	summarize(obj, stands, r.Identity.Records.Verified(obj))
 	if ferr := w.flush(ctx); ferr != nil && err == nil {
 		err = ferr
 	}
-	if err == nil && isTerminal(obj.Status.Phase) {
+	if err == nil && approval.Ended(obj.Status.Phase) {
+		r.Ends.rememberEnd(obj, r.Identity.Records.SupportsEnd(obj, r.Clock.Now()))
 		err = r.release(ctx, obj)
 	}
 	if apierrors.IsConflict(err) {
@@ -297,7 +309,7 @@ func (r *ApprovalRequestReconciler) finalize(ctx context.Context, obj *v1.Approv
 	if !controllerutil.ContainsFinalizer(obj, v1.StopExecutionFinalizer) {
 		return nil
 	}
-	if !isTerminal(obj.Status.Phase) {
+	if !approval.Ended(obj.Status.Phase) {
 		if err := r.stop(ctx, obj, approval.ErrorStopped, "the ApprovalRequest was deleted"); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package controller
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -101,7 +102,7 @@ func (r *ApprovalRequestReconciler) record(ctx context.Context, obj *v1.Approval
 			outcomes[in.Source] = decisionOutcome{phase: v1.DecisionAccepted, message: fmt.Sprintf("a duplicate: %s was already recorded for %s from %s", in.Decision, in.Slot, s.Source)}
 		case s.Decision != "":
 			refuse(in, identity.ReasonSlotDecided, "slot %s is already decided: %s by %s (from %s)", in.Slot, s.Decision, orUnknown(s.DecidedBy), orNone(s.Source))
-		case isTerminal(obj.Status.Phase):
+		case approval.Ended(obj.Status.Phase):
 			refuse(in, identity.ReasonRequestClosed, "the request is already %s", obj.Status.Phase)
 		default:
 			err := r.Identity.MayDecide(ctx, obj, in.Slot, rec.By, identity.LedgerDeciders(obj))
@@ -123,15 +124,12 @@ func (r *ApprovalRequestReconciler) record(ctx context.Context, obj *v1.Approval
 
 // verify reads an intent's record and checks it was admitted for exactly this intent.
 func (r *ApprovalRequestReconciler) verify(obj *v1.ApprovalRequest, in approval.Intent) (identity.Decision, error) {
-	rec, err := r.Identity.Records.VerifyDecision(in.Record)
-	if err != nil {
+	rec, err := r.Identity.Records.VerifyWrite(in.Record, obj, in.Slot, in.Decision, in.Comment, viaOf(in.Source))
+	if errors.Is(err, identity.ErrUnverified) {
 		return rec, fmt.Errorf("%w (decided without tollgate's admission webhook?)", err)
 	}
-	if err := rec.Binds(obj, in.Slot, in.Decision, in.Comment); err != nil {
+	if err != nil {
 		return rec, err
-	}
-	if via := viaOf(in.Source); rec.Via != via {
-		return rec, fmt.Errorf("it was admitted by %s, not by %s", rec.Via, via)
 	}
 	if utf8.RuneCountInString(in.Comment) > v1.MaxCommentLength {
 		return rec, fmt.Errorf("the comment is longer than %d characters", v1.MaxCommentLength)

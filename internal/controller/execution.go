@@ -121,7 +121,7 @@ func (r *ApprovalRequestReconciler) follow(ctx context.Context, obj *v1.Approval
 	now := r.Clock.Now()
 	expires := approval.ExpiresAt(obj)
 	expired := now.After(expires.Add(r.Options.ExpiryGrace))
-	decided := tallyOf(obj, r.delivered(obj)).Verdict() != approval.VerdictOpen
+	decided := approval.TallyOf(obj, r.delivered(obj)).Verdict() != approval.VerdictOpen
 	wait, scheduled := r.checks.wait(obj.UID, now)
 	if !scheduled && !decided {
 		// Met for the first time: people have yet to decide, and the execution reports its
@@ -135,24 +135,12 @@ func (r *ApprovalRequestReconciler) follow(ctx context.Context, obj *v1.Approval
 	if wait > 0 && !expired {
 		return wait, nil
 	}
-	out, err := r.API.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(obj.Status.ExecutionARN)})
-	switch class := stepfunctions.Classify(err); {
-	case err == nil:
-	case class == stepfunctions.Gone, class == stepfunctions.Terminal:
-		fail(obj, v1.PhaseFailed, fmt.Sprintf("the execution %s cannot be read: %s", obj.Status.ExecutionARN, stepfunctions.Describe(err)), metav1.NewTime(now))
-		return 0, nil
-	case class == stepfunctions.Denied:
-		return 0, refused(err)
-	default:
-		return 0, fmt.Errorf("describing the execution of %s/%s: %w", obj.Namespace, obj.Name, err)
+	rep, err := r.describeEnd(ctx, obj, obj.Status.ExecutionARN, now)
+	if err != nil {
+		return 0, err
 	}
-	phase := approval.PhaseOf(out.Status, aws.ToString(out.Error))
-	if phase != v1.PhasePending {
-		end := metav1.NewTime(now)
-		if out.StopDate != nil {
-			end = metav1.NewTime(*out.StopDate)
-		}
-		settle(obj, r.Identity.Records, r.Events, phase, fmt.Sprintf("the execution failed: %s: %s", aws.ToString(out.Error), aws.ToString(out.Cause)), end)
+	if rep.phase != v1.PhasePending {
+		settle(obj, r.Identity.Records, r.Events, rep.phase, rep.failure, rep.at)
 		return 0, nil
 	}
 	if expired && !decided {
@@ -167,9 +155,39 @@ func (r *ApprovalRequestReconciler) follow(ctx context.Context, obj *v1.Approval
 	return delay, nil
 }
 
+// reportedEnd is how Step Functions says a request's execution stands: Pending while it runs,
+// else the phase it ended with, the failure it names and when.
+type reportedEnd struct {
+	phase   v1.Phase
+	failure string
+	at      metav1.Time
+}
+
+// describeEnd asks Step Functions how an execution stands (DescribeExecution). An execution that
+// is gone or cannot be read ends its request Failed; a call refused for the operator's
+// permissions blocks it; any other failure is returned for a retry.
+func (r *ApprovalRequestReconciler) describeEnd(ctx context.Context, obj *v1.ApprovalRequest, arn string, now time.Time) (reportedEnd, error) {
+	out, err := r.API.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+	switch class := stepfunctions.Classify(err); {
+	case err == nil:
+	case class == stepfunctions.Gone, class == stepfunctions.Terminal:
+		return reportedEnd{v1.PhaseFailed, fmt.Sprintf("the execution %s cannot be read: %s", arn, stepfunctions.Describe(err)), metav1.NewTime(now)}, nil
+	case class == stepfunctions.Denied:
+		return reportedEnd{}, refused(err)
+	default:
+		return reportedEnd{}, fmt.Errorf("describing the execution of %s/%s: %w", obj.Namespace, obj.Name, err)
+	}
+	end := metav1.NewTime(now)
+	if out.StopDate != nil {
+		end = metav1.NewTime(*out.StopDate)
+	}
+	failure := fmt.Sprintf("the execution failed: %s: %s", aws.ToString(out.Error), aws.ToString(out.Cause))
+	return reportedEnd{approval.PhaseOf(out.Status, aws.ToString(out.Error)), failure, end}, nil
+}
+
 // delivered selects, for tallyOf, the slots whose verified decision reached Step Functions.
 func (r *ApprovalRequestReconciler) delivered(obj *v1.ApprovalRequest) func(*v1.ApproverStatus) bool {
-	isVerified := verified(r.Identity.Records, obj)
+	isVerified := r.Identity.Records.Verified(obj)
 	return func(s *v1.ApproverStatus) bool { return s.SentAt != nil && isVerified(s) }
 }
 

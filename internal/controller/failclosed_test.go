@@ -153,10 +153,18 @@ var _ = Describe("Fail closed", func() {
 			key := newRequest(ns, "forged-"+strings.ToLower(string(phase)), []string{"alice", "bob"}, 0)
 			waitTokens(key, 2)
 			By("the operator's identity writes " + string(phase) + " with every slot closed")
-			forged := map[string]any{"status": map[string]any{"phase": string(phase), "approvers": []any{
+			operatorClient := as(devenv.OperatorUsername)
+			wiped := map[string]any{"status": map[string]any{"phase": string(phase), "approvers": []any{
 				map[string]any{"name": "alice", "decision": "NotRequired"}, map[string]any{"name": "bob", "decision": "NotRequired"},
 			}}}
-			Expect(as(devenv.OperatorUsername).Status().Patch(ctx, requestRef(key), client.RawPatch("application/merge-patch+json", mustJSON(forged)))).To(Succeed())
+			Expect(operatorClient.Status().Patch(ctx, requestRef(key), client.RawPatch("application/merge-patch+json", mustJSON(wiped)))).To(
+				refusedWith("the task token of slot alice is replaced only by the next one Step Functions issues, never removed"), "a merge patch of the list drops the tokens")
+			forged := getRequest(key)
+			forged.Status.Phase = phase
+			for i := range forged.Status.Approvers {
+				forged.Status.Approvers[i].Decision = v1.DecisionNotRequired
+			}
+			Expect(operatorClient.Status().Update(ctx, forged)).To(Succeed())
 			Eventually(func(g Gomega) {
 				obj := getRequest(key)
 				g.Expect(obj.Status.Phase).To(Equal(v1.PhasePending))
@@ -219,8 +227,9 @@ var _ = Describe("Fail closed", func() {
 		Expect(getRequest(key).Finalizers).To(ContainElement(v1.StopExecutionFinalizer))
 		Expect(getRequest(key).OwnerReferences).To(BeEmpty())
 
-		By("an ApproverDecision's binding to its request")
+		By("an ApproverDecision's binding to its request, by someone RBAC lets write decisions")
 		d := approveDecision(key, "alice-ok", "alice", "")
+		grantEverything(ns, "mallory@example.com")
 		decision := &v1.ApproverDecision{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: d.Name}}
 		err = patchAs(mallory(), decision, map[string]any{"metadata": map[string]any{"ownerReferences": nil}})
 		Expect(err).To(refusedWith("metadata.ownerReferences"))

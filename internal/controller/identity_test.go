@@ -288,10 +288,14 @@ var _ = Describe("Identity", func() {
 			Expect(getRequest(key).Status.Phase).To(Equal(v1.PhasePending))
 		})
 
-		It("a status written as the operator with a decision nobody made: it is never delivered", func() {
+		It("a status written as the operator with a decision nobody made: refused at admission, and never delivered past it", func() {
 			key := newRequest(ns, "operator-status", []string{"alice", "bob"}, 0)
 			waitTokens(key, 2)
-			Expect(writeDecisionInStatus(as(devenv.OperatorUsername), key, "alice")).To(Succeed())
+			Expect(writeDecisionInStatus(as(devenv.OperatorUsername), key, "alice")).To(refusedWith("the decision of slot alice is not on record"))
+			withoutWebhooks(func() {
+				Eventually(func() error { return writeDecisionInStatus(as(devenv.OperatorUsername), key, "alice") }, settle, 20*time.Millisecond).
+					Should(Succeed(), "the webhooks are gone")
+			})
 			Eventually(func() []string { return eventReasons(key) }, settle).Should(ContainElement("UnverifiedDecision"))
 			token := slotOf(getRequest(key), "alice").TaskToken
 			Consistently(func() int { return sfnLocal.sendsFor(token) }, "1500ms").Should(BeZero())

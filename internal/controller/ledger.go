@@ -18,55 +18,38 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/identity"
 )
 
-// verifyEntry checks a ledger entry against the admission webhook's record it carries: a
-// decision counts (is delivered, is tallied) only when the record is signed with the
-// operator's key and names this request, slot, verdict, comment and decider. Anyone who
-// writes status by hand — past RBAC and the status webhook — still decides nothing.
-func verifyEntry(records *identity.Signer, obj *v1.ApprovalRequest, s *v1.ApproverStatus) (identity.Decision, error) {
-	rec, err := records.VerifyDecision(s.Record)
-	if err != nil {
-		return rec, err
-	}
-	if err := rec.Binds(obj, s.Name, s.Decision, s.Comment); err != nil {
-		return rec, err
-	}
-	if rec.By.Username != s.DecidedBy {
-		return rec, fmt.Errorf("it names %s as the decider, the ledger %s", rec.By.Username, s.DecidedBy)
-	}
-	return rec, nil
-}
-
-// verified selects, for tallyOf, the slots whose decision verifies.
-func verified(records *identity.Signer, obj *v1.ApprovalRequest) func(*v1.ApproverStatus) bool {
-	return func(s *v1.ApproverStatus) bool {
-		_, err := verifyEntry(records, obj, s)
-		return err == nil
-	}
-}
-
 // settle records the end Step Functions reported — by the outcome task or DescribeExecution —
-// after checking it against tollgate's own ledger: Approved only when the verified decisions
-// reach the quorum, Rejected only when they make it unreachable. An end tollgate did not
-// produce (an answer it never sent on a task token) fails the request with reason
-// UnverifiedOutcome and a Warning event: it never becomes Approved.
+// after checking it against tollgate's own ledger (checkedEnd). An end tollgate did not produce
+// fails the request with reason UnverifiedOutcome and a Warning event: it never becomes Approved.
 func settle(obj *v1.ApprovalRequest, records *identity.Signer, rec events.EventRecorder, phase v1.Phase, failure string, at metav1.Time) {
-	tally := tallyOf(obj, verified(records, obj))
-	var unverified string
-	switch verdict := tally.Verdict(); {
-	case phase == v1.PhaseApproved && verdict != approval.VerdictReached:
-		unverified = fmt.Sprintf("Step Functions reported the request approved, but tollgate recorded %s verified approvals: the execution was ended by an answer tollgate did not send (SendTaskSuccess on a task token by someone else); not approved", tally)
-	case phase == v1.PhaseRejected && verdict != approval.VerdictUnreachable:
-		unverified = fmt.Sprintf("Step Functions reported the request rejected, but tollgate recorded %d verified rejections, which leave %s approvals reachable: the execution was ended by an answer tollgate did not send", tally.Rejected, tally)
-	}
+	phase, reason, msg := checkedEnd(obj, records, phase, failure)
 	switch {
-	case unverified != "":
-		failWith(obj, v1.PhaseFailed, v1.ReasonUnverifiedOutcome, unverified, at)
-		rec.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonUnverifiedOutcome, "Verify", "%s", unverified)
+	case reason == v1.ReasonUnverifiedOutcome:
+		failWith(obj, phase, reason, msg, at)
+		rec.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonUnverifiedOutcome, "Verify", "%s", msg)
 	case phase == v1.PhaseFailed:
-		fail(obj, phase, failure, at)
+		fail(obj, phase, msg, at)
 	default:
 		obj.Status.Phase, obj.Status.CompletedAt = phase, &at
 	}
+}
+
+// checkedEnd is the end of a request whose execution Step Functions reported ended with phase
+// (failure says why, for Failed), checked against the verified ledger: Approved only when the
+// verified decisions reach the quorum, Rejected only when they make it unreachable; anything
+// else is Failed with reason UnverifiedOutcome (an answer tollgate never sent on a task token
+// ended the execution). It returns the phase, its reason and message ("" for the phase's own).
+func checkedEnd(obj *v1.ApprovalRequest, records *identity.Signer, phase v1.Phase, failure string) (v1.Phase, string, string) {
+	tally := approval.TallyOf(obj, records.Verified(obj))
+	switch verdict := tally.Verdict(); {
+	case phase == v1.PhaseApproved && verdict != approval.VerdictReached:
+		return v1.PhaseFailed, v1.ReasonUnverifiedOutcome, fmt.Sprintf("Step Functions reported the request approved, but tollgate recorded %s verified approvals: the execution was ended by an answer tollgate did not send (SendTaskSuccess on a task token by someone else); not approved", tally)
+	case phase == v1.PhaseRejected && verdict != approval.VerdictUnreachable:
+		return v1.PhaseFailed, v1.ReasonUnverifiedOutcome, fmt.Sprintf("Step Functions reported the request rejected, but tollgate recorded %d verified rejections, which leave %s approvals reachable: the execution was ended by an answer tollgate did not send", tally.Rejected, tally)
+	case phase == v1.PhaseFailed:
+		return phase, string(phase), failure
+	}
+	return phase, "", ""
 }
 
 // ledgerRetry is how long a commit keeps trying through conflicts. The reconciler and every

@@ -2,6 +2,7 @@ package controller
 
 import (
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/approval"
 	"github.com/tollgate-dev/tollgate/internal/metrics"
 )
 
@@ -18,7 +19,7 @@ func observe(before, after *v1.ApprovalRequest) {
 			metrics.Decision(viaOf(s.Source), s.Decision, metrics.ResultRecorded)
 		}
 	}
-	if isTerminal(after.Status.Phase) && !isTerminal(before.Status.Phase) && after.Status.CompletedAt != nil {
+	if approval.Ended(after.Status.Phase) && !approval.Ended(before.Status.Phase) && after.Status.CompletedAt != nil {
 		metrics.Outcome(after.Status.Phase, max(0, after.Status.CompletedAt.Sub(after.CreationTimestamp.Time)))
 	}
 }

@@ -72,7 +72,7 @@ type progress struct {
 // conditions. It is the one place conditions are set.
 func summarize(obj *v1.ApprovalRequest, pending progress, counted func(*v1.ApproverStatus) bool) {
 	st := &obj.Status
-	tally := tallyOf(obj, counted)
+	tally := approval.TallyOf(obj, counted)
 	st.ApprovedCount, st.RejectedCount = int32(tally.Approved), int32(tally.Rejected)
 	st.RequiredApprovals = int32(tally.Required)
 	st.Approvals = tally.String()
@@ -89,7 +89,7 @@ func summarize(obj *v1.ApprovalRequest, pending progress, counted func(*v1.Appro
 		set(v1.ConditionReady, metav1.ConditionTrue, "Approved", msg)
 		meta.RemoveStatusCondition(&st.Conditions, v1.ConditionReconciling)
 		meta.RemoveStatusCondition(&st.Conditions, v1.ConditionStalled)
-	case isTerminal(st.Phase):
+	case approval.Ended(st.Phase):
 		reason, msg := terminalCondition(obj)
 		if st.Phase == v1.PhaseRejected {
 			set(v1.ConditionRejected, metav1.ConditionTrue, reason, msg)
@@ -141,17 +141,6 @@ func failWith(obj *v1.ApprovalRequest, phase v1.Phase, reason, msg string, now m
 	})
 }
 
-// tallyOf counts the decisions of the slots that pass include.
-func tallyOf(obj *v1.ApprovalRequest, include func(*v1.ApproverStatus) bool) approval.Tally {
-	t := approval.Tally{Required: approval.RequiredApprovals(&obj.Spec), Total: len(obj.Spec.Approvers)}
-	for i := range obj.Status.Approvers {
-		if s := &obj.Status.Approvers[i]; include(s) {
-			t = t.Add(s.Decision)
-		}
-	}
-	return t
-}
-
 // deciders lists who made decision d, for messages.
 func deciders(obj *v1.ApprovalRequest, d v1.Decision) string {
 	var names []string
@@ -185,9 +174,4 @@ func slot(obj *v1.ApprovalRequest, name string) *v1.ApproverStatus {
 		}
 	}
 	return nil
-}
-
-// isTerminal reports whether a phase is final.
-func isTerminal(p v1.Phase) bool {
-	return p != "" && p != v1.PhasePending
 }

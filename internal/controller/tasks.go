@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -52,6 +53,8 @@ type TaskRouter struct {
 	Log        logr.Logger
 	// Records verifies the ledger before an outcome is taken.
 	Records *identity.Signer
+	// Ends is shared with the reconciler: the ends this operator wrote.
+	Ends *Ends
 	// OnGone re-queues the request of a token that went stale.
 	OnGone func(key client.ObjectKey)
 
@@ -117,7 +120,7 @@ func (t *TaskRouter) route(ctx context.Context, key client.ObjectKey, in *approv
 			s = &obj.Status.Approvers[len(obj.Status.Approvers)-1]
 		}
 		switch {
-		case isTerminal(obj.Status.Phase):
+		case approval.Ended(obj.Status.Phase):
 			return false, refusal{approval.ErrorRequestNotFound, fmt.Sprintf("ApprovalRequest %s is already %s", key, obj.Status.Phase)}
 		case s.TaskToken == token:
 			return false, nil
@@ -148,16 +151,23 @@ func (t *TaskRouter) outcome(ctx context.Context, key client.ObjectKey, in *appr
 	ended := false
 	obj, err := t.patchLatest(ctx, key, func(obj *v1.ApprovalRequest) (bool, error) {
 		ended = false
-		if string(obj.UID) != in.Tollgate.UID || isTerminal(obj.Status.Phase) {
+		if string(obj.UID) != in.Tollgate.UID || approval.Ended(obj.Status.Phase) {
 			return false, nil
 		}
-		settle(obj, t.Records, t.Events, phase, fmt.Sprintf("the execution failed: %s: %s", in.Error, in.Cause), metav1.NewTime(t.Clock.Now()))
-		completeEnd(obj, t.Heartbeats, verified(t.Records, obj))
+		now := metav1.NewTime(t.Clock.Now())
+		settle(obj, t.Records, t.Events, phase, fmt.Sprintf("the execution failed: %s: %s", in.Error, in.Cause), now)
+		completeEnd(obj, t.Heartbeats, t.Records.Verified(obj))
+		// Remembered before it is written: the reconcile its write wakes must find it ours,
+		// or it would ask the execution, which may still be finishing.
+		t.Ends.rememberEnd(obj, t.Records.SupportsEnd(obj, now.Time))
 		ended = true
 		return true, nil
 	})
-	if err == nil && ended {
+	switch {
+	case err == nil && ended:
 		announce(t.Events, obj)
+	case err != nil:
+		t.Ends.forget(types.UID(in.Tollgate.UID))
 	}
 	return client.IgnoreNotFound(err)
 }

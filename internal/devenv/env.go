@@ -51,7 +51,7 @@ func Start(ctx context.Context, o Options) (env *Env, err error) {
 		return env, err
 	}
 	env.stops = append(env.stops, env.Endpoint.Stop)
-	if env.Webhooks, err = StartWebhooks(ctx, env.ControlPlane, env.RecordKey); err != nil {
+	if env.Webhooks, err = StartWebhooks(ctx, env.ControlPlane, env.RecordKey, o.Endpoint.Clock); err != nil {
 		return env, err
 	}
 	env.stops = append(env.stops, env.Webhooks.Stop)

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/tollgate-dev/tollgate/internal/operator"
+	"github.com/tollgate-dev/tollgate/internal/sfnlocal"
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
 
@@ -61,8 +62,10 @@ func (r *running) Kill() { r.cancel() }
 type Webhooks struct{ *running }
 
 // StartWebhooks serves the webhooks as the operator's identity, signing with key, and returns
-// once they answer.
-func StartWebhooks(ctx context.Context, cp *ControlPlane, key []byte) (*Webhooks, error) {
+// once they answer. clock is their time (nil: the real one); an environment whose Step Functions
+// runs on a fake clock gives the webhooks the same, as a cluster's clock agrees with AWS's: the
+// status guard believes an Expired end only once the request's timeout has passed.
+func StartWebhooks(ctx context.Context, cp *ControlPlane, key []byte, clock sfnlocal.Clock) (*Webhooks, error) {
 	opts := cp.Env.WebhookInstallOptions
 	mgr, err := ctrl.NewManager(cp.Operator, ctrl.Options{
 		Scheme:                 cp.Scheme,
@@ -76,6 +79,9 @@ func StartWebhooks(ctx context.Context, cp *ControlPlane, key []byte) (*Webhooks
 	}
 	cfg := operator.NewConfig()
 	cfg.Identity.RecordKey = key
+	if clock != nil {
+		cfg.Clock = passiveClock{clock}
+	}
 	if err := operator.SetupWebhooks(ctx, mgr, cfg); err != nil {
 		return nil, err
 	}
@@ -90,6 +96,11 @@ func StartWebhooks(ctx context.Context, cp *ControlPlane, key []byte) (*Webhooks
 	}
 	return w, nil
 }
+
+// passiveClock reads the endpoint's clock as Kubernetes' clock.PassiveClock.
+type passiveClock struct{ sfnlocal.Clock }
+
+func (c passiveClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
 
 // Operator is tollgate's operator (controllers, activity poller, token keeper) running as its
 // own identity, wired by operator.Setup as cmd/main.go wires it.

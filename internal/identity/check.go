@@ -44,9 +44,10 @@ func refuse(reason, format string, args ...any) *Refusal {
 	return &Refusal{Reason: reason, Message: fmt.Sprintf(format, args...)}
 }
 
-// Reviewer asks the cluster's authorizer whether a user holds the verb `approve` on a request.
+// Reviewer asks the cluster's authorizer whether a user holds a verb on a request: `approve`
+// to decide it, `delete-any` to delete a request someone else created.
 type Reviewer interface {
-	MayApprove(ctx context.Context, u User, namespace, name string) (allowed bool, reason string, err error)
+	Allowed(ctx context.Context, u User, verb, namespace, name string) (allowed bool, reason string, err error)
 }
 
 // Checker is the one check that decides who may decide. The admission webhook runs it before
@@ -80,7 +81,7 @@ func (c *Checker) MayDecide(ctx context.Context, req *v1.ApprovalRequest, slot s
 			return refuse(ReasonAlreadyCounted, "%s already decided slot %s of this request: one person counts once", by, other)
 		}
 	}
-	allowed, why, err := c.Reviewer.MayApprove(ctx, by, req.Namespace, req.Name)
+	allowed, why, err := c.Reviewer.Allowed(ctx, by, v1.ApproveVerb, req.Namespace, req.Name)
 	if err != nil {
 		return fmt.Errorf("asking the cluster whether %s may approve %s/%s: %w", by, req.Namespace, req.Name, err)
 	}

@@ -77,7 +77,7 @@ func NewDecision(req *v1.ApprovalRequest, slot string, d v1.Decision, comment, v
 		Decision:      d,
 		CommentSHA256: commentDigest(comment),
 		Via:           via,
-		By:            by,
+		By:            by.recorded(),
 		// To the millisecond: the operator measures decision → SendTask from it.
 		At: at.UTC().Truncate(time.Millisecond),
 	}
@@ -91,7 +91,7 @@ func NewRequester(req *v1.ApprovalRequest, by User, at time.Time) (Requester, er
 	}
 	return Requester{
 		Version: recordVersion, Namespace: req.Namespace, Name: req.Name, GenerateName: req.GenerateName,
-		SpecSHA256: digest, By: by, At: at.UTC().Truncate(time.Second),
+		SpecSHA256: digest, By: by.recorded(), At: at.UTC().Truncate(time.Second),
 	}, nil
 }
 
@@ -256,4 +256,22 @@ func randomID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
 	return hex.EncodeToString(b)
+}
+
+// VerifyWrite reads the record a decision carries and checks that tollgate's admission wrote it
+// for exactly this decision: this request, slot, verdict and comment, by this path (via). The
+// caller then checks who it names against who writes (the guard) or re-runs the identity check
+// for them (the controller).
+func (s *Signer) VerifyWrite(text string, req *v1.ApprovalRequest, slot string, d v1.Decision, comment, via string) (Decision, error) {
+	rec, err := s.VerifyDecision(text)
+	if err != nil {
+		return rec, err
+	}
+	if err := rec.Binds(req, slot, d, comment); err != nil {
+		return rec, err
+	}
+	if rec.Via != via {
+		return rec, fmt.Errorf("it was admitted by %s, not by %s", rec.Via, via)
+	}
+	return rec, nil
 }

@@ -17,12 +17,14 @@ type SubjectAccessReviewer struct {
 	Client client.Client
 }
 
-// MayApprove implements Reviewer: verb approve on approvalrequests/<name> in namespace.
-func (r SubjectAccessReviewer) MayApprove(ctx context.Context, u User, namespace, name string) (bool, string, error) {
+// Allowed implements Reviewer: verb on approvalrequests/<name> in namespace. The user's extra
+// fields go with the question when the caller has them (admission does; a record does not keep
+// them).
+func (r SubjectAccessReviewer) Allowed(ctx context.Context, u User, verb, namespace, name string) (bool, string, error) {
 	sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
 		User: u.Username, UID: u.UID, Groups: u.Groups,
 		ResourceAttributes: &authorizationv1.ResourceAttributes{
-			Namespace: namespace, Verb: v1.ApproveVerb, Group: v1.GroupVersion.Group,
+			Namespace: namespace, Verb: verb, Group: v1.GroupVersion.Group,
 			Version: v1.GroupVersion.Version, Resource: "approvalrequests", Name: name,
 		},
 	}}

@@ -9,10 +9,13 @@ import (
 
 // User is a Kubernetes identity as the API server authenticated it.
 type User struct {
-	Username string              `json:"username"`
-	UID      string              `json:"uid,omitempty"`
-	Groups   []string            `json:"groups,omitempty"`
-	Extra    map[string][]string `json:"extra,omitempty"`
+	Username string   `json:"username"`
+	UID      string   `json:"uid,omitempty"`
+	Groups   []string `json:"groups,omitempty"`
+	// Extra are the credential's extra fields (a token's credential id, scopes): asked of the
+	// authorizer at admission, never written into a record (an audit needs who, not which
+	// credential). Records written before this rule may carry them and still verify.
+	Extra map[string][]string `json:"extra,omitempty"`
 }
 
 // FromUserInfo converts the user of an admission request or a SelfSubjectReview.
@@ -25,6 +28,11 @@ func FromUserInfo(u authenticationv1.UserInfo) User {
 		}
 	}
 	return out
+}
+
+// recorded is the user as a record keeps them: name, uid and groups.
+func (u User) recorded() User {
+	return User{Username: u.Username, UID: u.UID, Groups: slices.Clone(u.Groups)}
 }
 
 // InGroup reports whether the user is a member of any of groups.

@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -85,6 +84,6 @@ func SetupWebhooks(ctx context.Context, mgr ctrl.Manager, cfg *Config) error {
 		return fmt.Errorf("watching ApproverDecisions for the webhooks: %w", err)
 	}
 	return webhookv1alpha1.SetupWebhooksWithManager(mgr, webhookv1alpha1.Options{
-		Checker: checker, Operator: operatorUser, Reader: mgr.GetAPIReader(), Decisions: mgr.GetCache(), Clock: clock.RealClock{},
+		Checker: checker, Operator: operatorUser, Reader: mgr.GetAPIReader(), Decisions: mgr.GetCache(), Clock: cfg.clock(),
 	})
 }

@@ -102,6 +102,14 @@ func (c *Config) Defaults() {
 	}
 }
 
+// clock is the operator's time: Clock, or the real one.
+func (c *Config) clock() clock.PassiveClock {
+	if c.Clock == nil {
+		return clock.RealClock{}
+	}
+	return c.Clock
+}
+
 // validate checks settings that only make sense together.
 func (c *Config) validate() error {
 	if c.Lifecycle.IdleChecksPerSecond < 0 {
@@ -166,9 +174,10 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions
 	metrics.CountRequests(mgr.GetClient())
 	hb := cfg.Heartbeats
 	hb.API, hb.Log = api, ctrl.Log.WithName("heartbeats")
+	ends := &controller.Ends{}
 	reconciler := &controller.ApprovalRequestReconciler{
 		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), API: api, Events: events, Clock: cfg.Clock,
-		Heartbeats: hb, Identity: checker, Options: cfg.Lifecycle,
+		Heartbeats: hb, Identity: checker, Ends: ends, Options: cfg.Lifecycle,
 	}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the ApprovalRequest controller: %w", err)
@@ -178,7 +187,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions
 	}
 	router := &controller.TaskRouter{
 		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), API: api, Events: events, Clock: cfg.Clock,
-		Heartbeats: hb, ClusterID: cfg.Lifecycle.ClusterID, Log: ctrl.Log.WithName("activity"), Records: checker.Records,
+		Heartbeats: hb, ClusterID: cfg.Lifecycle.ClusterID, Log: ctrl.Log.WithName("activity"), Records: checker.Records, Ends: ends,
 		OnGone: reconciler.Wake,
 	}
 	poller := cfg.Poller

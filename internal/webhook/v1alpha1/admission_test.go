@@ -32,7 +32,7 @@ func (noObjects) List(context.Context, client.ObjectList, ...client.ListOption) 
 // everyoneMayApprove is the cluster's authorizer for these tests.
 type everyoneMayApprove struct{}
 
-func (everyoneMayApprove) MayApprove(context.Context, identity.User, string, string) (bool, string, error) {
+func (everyoneMayApprove) Allowed(context.Context, identity.User, string, string, string) (bool, string, error) {
 	return true, "", nil
 }
 
@@ -251,7 +251,7 @@ func (r oneRequest) Get(_ context.Context, key client.ObjectKey, obj client.Obje
 
 // FuzzDecisionAdmission: any ApproverDecision a client writes is answered without a panic;
 // what is admitted on create carries a record the webhook signed, for the writer, bound to the
-// stored request, and an owner reference to it; an update never changes either.
+// stored request, and an owner reference to it; an update is never patched.
 func FuzzDecisionAdmission(f *testing.F) {
 	f.Add([]byte(`{"approvalRequestName":"deploy","approver":"alice","decision":"Approve"}`), []byte(`{}`), "alice", false)
 	f.Add([]byte(`{"approvalRequestName":"deploy","approver":"alice","decision":"Reject","comment":"no"}`), []byte(`{"approvals.tollgate.dev/record":"x"}`), "mallory", true)
@@ -283,7 +283,7 @@ func FuzzDecisionAdmission(f *testing.F) {
 			return
 		}
 		if update && len(resp.Patches) > 0 {
-			t.Fatalf("an unchanged update was patched: %+v", resp.Patches)
+			t.Fatalf("an update was patched (the guard refuses what it may not change): %+v", resp.Patches)
 		}
 		for _, p := range resp.Patches {
 			switch p.Path {

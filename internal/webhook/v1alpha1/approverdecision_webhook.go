@@ -18,10 +18,11 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/identity"
 )
 
-// DecisionAdmission guards ApproverDecisions. On CREATE the request must exist; the decision
-// passes the identity check in the name of its creator, is bound to the request's UID (a signed
-// record) and owned by the request, so it goes with it and never counts for a namesake. On
-// UPDATE the record and the owner reference stay as admitted (the spec is immutable by schema).
+// DecisionAdmission is the mutating half of ApproverDecision admission, on CREATE: the request
+// must exist; the decision passes the identity check in the name of its creator, is bound to the
+// request's UID (a signed record) and owned by the request, so it goes with it and never counts
+// for a namesake. DecisionGuard refuses any later change of the record or the owner reference
+// (the spec is immutable by schema).
 type DecisionAdmission struct {
 	Options
 	decoder admission.Decoder
@@ -30,26 +31,19 @@ type DecisionAdmission struct {
 // Handle implements admission.Handler.
 func (h *DecisionAdmission) Handle(ctx context.Context, req admission.Request) admission.Response {
 	d := &v1.ApproverDecision{}
-	if err := h.decoder.DecodeRaw(req.Object, d); err != nil {
+	if err := decodeIgnoringStatus(h.decoder, req.Object, d); err != nil {
 		return malformed()
 	}
-	switch req.Operation {
-	case admissionv1.Create:
-		return h.create(ctx, d, identity.FromUserInfo(req.UserInfo))
-	case admissionv1.Update:
-		old := &v1.ApproverDecision{}
-		if err := h.decoder.DecodeRaw(req.OldObject, old); err != nil {
-			return admission.Errored(http.StatusBadRequest, err)
-		}
-		return keepBinding(old, d)
+	if req.Operation != admissionv1.Create {
+		return admission.Allowed("")
 	}
-	return admission.Allowed("")
+	return h.create(ctx, d, identity.FromUserInfo(req.UserInfo))
 }
 
 func (h *DecisionAdmission) create(ctx context.Context, d *v1.ApproverDecision, user identity.User) admission.Response {
 	if d.Spec.ApprovalRequestName == "" || d.Spec.Approver == "" || d.Spec.Decision != v1.DecisionApprove && d.Spec.Decision != v1.DecisionReject {
 		// Mutating admission runs before the schema: leave a malformed decision to the schema,
-		// which names the field. Unrecorded, it could never count anyway.
+		// which names the field. Unrecorded, it is refused by the guard if the schema lets it by.
 		return admission.Allowed("")
 	}
 	name := d.Name
@@ -90,27 +84,6 @@ func (h *DecisionAdmission) create(ctx context.Context, d *v1.ApproverDecision, 
 	return patchMetadata(map[string]any{fieldAnnotations: annotations, fieldOwnerReferences: owners})
 }
 
-// keepBinding restores what the webhook wrote at creation: the record and the owner reference.
-func keepBinding(old, d *v1.ApproverDecision) admission.Response {
-	fields := map[string]any{}
-	if old.Annotations[v1.RecordAnnotation] != d.Annotations[v1.RecordAnnotation] {
-		annotations := maps.Clone(d.Annotations)
-		if annotations == nil {
-			annotations = map[string]string{}
-		}
-		restore(annotations, old.Annotations, v1.RecordAnnotation)
-		fields[fieldAnnotations] = annotations
-	}
-	requestOwners := func(refs []metav1.OwnerReference) []metav1.OwnerReference {
-		return slices.DeleteFunc(slices.Clone(refs), func(o metav1.OwnerReference) bool { return !isRequestOwner(o) })
-	}
-	if want := requestOwners(old.OwnerReferences); !slices.EqualFunc(want, requestOwners(d.OwnerReferences), ownerEqual) {
-		kept := slices.DeleteFunc(slices.Clone(d.OwnerReferences), isRequestOwner)
-		fields[fieldOwnerReferences] = append(kept, want...)
-	}
-	return patchMetadata(fields)
-}
-
 // ownerOf makes the request own its decision: deleting the request deletes the decision.
 // blockOwnerDeletion stays off: it would need delete permission on the request.
 func ownerOf(req *v1.ApprovalRequest) metav1.OwnerReference {
@@ -122,8 +95,4 @@ func ownerOf(req *v1.ApprovalRequest) metav1.OwnerReference {
 
 func isRequestOwner(o metav1.OwnerReference) bool {
 	return o.APIVersion == v1.GroupVersion.String() && o.Kind == kindApprovalRequest
-}
-
-func ownerEqual(a, b metav1.OwnerReference) bool {
-	return a.UID == b.UID && a.Name == b.Name && a.Kind == b.Kind && a.APIVersion == b.APIVersion
 }

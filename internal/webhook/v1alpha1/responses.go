@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	"fmt"
 	"net/http"
 
 	"gomodules.xyz/jsonpatch/v2"
@@ -80,9 +81,21 @@ func admissionResponse(st metav1.Status) admissionv1.AdmissionResponse {
 	return admissionv1.AdmissionResponse{Allowed: false, Result: &st}
 }
 
-// malformed answers an object that does not decode into tollgate's types (e.g. a timeout that
-// is no duration). Mutating admission runs before the CRD schema, which refuses such an object
-// naming the field; it is let through unrecorded, and nothing unrecorded ever counts.
+// malformed answers, in the mutating phase, an object whose spec or metadata does not decode
+// into tollgate's types (e.g. a timeout that is no duration; status is not read). Mutating
+// admission runs before the CRD schema, which refuses such an object naming the field, so it is
+// passed on unpatched and unsigned. Nothing passes unchecked: the validating guards read the
+// object after the schema and refuse what they cannot read, and what carries no record.
 func malformed() admission.Response {
 	return admission.Allowed("")
+}
+
+// reasonUnreadable refuses an object the guards cannot read.
+const reasonUnreadable = "Unreadable"
+
+// unreadable refuses, in the validating phase, an object that does not decode into tollgate's
+// types: it is refused with the reason, never let through unchecked.
+func unreadable(name, kind string, err error) admission.Response {
+	return deny(name, &identity.Refusal{Reason: reasonUnreadable, Message: fmt.Sprintf(
+		"tollgate's admission cannot read this %s, so it refuses it: %v", kind, err)})
 }

@@ -1,8 +1,12 @@
 // Package v1alpha1 holds tollgate's admission webhooks for approvals.tollgate.dev/v1alpha1.
-// They are the first wall of the identity model (internal/identity): they run the one check on
-// every decision, whatever path it takes, write what they admitted as a signed record, bind
-// decisions to their request, and let nobody but the operator write status. The controller
-// checks again (a webhook can be bypassed by misconfiguration), so both must agree.
+// They are the first wall of the identity model (internal/identity): the mutating webhooks run
+// the one check on every decision, whatever path it takes, write what they admitted as a signed
+// record and bind decisions to their request; the validating guards then read each object as it
+// will be stored — after every mutation and the schema — and refuse what tollgate's rules
+// forbid, what carries no record for its writer, and what they cannot read (they fail closed);
+// the status guard lets nobody but the operator write status, and not even the operator's
+// identity an end the verified ledger does not support. The controller checks again (a webhook
+// can be bypassed by misconfiguration), so all must agree.
 package v1alpha1
 
 import (
@@ -18,13 +22,17 @@ import (
 
 // Paths the webhooks are served on (config/webhook/manifests.yaml is generated from the markers).
 const (
-	RequestPath  = "/mutate-approvals-tollgate-dev-v1alpha1-approvalrequest"
-	DecisionPath = "/mutate-approvals-tollgate-dev-v1alpha1-approverdecision"
-	StatusPath   = "/validate-approvals-tollgate-dev-v1alpha1-status"
+	RequestPath       = "/mutate-approvals-tollgate-dev-v1alpha1-approvalrequest"
+	DecisionPath      = "/mutate-approvals-tollgate-dev-v1alpha1-approverdecision"
+	RequestGuardPath  = "/validate-approvals-tollgate-dev-v1alpha1-approvalrequest"
+	DecisionGuardPath = "/validate-approvals-tollgate-dev-v1alpha1-approverdecision"
+	StatusPath        = "/validate-approvals-tollgate-dev-v1alpha1-status"
 )
 
 // +kubebuilder:webhook:path=/mutate-approvals-tollgate-dev-v1alpha1-approvalrequest,mutating=true,failurePolicy=fail,sideEffects=None,groups=approvals.tollgate.dev,resources=approvalrequests,verbs=create;update,versions=v1alpha1,name=mapprovalrequest-v1alpha1.tollgate.dev,admissionReviewVersions=v1,reinvocationPolicy=IfNeeded,timeoutSeconds=10
-// +kubebuilder:webhook:path=/mutate-approvals-tollgate-dev-v1alpha1-approverdecision,mutating=true,failurePolicy=fail,sideEffects=None,groups=approvals.tollgate.dev,resources=approverdecisions,verbs=create;update,versions=v1alpha1,name=mapproverdecision-v1alpha1.tollgate.dev,admissionReviewVersions=v1,reinvocationPolicy=IfNeeded,timeoutSeconds=10
+// +kubebuilder:webhook:path=/mutate-approvals-tollgate-dev-v1alpha1-approverdecision,mutating=true,failurePolicy=fail,sideEffects=None,groups=approvals.tollgate.dev,resources=approverdecisions,verbs=create,versions=v1alpha1,name=mapproverdecision-v1alpha1.tollgate.dev,admissionReviewVersions=v1,reinvocationPolicy=IfNeeded,timeoutSeconds=10
+// +kubebuilder:webhook:path=/validate-approvals-tollgate-dev-v1alpha1-approvalrequest,mutating=false,failurePolicy=fail,sideEffects=None,groups=approvals.tollgate.dev,resources=approvalrequests,verbs=create;update;delete,versions=v1alpha1,name=vapprovalrequest-v1alpha1.tollgate.dev,admissionReviewVersions=v1,timeoutSeconds=10
+// +kubebuilder:webhook:path=/validate-approvals-tollgate-dev-v1alpha1-approverdecision,mutating=false,failurePolicy=fail,sideEffects=None,groups=approvals.tollgate.dev,resources=approverdecisions,verbs=create;update,versions=v1alpha1,name=vapproverdecision-v1alpha1.tollgate.dev,admissionReviewVersions=v1,timeoutSeconds=10
 // +kubebuilder:webhook:path=/validate-approvals-tollgate-dev-v1alpha1-status,mutating=false,failurePolicy=fail,sideEffects=None,groups=approvals.tollgate.dev,resources=approvalrequests/status;approverdecisions/status,verbs=update,versions=v1alpha1,name=vstatus-v1alpha1.tollgate.dev,admissionReviewVersions=v1,timeoutSeconds=10
 
 // Options are what the webhooks need.
@@ -66,6 +74,8 @@ func SetupWebhooksWithManager(mgr ctrl.Manager, o Options) error {
 	srv := mgr.GetWebhookServer()
 	srv.Register(RequestPath, &admission.Webhook{Handler: &RequestAdmission{Options: o, decoder: decoder}})
 	srv.Register(DecisionPath, &admission.Webhook{Handler: &DecisionAdmission{Options: o, decoder: decoder}})
-	srv.Register(StatusPath, &admission.Webhook{Handler: &StatusAdmission{Operator: o.Operator}})
+	srv.Register(RequestGuardPath, &admission.Webhook{Handler: &RequestGuard{Options: o, decoder: decoder}})
+	srv.Register(DecisionGuardPath, &admission.Webhook{Handler: &DecisionGuard{Options: o, decoder: decoder}})
+	srv.Register(StatusPath, &admission.Webhook{Handler: &StatusAdmission{Options: o, decoder: decoder}})
 	return nil
 }

@@ -1,0 +1,104 @@
+package v1alpha1
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/approval"
+	"github.com/tollgate-dev/tollgate/internal/identity"
+)
+
+// endConditions are the conditions that announce an end, with the phase each needs.
+var endConditions = []struct {
+	condition string
+	phase     v1.Phase
+}{
+	{v1.ConditionApproved, v1.PhaseApproved},
+	{v1.ConditionReady, v1.PhaseApproved},
+	{v1.ConditionRejected, v1.PhaseRejected},
+}
+
+// ledgerErrors refuses a status write that the verified ledger does not support, so that no
+// reader — kubectl wait, Argo CD, Flux, the plugin — ever sees it:
+//   - a decision (Approve, Reject) added or changed without a record of tollgate's admission
+//     that binds it to this request, slot, verdict, comment and decider;
+//   - a slot closed (NotRequired) while the request has not ended;
+//   - a ledger entry removed, or a slot's task token (entries and tokens are only ever added,
+//     and a token replaced by the one Step Functions issues next);
+//   - an end the verified ledger does not support (approval.SupportsEnd): Approved short of the
+//     quorum, Rejected while it is reachable, Expired before its time;
+//   - an end the ledger supports, replaced (a decided request's phase is final);
+//   - Approved, Ready or Rejected True beside another phase.
+//
+// Entries the write leaves as they were are not checked again: a bad entry written past the
+// webhooks must not stop every later write of the operator.
+func ledgerErrors(records *identity.Signer, old, obj *v1.ApprovalRequest, now time.Time) field.ErrorList {
+	var errs field.ErrorList
+	for i := range obj.Status.Approvers {
+		e := &obj.Status.Approvers[i]
+		before := entryOf(old, e.Name)
+		path := statusPath.Child("approvers").Key(e.Name).Child("decision")
+		switch e.Decision {
+		case v1.DecisionApprove, v1.DecisionReject:
+			if before != nil && before.Decision == e.Decision && before.Record == e.Record && before.Comment == e.Comment && before.DecidedBy == e.DecidedBy {
+				continue
+			}
+			if _, err := records.VerifyEntry(obj, e); err != nil {
+				errs = append(errs, field.Forbidden(path, fmt.Sprintf("the decision of slot %s is not on record (%v): the ledger takes only decisions tollgate's admission recorded", e.Name, err)))
+			}
+		case v1.DecisionNotRequired:
+			if (before == nil || before.Decision != v1.DecisionNotRequired) && !approval.Ended(obj.Status.Phase) {
+				errs = append(errs, field.Forbidden(path, fmt.Sprintf("slot %s is closed (NotRequired) only when its request ends", e.Name)))
+			}
+		}
+	}
+	for i := range old.Status.Approvers {
+		was := &old.Status.Approvers[i]
+		path := statusPath.Child("approvers").Key(was.Name)
+		switch is := entryOf(obj, was.Name); {
+		case is == nil:
+			errs = append(errs, field.Forbidden(path, fmt.Sprintf("the ledger entry of slot %s is never removed", was.Name)))
+		case was.TaskToken != "" && is.TaskToken == "":
+			errs = append(errs, field.Forbidden(path.Child("taskToken"), fmt.Sprintf("the task token of slot %s is replaced only by the next one Step Functions issues, never removed", was.Name)))
+		}
+	}
+	errs = append(errs, phaseErrors(records, old, obj, now)...)
+	for _, c := range endConditions {
+		if meta.IsStatusConditionTrue(obj.Status.Conditions, c.condition) && obj.Status.Phase != c.phase {
+			errs = append(errs, field.Forbidden(statusPath.Child("conditions"), fmt.Sprintf("%s=True says the request is %s, and its phase is %q", c.condition, c.phase, obj.Status.Phase)))
+		}
+	}
+	return errs
+}
+
+// phaseErrors checks a change of phase against the verified ledger (Signer.SupportsEnd).
+func phaseErrors(records *identity.Signer, old, obj *v1.ApprovalRequest, now time.Time) field.ErrorList {
+	was, is := old.Status.Phase, obj.Status.Phase
+	if was == is {
+		return nil
+	}
+	path := statusPath.Child("phase")
+	var errs field.ErrorList
+	if approval.Ended(was) && records.SupportsEnd(old, now) == nil {
+		errs = append(errs, field.Forbidden(path, fmt.Sprintf("the request ended %s, which its verified ledger supports: a decided request's phase is final", was)))
+	}
+	if err := records.SupportsEnd(obj, now); approval.Ended(is) && err != nil && !errors.Is(err, approval.ErrExecutionDecides) {
+		errs = append(errs, field.Forbidden(path, fmt.Sprintf("%s is not an end this request's verified ledger supports: %v", is, err)))
+	}
+	return errs
+}
+
+// entryOf finds a slot's ledger entry.
+func entryOf(obj *v1.ApprovalRequest, name string) *v1.ApproverStatus {
+	for i := range obj.Status.Approvers {
+		if obj.Status.Approvers[i].Name == name {
+			return &obj.Status.Approvers[i]
+		}
+	}
+	return nil
+}
