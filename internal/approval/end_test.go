@@ -11,7 +11,9 @@ import (
 
 func TestSupportsEnd(t *testing.T) {
 	expires := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
-	twoOfThree := func(approved, rejected int) Tally { return Tally{Approved: approved, Rejected: rejected, Required: 2, Total: 3} }
+	twoOfThree := func(approved, rejected int) Tally {
+		return Tally{Approved: approved, Rejected: rejected, Required: 2, Total: 3}
+	}
 	cases := []struct {
 		name  string
 		phase v1.Phase
