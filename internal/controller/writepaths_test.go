@@ -45,7 +45,7 @@ var _ = Describe("Write paths", func() {
 		stolen := getRequest(other).Annotations["approvals.tollgate.dev/alice.record"]
 
 		target := newRequest(ns, "target", []string{"alice", "bob", "mallory"}, 0)
-		waitTokens(target, 3)
+		requesterRecord := waitTokens(target, 3).Annotations[v1.RequesterAnnotation]
 		By("the attacker has a decision object of her own to rewrite (her own slot)")
 		mine := approveDecision(target, "mine", "mallory", "")
 		waitDecisionPhase(mine, v1.DecisionAccepted)
@@ -79,6 +79,12 @@ var _ = Describe("Write paths", func() {
 		Expect(tried).To(HaveKey("approvalrequests patch (annotations)"))
 		Expect(tried).To(HaveKey("approvalrequests/status update (everything)"))
 		Expect(tried).To(HaveKey("approverdecisions create (everything)"))
+		Expect(tried).To(HaveKeyWithValue("approvalrequests patch (undecodable)", HavePrefix("refused")))
+
+		By("whatever was admitted, nothing was planted: no decision annotation for alice, the requester on record unchanged")
+		Expect(getRequest(target).Annotations).NotTo(HaveKey("approvals.tollgate.dev/alice"))
+		Expect(getRequest(target).Annotations).NotTo(HaveKey("approvals.tollgate.dev/alice.record"))
+		Expect(getRequest(target).Annotations[v1.RequesterAnnotation]).To(Equal(requesterRecord))
 
 		By("whatever was admitted, alice's slot is undecided and nothing reached Step Functions for it")
 		token := slotOf(getRequest(target), "alice").TaskToken
@@ -102,8 +108,9 @@ var _ = Describe("Write paths", func() {
 })
 
 // forgeries are what the attempts on a resource carry: decision annotations for alice with a
-// stolen record alone, and with everything else a write could say — a decided status, a
-// decision object's spec for her slot. A resource added later gets all of it.
+// stolen record alone, with everything else a write could say — a decided status, a decision
+// object's spec for her slot — and with a status that does not decode. A resource added later
+// gets all of it.
 func forgeries(resource string, target client.ObjectKey, stolen string) map[string]map[string]any {
 	now := metav1.Now().UTC().Format(time.RFC3339)
 	annotations := map[string]any{"metadata": map[string]any{"annotations": map[string]any{
@@ -125,7 +132,14 @@ func forgeries(resource string, target client.ObjectKey, stolen string) map[stri
 	default:
 		everything = map[string]any{"spec": decisionSpec, "status": merged(requestStatus, decisionStatus)}
 	}
-	return map[string]map[string]any{"annotations": annotations, "everything": merged(everything, annotations)}
+	// A status of the wrong type: a write of the main resource cannot change status (the API
+	// server drops it after mutating admission), but a webhook that could not decode the object
+	// once let everything else in it through unchecked.
+	undecodable := map[string]any{"status": map[string]any{"observedGeneration": "x"}}
+	return map[string]map[string]any{
+		"annotations": annotations, "everything": merged(everything, annotations),
+		"undecodable": merged(undecodable, annotations),
+	}
 }
 
 // createBase is a valid new object of a kind, for the create attempts to add the forgery to.
