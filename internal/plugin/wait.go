@@ -32,7 +32,9 @@ with its code:
   %d  Failed (the execution could not start, or failed for another reason)
   %d  Aborted (the execution was stopped outside tollgate)
   %d  --timeout passed before an outcome (the request goes on)
-  %d  an error: the request does not exist, was deleted while waiting, or could not be read
+  %d  an error: the request does not exist, was deleted or replaced (deleted and created again
+      under the same name: wait follows the request it started on, by its UID) while waiting,
+      or could not be read
 
 Without --timeout, wait waits as long as the request does (it expires by itself).`,
 			ExitApproved, ExitRejected, ExitExpired, ExitFailed, ExitAborted, ExitTimedOut, ExitError),
@@ -76,6 +78,16 @@ var (
 	errDeleted = errors.New("it was deleted before it had an outcome")
 )
 
+// sameRequest makes wait follow the request it started on, not its name: a request deleted and
+// created again under the same name (a watch that reconnects sees only the new one) is another
+// request, with approvers of its creator's choosing, and its outcome is not this one's.
+func sameRequest(started, seen *v1.ApprovalRequest) error {
+	if seen.UID == started.UID {
+		return nil
+	}
+	return fmt.Errorf("it was replaced: the request wait started on (uid %s) was deleted and another of the same name (uid %s) created; its outcome is not this one's", started.UID, seen.UID)
+}
+
 // watch follows the request until it has an outcome, the timeout (on the session's clock)
 // passes, or it is deleted.
 func (o *waitOptions) watch(ctx context.Context, s *session, c *cluster, req *v1.ApprovalRequest) (*v1.ApprovalRequest, error) {
@@ -94,27 +106,31 @@ func (o *waitOptions) watch(ctx context.Context, s *session, c *cluster, req *v1
 		}()
 	}
 	last := req
-	final := func(obj any) bool {
-		if r, ok := obj.(*v1.ApprovalRequest); ok {
-			last = r
-			_, done := outcomeOf(r)
-			return done
+	final := func(obj any) (bool, error) {
+		r, ok := obj.(*v1.ApprovalRequest)
+		if !ok {
+			return false, nil
 		}
-		return false
+		if err := sameRequest(req, r); err != nil {
+			return false, err
+		}
+		last = r
+		_, done := outcomeOf(r)
+		return done, nil
 	}
 	precondition := func(store cache.Store) (bool, error) {
 		obj, exists, err := store.GetByKey(namespace + "/" + name)
 		if err != nil || !exists {
 			return false, errDeleted
 		}
-		return final(obj), nil
+		return final(obj)
 	}
 	_, err := watchtools.UntilWithSync(ctx, c.watchRequest(namespace, name), &v1.ApprovalRequest{}, precondition,
 		func(e watch.Event) (bool, error) {
 			if e.Type == watch.Deleted {
 				return false, errDeleted
 			}
-			return final(e.Object), nil
+			return final(e.Object)
 		})
 	switch {
 	case err == nil:

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clocktesting "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -123,4 +125,41 @@ func TestWaitErrors(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	expect(t, runWith(t, ctx, clocktesting.NewFakeClock(time.Now()), cmd(ns, as("stranger@example.com"), "wait", "deploy")...), plugin.ExitError, "forbidden")
+}
+
+// ravi deletes his gated request and creates it again under the same name with mallory in
+// alice's slot; mallory approves it. A wait that started on the first request never reports
+// that approval: it follows the request it started on, by its UID.
+func TestWaitNeverReportsTheOutcomeOfAReplacement(t *testing.T) {
+	ns := newNamespace(t)
+	first := createRequest(t, ns, "deploy", byUser("alice", alice))
+	eventually(t, first, "a token for alice", func(r *v1.ApprovalRequest) bool { return slotStatus(r, "alice").TaskToken != "" })
+	clk := clocktesting.NewFakeClock(time.Now())
+	waiting := background(t, t.Context(), clk, cmd(ns, as(ravi), "wait", "deploy", "--timeout", "1h")...)
+	untilWatching(t, clk, waiting)
+
+	requester, err := client.New(environment(t).ControlPlane.As(ravi), client.Options{Scheme: environment(t).ControlPlane.Scheme})
+	must(t, err)
+	must(t, requester.Delete(t.Context(), first))
+	// The first goes once the operator stopped its execution (its finalizer).
+	second := &v1.ApprovalRequest{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "deploy"},
+		Spec:       v1.ApprovalRequestSpec{Description: "Deploy deploy to production", Approvers: []v1.Approver{byUser("alice", mallory)}},
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for err := requester.Create(t.Context(), second); err != nil; err = requester.Create(t.Context(), second) {
+		if !apierrors.IsAlreadyExists(err) || time.Now().After(deadline) {
+			t.Fatalf("creating the replacement: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	eventually(t, second, "a token for mallory's slot", func(r *v1.ApprovalRequest) bool { return slotStatus(r, "alice").TaskToken != "" })
+	expect(t, run(t, cmd(ns, as(mallory), "approve", "deploy")...), plugin.ExitApproved)
+	eventually(t, second, "the replacement approved", func(r *v1.ApprovalRequest) bool { return r.Status.Phase == v1.PhaseApproved })
+
+	r := outcome(t, waiting)
+	if r.code == plugin.ExitApproved {
+		t.Fatalf("wait reported the replacement's approval: %+v", r)
+	}
+	expect(t, r, plugin.ExitError, "waiting for ApprovalRequest "+ns+"/deploy: it was")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
@@ -75,4 +76,24 @@ func slotHas(r *v1.ApprovalRequest, slot string, holds func(*v1.ApproverStatus) 
 		}
 	}
 	return false
+}
+
+// waitGone waits until a deleted request is gone (the operator stopped its execution and
+// released it).
+func (c *cluster) waitGone(ctx context.Context, name string) error {
+	deadline := time.Now().Add(settle)
+	for {
+		_, _, err := c.read(ctx, name)
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: still there %s after its deletion (%v)", name, settle, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
