@@ -72,3 +72,13 @@ func TallyOf(obj *v1.ApprovalRequest, include func(*v1.ApproverStatus) bool) Tal
 	}
 	return t
 }
+
+// Entry finds a slot's ledger entry in a request's status (nil when it has none yet).
+func Entry(obj *v1.ApprovalRequest, slot string) *v1.ApproverStatus {
+	for i := range obj.Status.Approvers {
+		if obj.Status.Approvers[i].Name == slot {
+			return &obj.Status.Approvers[i]
+		}
+	}
+	return nil
+}

@@ -85,7 +85,7 @@ func (r *ApprovalRequestReconciler) record(ctx context.Context, obj *v1.Approval
 		}
 	}
 	for _, in := range intents {
-		s := slot(obj, in.Slot)
+		s := approval.Entry(obj, in.Slot)
 		rec, verr := r.verify(obj, in)
 		switch {
 		case !hasSlot(obj, in.Slot):

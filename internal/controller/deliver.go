@@ -30,7 +30,7 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 	}
 	for _, name := range names {
 		// Found by name on every turn: each delivery's commit replaces obj's status.
-		s := slot(obj, name)
+		s := approval.Entry(obj, name)
 		if s == nil || s.Decision == "" || s.Decision == v1.DecisionNotRequired || s.SentAt != nil || s.TaskToken == "" {
 			continue
 		}
@@ -70,7 +70,7 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 		}
 		r.Heartbeats.Untrack(token)
 		if err := w.commit(ctx, r.Reader, func(o *v1.ApprovalRequest) {
-			if sl := slot(o, name); sl != nil && sl.TaskToken == token {
+			if sl := approval.Entry(o, name); sl != nil && sl.TaskToken == token {
 				sl.SentAt = &now
 			}
 		}); err != nil {

@@ -4,9 +4,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 )
@@ -21,11 +19,7 @@ var _ = Describe("The end of a request", func() {
 	It("is written with its conditions and closed slots in one write, whichever way it is reported", func() {
 		key := newRequest(ns, "whole", []string{"alice", "bob", "carol"}, 2)
 		waitTokens(key, 3)
-		watcher, err := client.NewWithWatch(env.ControlPlane.Admin, client.Options{Scheme: scheme})
-		Expect(err).NotTo(HaveOccurred())
-		w, err := watcher.Watch(ctx, &v1.ApprovalRequestList{}, client.InNamespace(ns),
-			client.MatchingFields{"metadata.name": key.Name}, &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: getRequest(key).ResourceVersion}})
-		Expect(err).NotTo(HaveOccurred())
+		w := watchRequest(key)
 		defer w.Stop()
 
 		annotate(key, "approvals.tollgate.dev/alice", "approve", "approvals.tollgate.dev/bob", "approve")

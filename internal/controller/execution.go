@@ -59,7 +59,7 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 	return w.commit(ctx, r.Reader, func(o *v1.ApprovalRequest) {
 		o.Status.Phase, o.Status.ExecutionARN, o.Status.StartedAt = v1.PhasePending, executionARN, &startedAt
 		for _, a := range o.Spec.Approvers {
-			if slot(o, a.Name) == nil {
+			if approval.Entry(o, a.Name) == nil {
 				o.Status.Approvers = append(o.Status.Approvers, v1.ApproverStatus{Name: a.Name})
 			}
 		}

@@ -28,25 +28,6 @@ var _ = Describe("Fail closed", func() {
 
 	mallory := func() client.Client { return as("mallory@example.com", approversGroup) }
 
-	// untouched asserts, for a while, that the slots hold no decision, that nothing was sent on
-	// their tokens and that the request is still pending.
-	untouched := func(key client.ObjectKey, slots ...string) {
-		obj := getRequest(key)
-		tokens := map[string]string{}
-		for _, s := range slots {
-			tokens[s] = slotOf(obj, s).TaskToken
-			Expect(tokens[s]).NotTo(BeEmpty())
-		}
-		Consistently(func(g Gomega) {
-			obj := getRequest(key)
-			g.Expect(obj.Status.Phase).To(Equal(v1.PhasePending))
-			for _, s := range slots {
-				g.Expect(slotOf(obj, s).Decision).To(BeEmpty(), "slot %s", s)
-				g.Expect(sfnLocal.sendsFor(tokens[s])).To(BeZero(), "SendTask* on the token of %s", s)
-			}
-		}, "1500ms", 100*time.Millisecond).Should(Succeed())
-	}
-
 	It("route 1: records obtained from the webhook for alice and bob, written by mallory with an undecodable status, decide nothing", func() {
 		key := newRequest(ns, "forged-pair", []string{"alice", "bob"}, 0)
 		waitTokens(key, 2)
@@ -63,14 +44,14 @@ var _ = Describe("Fail closed", func() {
 		}))
 		Expect(err).To(refusedWith("mallory@example.com may not decide slot alice"))
 		Expect(getRequest(key).Annotations).NotTo(HaveKey("approvals.tollgate.dev/alice"))
-		untouched(key, "alice", "bob")
+		undecided(key, "alice", "bob")
 
 		By("the same records in a patch that decodes: refused too")
 		err = patchAs(mallory(), requestRef(key), withAnnotations(map[string]any{}, map[string]any{
 			"approvals.tollgate.dev/alice": "approve", "approvals.tollgate.dev/alice.record": alice["approvals.tollgate.dev/alice.record"],
 		}))
 		Expect(err).To(refusedWith("mallory@example.com may not decide slot alice"))
-		untouched(key, "alice", "bob")
+		undecided(key, "alice", "bob")
 	})
 
 	It("route 2: the requester's record cannot be removed, by an undecodable patch or otherwise", func() {
@@ -110,11 +91,7 @@ var _ = Describe("Fail closed", func() {
 	It("route 4: a written end is never read back: Approved written as the operator is refused, and no watcher sees it", func() {
 		key := newRequest(ns, "written-end", []string{"alice", "bob"}, 0)
 		waitTokens(key, 2)
-		watcher, err := client.NewWithWatch(env.ControlPlane.Admin, client.Options{Scheme: scheme})
-		Expect(err).NotTo(HaveOccurred())
-		w, err := watcher.Watch(ctx, &v1.ApprovalRequestList{}, client.InNamespace(ns),
-			client.MatchingFields{"metadata.name": key.Name}, &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: getRequest(key).ResourceVersion}})
-		Expect(err).NotTo(HaveOccurred())
+		w := watchRequest(key)
 		defer w.Stop()
 
 		By("someone who can act as the operator writes an approval nobody gave")
@@ -126,13 +103,13 @@ var _ = Describe("Fail closed", func() {
 				map[string]any{"type": "Ready", "status": "True", "reason": "Approved", "message": "forged", "lastTransitionTime": now.UTC().Format(time.RFC3339)},
 			},
 		}}
-		err = as(devenv.OperatorUsername).Status().Patch(ctx, requestRef(key), client.RawPatch("application/merge-patch+json", mustJSON(forged)))
+		err := as(devenv.OperatorUsername).Status().Patch(ctx, requestRef(key), client.RawPatch("application/merge-patch+json", mustJSON(forged)))
 		Expect(err).To(refusedWith("Approved", "0/2 verified approvals"))
 		for _, phase := range []string{"Rejected", "Expired"} {
 			err = as(devenv.OperatorUsername).Status().Patch(ctx, requestRef(key), client.RawPatch("application/merge-patch+json", mustJSON(map[string]any{"status": map[string]any{"phase": phase}})))
 			Expect(err).To(refusedWith(phase), "a forged %s is a veto", phase)
 		}
-		untouched(key, "alice", "bob")
+		undecided(key, "alice", "bob")
 
 		By("the real approvers approve, and the first version any watcher sees approved carries their decisions")
 		annotate(key, "approvals.tollgate.dev/alice", "approve", "approvals.tollgate.dev/bob", "approve")

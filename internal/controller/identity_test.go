@@ -28,18 +28,6 @@ var _ = Describe("Identity", func() {
 
 	mallory := func() client.Client { return as("mallory@example.com", approversGroup) }
 
-	// undecided asserts, for a while, that a slot holds no decision and that nothing was sent
-	// to Step Functions on its token.
-	undecided := func(key client.ObjectKey, slot string) {
-		token := slotOf(getRequest(key), slot).TaskToken
-		Expect(token).NotTo(BeEmpty())
-		Consistently(func(g Gomega) {
-			s := slotOf(getRequest(key), slot)
-			g.Expect(s.Decision).To(BeEmpty(), "slot %s: %+v", slot, s)
-			g.Expect(sfnLocal.sendsFor(token)).To(BeZero(), "SendTask* on the token of %s", slot)
-		}, "1500ms", 100*time.Millisecond).Should(Succeed())
-	}
-
 	Context("accepted", func() {
 		It("alice approves her own slot: recorded with who, when, by which path, and delivered once", func() {
 			key := newRequest(ns, "alice", []string{"alice", "bob"}, 0)

@@ -15,7 +15,7 @@ func observe(before, after *v1.ApprovalRequest) {
 		if s.Decision == "" || s.Decision == v1.DecisionNotRequired {
 			continue
 		}
-		if was := slot(before, s.Name); was == nil || was.Decision == "" {
+		if was := approval.Entry(before, s.Name); was == nil || was.Decision == "" {
 			metrics.Decision(viaOf(s.Source), s.Decision, metrics.ResultRecorded)
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -98,6 +99,35 @@ func waitPhase(key client.ObjectKey, phase v1.Phase) *v1.ApprovalRequest {
 		}
 	}, settle, 50*time.Millisecond).Should(Succeed())
 	return obj
+}
+
+// undecided asserts, for a while, that the slots hold no decision, that nothing was sent to
+// Step Functions on their tokens and that the request has not ended.
+func undecided(key client.ObjectKey, slots ...string) {
+	tokens := map[string]string{}
+	for _, s := range slots {
+		tokens[s] = slotOf(getRequest(key), s).TaskToken
+		Expect(tokens[s]).NotTo(BeEmpty(), "slot %s holds its token", s)
+	}
+	Consistently(func(g Gomega) {
+		obj := getRequest(key)
+		g.Expect(obj.Status.Phase).To(Equal(v1.PhasePending))
+		for _, s := range slots {
+			g.Expect(slotOf(obj, s).Decision).To(BeEmpty(), "slot %s: %+v", s, slotOf(obj, s))
+			g.Expect(sfnLocal.sendsFor(tokens[s])).To(BeZero(), "SendTask* on the token of %s", s)
+		}
+	}, "1500ms", 100*time.Millisecond).Should(Succeed())
+}
+
+// watchRequest opens a watch on one request from its current version, as a GitOps tool or
+// kubectl wait would, through a client of its own (never a cache).
+func watchRequest(key client.ObjectKey) watch.Interface {
+	watcher, err := client.NewWithWatch(env.ControlPlane.Admin, client.Options{Scheme: scheme})
+	Expect(err).NotTo(HaveOccurred())
+	w, err := watcher.Watch(ctx, &v1.ApprovalRequestList{}, client.InNamespace(key.Namespace),
+		client.MatchingFields{"metadata.name": key.Name}, &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: getRequest(key).ResourceVersion}})
+	Expect(err).NotTo(HaveOccurred())
+	return w
 }
 
 // annotate decides slots the way their approvers do with `kubectl annotate`: one merge patch of

@@ -165,13 +165,3 @@ func waitingFor(obj *v1.ApprovalRequest) []string {
 	}
 	return names
 }
-
-// slot finds a slot's status entry.
-func slot(obj *v1.ApprovalRequest, name string) *v1.ApproverStatus {
-	for i := range obj.Status.Approvers {
-		if obj.Status.Approvers[i].Name == name {
-			return &obj.Status.Approvers[i]
-		}
-	}
-	return nil
-}

@@ -113,7 +113,7 @@ func (t *TaskRouter) route(ctx context.Context, key client.ObjectKey, in *approv
 		if !hasSlot(obj, in.Approver) {
 			return false, refusal{approval.ErrorUnknownApprover, fmt.Sprintf("ApprovalRequest %s has no approver slot %q", key, in.Approver)}
 		}
-		s := slot(obj, in.Approver)
+		s := approval.Entry(obj, in.Approver)
 		if s == nil {
 			// The token came before the reconciler recorded the execution's start.
 			obj.Status.Approvers = append(obj.Status.Approvers, v1.ApproverStatus{Name: in.Approver})

@@ -41,7 +41,7 @@ func ledgerErrors(records *identity.Signer, old, obj *v1.ApprovalRequest, now ti
 	var errs field.ErrorList
 	for i := range obj.Status.Approvers {
 		e := &obj.Status.Approvers[i]
-		before := entryOf(old, e.Name)
+		before := approval.Entry(old, e.Name)
 		path := statusPath.Child("approvers").Key(e.Name).Child("decision")
 		switch e.Decision {
 		case v1.DecisionApprove, v1.DecisionReject:
@@ -60,7 +60,7 @@ func ledgerErrors(records *identity.Signer, old, obj *v1.ApprovalRequest, now ti
 	for i := range old.Status.Approvers {
 		was := &old.Status.Approvers[i]
 		path := statusPath.Child("approvers").Key(was.Name)
-		switch is := entryOf(obj, was.Name); {
+		switch is := approval.Entry(obj, was.Name); {
 		case is == nil:
 			errs = append(errs, field.Forbidden(path, fmt.Sprintf("the ledger entry of slot %s is never removed", was.Name)))
 		case was.TaskToken != "" && is.TaskToken == "":
@@ -91,14 +91,4 @@ func phaseErrors(records *identity.Signer, old, obj *v1.ApprovalRequest, now tim
 		errs = append(errs, field.Forbidden(path, fmt.Sprintf("%s is not an end this request's verified ledger supports: %v", is, err)))
 	}
 	return errs
-}
-
-// entryOf finds a slot's ledger entry.
-func entryOf(obj *v1.ApprovalRequest, name string) *v1.ApproverStatus {
-	for i := range obj.Status.Approvers {
-		if obj.Status.Approvers[i].Name == name {
-			return &obj.Status.Approvers[i]
-		}
-	}
-	return nil
 }
