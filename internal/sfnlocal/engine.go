@@ -159,9 +159,11 @@ func (s *Server) threadEnded(e *execution, th *thread, phase string, output any,
 }
 
 // abortThread cancels th and its descendants: timers stop and outstanding
-// task tokens answer TaskTimedOut from now on.
+// task tokens answer TaskTimedOut from now on. th may be nil: a Map keeps a
+// nil child for each iteration it has not started yet (MaxConcurrency, or
+// past the 40 inline iterations AWS runs at once).
 func (s *Server) abortThread(th *thread) {
-	if th.ended() {
+	if th == nil || th.ended() {
 		return
 	}
 	th.stopTimer()
