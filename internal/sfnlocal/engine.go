@@ -218,6 +218,7 @@ func (s *Server) armThreadTimer(e *execution, th *thread, at time.Time) {
 // onThreadTimer is the callback of every thread timer: it re-checks the
 // thread, since a timer may fire after the thread moved on.
 func (s *Server) onThreadTimer(execARN string, id int) {
+	defer s.recoverTimer("thread")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.executions[execARN]

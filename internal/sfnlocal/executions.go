@@ -99,6 +99,7 @@ func (s *Server) armExecutionTimer(e *execution) {
 
 // onExecutionTimeout ends an execution that ran past its TimeoutSeconds.
 func (s *Server) onExecutionTimeout(arn string) {
+	defer s.recoverTimer("execution timeout")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.executions[arn]
