@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"unicode/utf8"
 )
 
 // APIError is an error answered on the wire as awsJson1.0 does:
@@ -39,6 +40,18 @@ func errInvalidName(name string) *APIError {
 
 func errValidation(format string, args ...any) *APIError {
 	return clientErr("ValidationException", format, args...)
+}
+
+// checkLength applies a length constraint of the API's model to a member, in
+// characters, answering a violation as AWS does: ValidationException.
+func checkLength(member, v string, lo, hi int) *APIError {
+	switch n := utf8.RuneCountInString(v); {
+	case n < lo:
+		return errValidation("1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have length greater than or equal to %d", member, lo)
+	case n > hi:
+		return errValidation("1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", member, hi)
+	}
+	return nil
 }
 
 func errInvalidToken() *APIError {
