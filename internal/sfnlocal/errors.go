@@ -47,9 +47,9 @@ func errValidation(format string, args ...any) *APIError {
 func checkLength(member, v string, lo, hi int) *APIError {
 	switch n := utf8.RuneCountInString(v); {
 	case n < lo:
-		return errValidation("1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have length greater than or equal to %d", member, lo)
+		return errValidation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length greater than or equal to %d", v, member, lo)
 	case n > hi:
-		return errValidation("1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", member, hi)
+		return errValidation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", v, member, hi)
 	}
 	return nil
 }

@@ -12,7 +12,7 @@ import (
 
 type startExecutionInput struct {
 	StateMachineArn string  `json:"stateMachineArn"`
-	Name            string  `json:"name"`
+	Name            *string `json:"name"` // nil: a generated name; "" is too short
 	Input           *string `json:"input"`
 }
 
@@ -30,9 +30,9 @@ func (s *Server) startExecution(_ context.Context, in *startExecutionInput) (any
 	if aerr != nil {
 		return nil, aerr
 	}
-	name := in.Name
-	if name == "" {
-		name = newExecutionName()
+	name := newExecutionName()
+	if in.Name != nil {
+		name = *in.Name
 	}
 	if err := validName(name); err != nil {
 		return nil, err
