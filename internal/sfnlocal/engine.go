@@ -197,6 +197,7 @@ func (s *Server) closeExecution(e *execution, now time.Time) {
 	e.StopDate = now
 	e.ready = nil
 	e.stopTimers()
+	s.finishDeletion(e.MachineARN)
 }
 
 func (e *execution) setError(name, cause string) {

@@ -70,6 +70,12 @@ func errStateMachineDoesNotExist(arn string) *APIError {
 	return clientErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn)
 }
 
+// errStateMachineDeleting words the error as AWS was seen to (Netflix/metaflow
+// pull request #1284: "StateMachineDeleting ... State Machine is being deleted").
+func errStateMachineDeleting() *APIError {
+	return clientErr("StateMachineDeleting", "State Machine is being deleted")
+}
+
 func errExecutionDoesNotExist(arn string) *APIError {
 	return clientErr("ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", arn)
 }

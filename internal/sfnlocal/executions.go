@@ -50,7 +50,7 @@ func (s *Server) startExecution(_ context.Context, in *startExecutionInput) (any
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sm, aerr := s.lookupStateMachine(in.StateMachineArn)
+	sm, aerr := s.lookupActiveStateMachine(in.StateMachineArn)
 	if aerr != nil {
 		return nil, aerr
 	}
