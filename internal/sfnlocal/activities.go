@@ -243,6 +243,12 @@ func (s *Server) dequeue(a *activity, worker string) (polledTask, bool) {
 			continue
 		}
 		e := s.executions[rec.ExecutionARN]
+		if e.historyFull() {
+			// ActivityStarted would be event 25,000: the execution fails.
+			s.failHistoryFull(e)
+			s.store.mark(kindExecution, e.ARN)
+			continue
+		}
 		th := e.threads[rec.Thread]
 		th.Task.Delivered = true
 		s.store.mark(kindExecution, e.ARN)

@@ -1,7 +1,6 @@
 package sfnlocal
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/sfnlocal/asl"
@@ -16,17 +15,20 @@ import (
 // moves an execution's threads ends here.
 func (s *Server) drive(e *execution) {
 	s.store.mark(kindExecution, e.ARN)
-	for len(e.ready) > 0 && e.Status == statusRunning {
+	for len(e.ready) > 0 && e.Status == statusRunning && !e.overflow {
 		th := e.ready[0]
 		e.ready = e.ready[1:]
 		if th.Phase != phaseReady {
 			continue
 		}
-		if len(e.Events) >= maxHistoryEvents {
-			s.finishExecution(e, phaseFailed, nil, &asl.Error{Name: asl.ErrRuntime, Cause: fmt.Sprintf("The execution reached the limit of %d history events.", maxHistoryEvents)})
-			return
+		if e.historyFull() {
+			e.overflow = true
+			break
 		}
 		s.enterState(e, th)
+	}
+	if e.overflow && e.Status == statusRunning {
+		s.failHistoryFull(e)
 	}
 }
 
@@ -35,7 +37,7 @@ func (s *Server) enterState(e *execution, th *thread) {
 	th.Entered = s.clock.Now()
 	th.Retries = make([]int64, len(st.Retry))
 	th.RetryCount = 0
-	e.record(th, th.Entered, st.Type+"StateEntered", stateEnteredDetails{Name: st.name, Input: th.Input.text()})
+	th.EnteredEvent = e.record(th, th.Entered, st.Type+"StateEntered", stateEnteredDetails{Name: st.name, Input: th.Input.text()})
 	s.runState(e, th, st)
 }
 
@@ -73,7 +75,7 @@ func (s *Server) stateSucceeded(e *execution, th *thread, st *state, output any)
 }
 
 func (s *Server) exitState(e *execution, th *thread, st *state, output any, next string) {
-	text, lerr := checkDataLimit(jsonValue{V: output}, "state output")
+	text, lerr := checkDataLimit(jsonValue{V: output}, st.name)
 	if lerr != nil {
 		s.stateFailed(e, th, st, lerr)
 		return
@@ -117,7 +119,7 @@ func (s *Server) stateFailed(e *execution, th *thread, st *state, err *asl.Error
 		out, perr := applyResultPath(th.Input.V, errOutput, c.ResultPath)
 		if perr == nil {
 			// Checked here so that an oversized output cannot be caught again.
-			_, perr = checkDataLimit(jsonValue{V: out}, "state output")
+			_, perr = checkDataLimit(jsonValue{V: out}, st.name)
 		}
 		if perr != nil {
 			s.threadEnded(e, th, phaseFailed, nil, perr)

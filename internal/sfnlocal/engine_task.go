@@ -103,7 +103,7 @@ func (s *Server) taskInput(e *execution, th *thread, st *state, extra map[string
 	if aerr != nil {
 		return "", 0, 0, aerr
 	}
-	if text, aerr = checkDataLimit(jsonValue{V: in}, "task input"); aerr != nil {
+	if text, aerr = checkDataLimit(jsonValue{V: in}, st.name); aerr != nil {
 		return "", 0, 0, aerr
 	}
 	timeout, heartbeat, aerr = taskLimits(th, st)
@@ -116,19 +116,19 @@ func taskLimits(th *thread, st *state) (timeout, heartbeat int64, err *asl.Error
 	if err != nil {
 		return 0, 0, err
 	}
-	pick := func(fixed *int64, path string) (int64, *asl.Error) {
+	pick := func(fixed *int64, field, path string) (int64, *asl.Error) {
 		switch {
 		case fixed != nil:
 			return *fixed, nil
 		case path != "":
-			return queryInt(path, in)
+			return queryInt(th, st, field, path, in)
 		}
 		return 0, nil
 	}
-	if timeout, err = pick(st.TimeoutSeconds, st.TimeoutSecondsPath); err != nil {
+	if timeout, err = pick(st.TimeoutSeconds, "TimeoutSecondsPath", st.TimeoutSecondsPath); err != nil {
 		return 0, 0, err
 	}
-	heartbeat, err = pick(st.HeartbeatSeconds, st.HeartbeatSecondsPath)
+	heartbeat, err = pick(st.HeartbeatSeconds, "HeartbeatSecondsPath", st.HeartbeatSecondsPath)
 	return timeout, heartbeat, err
 }
 

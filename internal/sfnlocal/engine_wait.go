@@ -1,7 +1,7 @@
 package sfnlocal
 
 import (
-	"fmt"
+	"errors"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/sfnlocal/asl"
@@ -15,7 +15,7 @@ func (s *Server) runWait(e *execution, th *thread, st *state) {
 		s.stateFailed(e, th, st, err)
 		return
 	}
-	wake, err := s.waitUntil(st, in)
+	wake, err := s.waitUntil(th, st, in)
 	if err == nil {
 		th.Output.V, err = selectPath(in, st.OutputPath)
 	}
@@ -33,7 +33,7 @@ func (s *Server) runWait(e *execution, th *thread, st *state) {
 	s.armThreadTimer(e, th, wake)
 }
 
-func (s *Server) waitUntil(st *state, in any) (time.Time, *asl.Error) {
+func (s *Server) waitUntil(th *thread, st *state, in any) (time.Time, *asl.Error) {
 	now := s.clock.Now()
 	switch {
 	case st.Seconds != nil:
@@ -42,7 +42,7 @@ func (s *Server) waitUntil(st *state, in any) (time.Time, *asl.Error) {
 		t, err := parseTimestamp(st.Timestamp)
 		return t, asl.AsError(err)
 	case st.SecondsPath != "":
-		n, err := queryInt(st.SecondsPath, in)
+		n, err := queryInt(th, st, "SecondsPath", st.SecondsPath, in)
 		if err != nil {
 			return time.Time{}, err
 		}
@@ -55,27 +55,41 @@ func (s *Server) waitUntil(st *state, in any) (time.Time, *asl.Error) {
 	str, _ := v.(string)
 	t, perr := parseTimestamp(str)
 	if perr != nil {
-		return time.Time{}, &asl.Error{Name: asl.ErrRuntime, Cause: fmt.Sprintf("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %v", st.TimestampPath, v)}
+		return time.Time{}, stateRuntimeError(th, st, "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", st.TimestampPath, causeValue(v))
 	}
 	return t, nil
 }
 
-// queryInt reads a non-negative integer at a reference path (SecondsPath,
-// TimeoutSecondsPath, HeartbeatSecondsPath).
-func queryInt(path string, in any) (int64, *asl.Error) {
+// queryInt reads a non-negative whole number of seconds at a reference path
+// (SecondsPath, TimeoutSecondsPath, HeartbeatSecondsPath). The causes are
+// AWS's, recorded for SecondsPath (LocalStack's test_wait.snapshot.json,
+// test_base_wait_seconds_path; test_logs.snapshot.json for a missing value)
+// and for a missing TimeoutSecondsPath (test_base_scenarios.snapshot.json,
+// test_invalid_jsonpath[ST.INVALID_JSONPATH_IN_TIMEOUTSECONDSPATH]).
+func queryInt(th *thread, st *state, field, path string, in any) (int64, *asl.Error) {
 	v, err := asl.Query(path, in, nil)
-	if err != nil {
+	switch {
+	case errors.Is(err, asl.ErrNoMatch) && field == "SecondsPath":
+		return 0, stateRuntimeError(th, st, "The %s parameter does not reference an input value: %s", field, path)
+	case errors.Is(err, asl.ErrNoMatch):
+		return 0, stateRuntimeError(th, st, "Invalid path '%s' : No results for path: %s", path, bracketPath(path))
+	case err != nil:
 		return 0, asl.AsError(err)
 	}
-	switch n := v.(type) {
+	var n int64
+	switch x := v.(type) {
 	case int64:
-		if n >= 0 {
-			return n, nil
-		}
+		n = x
 	case float64:
-		if n >= 0 && n == float64(int64(n)) {
-			return int64(n), nil
+		if x != float64(int64(x)) {
+			return 0, stateRuntimeError(th, st, "The %s parameter cannot be parsed as a long value: %s == %s", field, path, causeValue(v))
 		}
+		n = int64(x)
+	default:
+		return 0, stateRuntimeError(th, st, "The %s parameter cannot be parsed as a long value: %s == %s", field, path, causeValue(v))
 	}
-	return 0, &asl.Error{Name: asl.ErrRuntime, Cause: fmt.Sprintf("The value at %s must be a non-negative integer, got %v", path, v)}
+	if n < 0 {
+		return 0, stateRuntimeError(th, st, "The %s parameter references a negative value: %s == %s", field, path, causeValue(v))
+	}
+	return n, nil
 }

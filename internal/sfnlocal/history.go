@@ -133,8 +133,16 @@ func detailsKey(typ string) string {
 
 // record appends an event, chained after the last event of th (nil: the
 // execution level), and returns its id.
+//
+// When the history is full (historyFull), an event that cannot be the
+// execution's last is dropped and e.overflow set: the 25,000th event is the
+// ExecutionFailed that drive records then (causes.go).
 func (e *execution) record(th *thread, now time.Time, typ string, details any) int64 {
 	id := int64(len(e.Events) + 1)
+	if e.historyFull() && !closingEvents[typ] {
+		e.overflow = true
+		return id
+	}
 	var prev int64
 	if th != nil {
 		prev = th.LastEvent

@@ -19,13 +19,10 @@ func (e *env) stop(exec string) {
 	}
 }
 
-// wantNoTask asserts that no task is queued for an activity: a poll with an
-// already cancelled context answers at once, empty.
+// wantNoTask asserts that a poll gets no task (with an already cancelled
+// context it answers at once) and that none is left queued.
 func (e *env) wantNoTask(activityArn string) {
 	e.t.Helper()
-	if n := e.queued(activityArn); n != 0 {
-		e.t.Fatalf("%d tasks queued, want none", n)
-	}
 	ctx, cancel := context.WithCancel(e.ctx)
 	cancel()
 	out, err := e.srv.getActivityTask(ctx, &getActivityTaskInput{ActivityArn: activityArn})
@@ -33,7 +30,10 @@ func (e *env) wantNoTask(activityArn string) {
 		e.t.Fatalf("GetActivityTask: %v", err)
 	}
 	if tok := out.(*getActivityTaskOutput).TaskToken; tok != "" {
-		e.t.Fatalf("GetActivityTask handed out a task of a stopped execution")
+		e.t.Fatalf("GetActivityTask handed out a task")
+	}
+	if n := e.queued(activityArn); n != 0 {
+		e.t.Fatalf("%d tasks queued, want none", n)
 	}
 }
 

@@ -176,3 +176,25 @@ func lookup(v any, steps []step) (any, bool) {
 	}
 	return v, true
 }
+
+// PathStep is one selection of a Reference Path: an object key, or an array
+// index when IsIndex.
+type PathStep struct {
+	Key     string
+	Index   int
+	IsIndex bool
+}
+
+// PathSteps returns the selections of a Reference Path in order; nil for the
+// root, for any other Path and for an invalid one.
+func PathSteps(p string) []PathStep {
+	cp, err := compilePath(p)
+	if err != nil || !cp.definite {
+		return nil
+	}
+	out := make([]PathStep, len(cp.steps))
+	for i, s := range cp.steps {
+		out[i] = PathStep{Key: s.key, Index: s.index, IsIndex: s.isIndex}
+	}
+	return out
+}
