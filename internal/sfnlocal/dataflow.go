@@ -28,7 +28,7 @@ func compileTemplate(raw json.RawMessage, at string) (*template, error) {
 }
 
 // apply evaluates the template; a nil template passes input through.
-func (t *template) apply(input, ctx any) (any, *asl.Error) {
+func (t *template) apply(input any, ctx asl.Env) (any, *asl.Error) {
 	if t == nil {
 		return input, nil
 	}
@@ -37,11 +37,12 @@ func (t *template) apply(input, ctx any) (any, *asl.Error) {
 }
 
 // selectPath applies InputPath or OutputPath: absent is "$", null is {}.
-func selectPath(v any, p optPath) (any, *asl.Error) {
+// env gives the context object and the variables a path may name.
+func selectPath(v any, p optPath, env asl.Env) (any, *asl.Error) {
 	if p.null {
 		return map[string]any{}, nil
 	}
-	out, err := asl.Query(p.orRoot(), v, nil)
+	out, err := asl.Query(p.orRoot(), v, env)
 	return out, asl.AsError(err)
 }
 
@@ -57,25 +58,34 @@ func applyResultPath(raw, result any, p optPath) (any, *asl.Error) {
 
 // stateInput is the effective input of st: InputPath then Parameters.
 func (s *Server) stateInput(e *execution, th *thread, st *state, task map[string]any) (any, *asl.Error) {
-	in, err := selectPath(th.Input.V, st.InputPath)
+	env := s.env(e, th, task)
+	in, err := selectPath(th.Input.V, st.InputPath, env)
 	if err != nil {
 		return nil, err
 	}
-	return st.params.apply(in, s.contextObject(e, th, task))
+	return st.params.apply(in, env)
 }
 
 // stateOutput turns the result of st into its output: ResultSelector,
 // ResultPath onto the raw input, then OutputPath.
-func (s *Server) stateOutput(e *execution, th *thread, st *state, result any) (any, *asl.Error) {
-	selected, err := st.selector.apply(result, s.contextObject(e, th, nil))
+//
+// The state's Assign is evaluated first, on the result as it came (the
+// variables it sets take effect when the state exits).
+func (s *Server) stateOutput(e *execution, th *thread, st *state, result any) (out any, assigned map[string]any, err *asl.Error) {
+	env := s.env(e, th, nil)
+	if assigned, err = evalAssign(st.assign, result, env); err != nil {
+		return nil, nil, err
+	}
+	selected, err := st.selector.apply(result, env)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	merged, err := applyResultPath(th.Input.V, selected, st.ResultPath)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return selectPath(merged, st.OutputPath)
+	out, err = selectPath(merged, st.OutputPath, env)
+	return out, assigned, err
 }
 
 // nameField is the Name member of the context object's Execution, State and StateMachine.

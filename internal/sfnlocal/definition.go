@@ -47,9 +47,12 @@ func (p optPath) orRoot() string {
 }
 
 type catcher struct {
-	ErrorEquals []string `json:"ErrorEquals"`
-	Next        string   `json:"Next"`
-	ResultPath  optPath  `json:"ResultPath"`
+	ErrorEquals []string        `json:"ErrorEquals"`
+	Next        string          `json:"Next"`
+	ResultPath  optPath         `json:"ResultPath"`
+	Assign      json.RawMessage `json:"Assign"`
+
+	assign *template // compiled Assign
 }
 
 // state is any state; fields not used by its Type are rejected by validate.
@@ -67,6 +70,7 @@ type state struct {
 	Parameters     json.RawMessage `json:"Parameters"`
 	ResultSelector json.RawMessage `json:"ResultSelector"`
 	Result         json.RawMessage `json:"Result"`
+	Assign         json.RawMessage `json:"Assign"` // workflow variables (variables.go)
 
 	// Task
 	Resource             string            `json:"Resource"`
@@ -111,6 +115,8 @@ type state struct {
 	result       any
 	retriers     []asl.Retrier
 	choices      []*asl.ChoiceRule
+	ruleAssigns  []*template // the Assign of each Choice rule, nil where none
+	assign       *template
 	resource     taskResource
 }
 
@@ -207,6 +213,9 @@ func (st *state) validate(d *definition, at string) error {
 	if err := st.validateErrorHandling(d, at); err != nil {
 		return err
 	}
+	if err := st.compileAssign(at); err != nil {
+		return err
+	}
 	switch st.Type {
 	case typeTask:
 		return st.validateTask(at)
@@ -276,6 +285,10 @@ func (st *state) validateErrorHandling(d *definition, at string) error {
 			return err
 		}
 		if err := validResultPath(c.ResultPath, cat+"/ResultPath"); err != nil {
+			return err
+		}
+		var err error
+		if st.Catch[i].assign, err = compileAssign(c.Assign, cat+"/Assign"); err != nil {
 			return err
 		}
 	}

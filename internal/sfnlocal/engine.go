@@ -65,22 +65,24 @@ func (s *Server) runState(e *execution, th *thread, st *state) {
 }
 
 // stateSucceeded records the exit of st with output and follows its Next
-// (or ends the thread).
-func (s *Server) stateSucceeded(e *execution, th *thread, st *state, output any) {
+// (or ends the thread); assigned are the variables its Assign set.
+func (s *Server) stateSucceeded(e *execution, th *thread, st *state, output any, assigned map[string]any) {
 	next := st.Next
 	if st.End || st.Type == typeSucceed {
 		next = ""
 	}
-	s.exitState(e, th, st, output, next)
+	s.exitState(e, th, st, output, next, assigned)
 }
 
-func (s *Server) exitState(e *execution, th *thread, st *state, output any, next string) {
+func (s *Server) exitState(e *execution, th *thread, st *state, output any, next string, assigned map[string]any) {
 	text, lerr := checkDataLimit(jsonValue{V: output}, st.name)
 	if lerr != nil {
 		s.stateFailed(e, th, st, lerr)
 		return
 	}
-	e.record(th, s.clock.Now(), st.Type+"StateExited", stateExitedDetails{Name: st.name, Output: text})
+	details := stateExitedDetails{Name: st.name, Output: text}
+	th.assign(assigned, &details)
+	e.record(th, s.clock.Now(), st.Type+"StateExited", details)
 	if next == "" {
 		s.threadEnded(e, th, phaseSucceeded, output, nil)
 		return
@@ -116,6 +118,11 @@ func (s *Server) stateFailed(e *execution, th *thread, st *state, err *asl.Error
 			continue
 		}
 		errOutput := map[string]any{"Error": reported.Name, "Cause": reported.Cause}
+		assigned, perr := evalAssign(c.assign, errOutput, s.env(e, th, nil))
+		if perr != nil {
+			s.threadEnded(e, th, phaseFailed, nil, perr)
+			return
+		}
 		out, perr := applyResultPath(th.Input.V, errOutput, c.ResultPath)
 		if perr == nil {
 			// Checked here so that an oversized output cannot be caught again.
@@ -125,7 +132,7 @@ func (s *Server) stateFailed(e *execution, th *thread, st *state, err *asl.Error
 			s.threadEnded(e, th, phaseFailed, nil, perr)
 			return
 		}
-		s.exitState(e, th, st, out, c.Next)
+		s.exitState(e, th, st, out, c.Next, assigned)
 		return
 	}
 	s.threadEnded(e, th, phaseFailed, nil, reported)
@@ -242,7 +249,7 @@ func (s *Server) onThreadTimer(execARN string, id int) {
 		if s.rearmIfEarly(e, th, th.WakeAt, now) {
 			return
 		}
-		s.stateSucceeded(e, th, st, th.Output.V)
+		s.waitEnded(e, th, st)
 	case phaseTask:
 		s.checkTaskDeadlines(e, th, st, now)
 	}

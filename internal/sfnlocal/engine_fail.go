@@ -10,7 +10,7 @@ import (
 // runFail fails the thread with Error/Cause or ErrorPath/CausePath.
 func (s *Server) runFail(e *execution, th *thread, st *state) {
 	name, cause := st.Error, st.Cause
-	ctx := s.contextObject(e, th, nil)
+	ctx := s.env(e, th, nil)
 	for _, f := range []struct {
 		field, expr string
 		dst         *string
@@ -32,7 +32,7 @@ func (s *Server) runFail(e *execution, th *thread, st *state) {
 // or an intrinsic function (ErrorPath, CausePath). A path that selects
 // nothing fails as AWS words it (recorded in LocalStack's
 // test_base_scenarios.snapshot.json, test_invalid_jsonpath).
-func (s *Server) evalStringField(th *thread, st *state, field, expr string, input, ctx any) (string, *asl.Error) {
+func (s *Server) evalStringField(th *thread, st *state, field, expr string, input any, ctx asl.Env) (string, *asl.Error) {
 	var v any
 	var err error
 	if asl.IsIntrinsic(expr) {

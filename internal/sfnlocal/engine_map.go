@@ -10,12 +10,12 @@ import (
 // ItemSelector (or legacy Parameters) and starts up to MaxConcurrency
 // iterations (0: all).
 func (s *Server) runMap(e *execution, th *thread, st *state) {
-	in, err := selectPath(th.Input.V, st.InputPath)
+	in, err := selectPath(th.Input.V, st.InputPath, s.env(e, th, nil))
 	if err != nil {
 		s.stateFailed(e, th, st, err)
 		return
 	}
-	items, err := mapItems(st, in)
+	items, err := mapItems(st, in, s.env(e, th, nil))
 	if err != nil {
 		s.stateFailed(e, th, st, err)
 		return
@@ -26,7 +26,7 @@ func (s *Server) runMap(e *execution, th *thread, st *state) {
 	}
 	th.Items = make([]jsonValue, len(items))
 	for i, item := range items {
-		ctx := s.contextObject(e, th, map[string]any{"Map": map[string]any{"Item": map[string]any{"Index": int64(i), "Value": item}}})
+		ctx := s.env(e, th, map[string]any{"Map": map[string]any{"Item": map[string]any{"Index": int64(i), "Value": item}}})
 		if selector == nil {
 			th.Items[i] = jsonValue{V: item}
 			continue
@@ -50,8 +50,8 @@ func (s *Server) runMap(e *execution, th *thread, st *state) {
 	s.startIterations(e, th, st)
 }
 
-func mapItems(st *state, in any) ([]any, *asl.Error) {
-	v, err := asl.Query(st.ItemsPath.orRoot(), in, nil)
+func mapItems(st *state, in any, env asl.Env) ([]any, *asl.Error) {
+	v, err := asl.Query(st.ItemsPath.orRoot(), in, env)
 	if err != nil {
 		return nil, asl.AsError(err)
 	}

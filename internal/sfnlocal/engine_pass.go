@@ -12,26 +12,31 @@ func (s *Server) runPass(e *execution, th *thread, st *state) {
 	if len(st.Result) > 0 {
 		result = st.result
 	}
-	merged, err := applyResultPath(th.Input.V, result, st.ResultPath)
+	env := s.env(e, th, nil)
+	assigned, err := evalAssign(st.assign, result, env)
 	if err == nil {
-		result, err = selectPath(merged, st.OutputPath)
+		var merged any
+		if merged, err = applyResultPath(th.Input.V, result, st.ResultPath); err == nil {
+			result, err = selectPath(merged, st.OutputPath, env)
+		}
 	}
 	if err != nil {
 		s.stateFailed(e, th, st, err)
 		return
 	}
-	s.stateSucceeded(e, th, st, result)
+	s.stateSucceeded(e, th, st, result, assigned)
 }
 
 // runSucceed ends the thread with InputPath then OutputPath of its input.
 func (s *Server) runSucceed(e *execution, th *thread, st *state) {
-	out, err := selectPath(th.Input.V, st.InputPath)
+	env := s.env(e, th, nil)
+	out, err := selectPath(th.Input.V, st.InputPath, env)
 	if err == nil {
-		out, err = selectPath(out, st.OutputPath)
+		out, err = selectPath(out, st.OutputPath, env)
 	}
 	if err != nil {
 		s.stateFailed(e, th, st, err)
 		return
 	}
-	s.stateSucceeded(e, th, st, out)
+	s.stateSucceeded(e, th, st, out, nil)
 }

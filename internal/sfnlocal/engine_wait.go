@@ -10,14 +10,15 @@ import (
 // runWait computes the wake-up time from Seconds, Timestamp, SecondsPath or
 // TimestampPath and sleeps on the clock; the output is ready beforehand.
 func (s *Server) runWait(e *execution, th *thread, st *state) {
-	in, err := selectPath(th.Input.V, st.InputPath)
+	env := s.env(e, th, nil)
+	in, err := selectPath(th.Input.V, st.InputPath, env)
 	if err != nil {
 		s.stateFailed(e, th, st, err)
 		return
 	}
-	wake, err := s.waitUntil(th, st, in)
+	wake, err := s.waitUntil(th, st, in, env)
 	if err == nil {
-		th.Output.V, err = selectPath(in, st.OutputPath)
+		th.Output.V, err = selectPath(in, st.OutputPath, env)
 	}
 	if err != nil {
 		s.stateFailed(e, th, st, err)
@@ -25,7 +26,7 @@ func (s *Server) runWait(e *execution, th *thread, st *state) {
 	}
 	now := s.clock.Now()
 	if !wake.After(now) {
-		s.stateSucceeded(e, th, st, th.Output.V)
+		s.waitEnded(e, th, st)
 		return
 	}
 	th.Phase = phaseWait
@@ -33,7 +34,24 @@ func (s *Server) runWait(e *execution, th *thread, st *state) {
 	s.armThreadTimer(e, th, wake)
 }
 
-func (s *Server) waitUntil(th *thread, st *state, in any) (time.Time, *asl.Error) {
+// waitEnded leaves a Wait state with the output computed when it began. Its
+// Assign is evaluated now, on its effective input: the variables cannot have
+// changed while the thread slept.
+func (s *Server) waitEnded(e *execution, th *thread, st *state) {
+	env := s.env(e, th, nil)
+	in, err := selectPath(th.Input.V, st.InputPath, env)
+	var assigned map[string]any
+	if err == nil {
+		assigned, err = evalAssign(st.assign, in, env)
+	}
+	if err != nil {
+		s.stateFailed(e, th, st, err)
+		return
+	}
+	s.stateSucceeded(e, th, st, th.Output.V, assigned)
+}
+
+func (s *Server) waitUntil(th *thread, st *state, in any, env asl.Env) (time.Time, *asl.Error) {
 	now := s.clock.Now()
 	switch {
 	case st.Seconds != nil:
@@ -42,13 +60,13 @@ func (s *Server) waitUntil(th *thread, st *state, in any) (time.Time, *asl.Error
 		t, err := parseTimestamp(st.Timestamp)
 		return t, asl.AsError(err)
 	case st.SecondsPath != "":
-		n, err := queryInt(th, st, "SecondsPath", st.SecondsPath, in)
+		n, err := queryInt(th, st, "SecondsPath", st.SecondsPath, in, env)
 		if err != nil {
 			return time.Time{}, err
 		}
 		return now.Add(secondsDuration(n)), nil
 	}
-	v, err := asl.Query(st.TimestampPath, in, nil)
+	v, err := asl.Query(st.TimestampPath, in, env)
 	if err != nil {
 		return time.Time{}, asl.AsError(err)
 	}
@@ -66,8 +84,8 @@ func (s *Server) waitUntil(th *thread, st *state, in any) (time.Time, *asl.Error
 // test_base_wait_seconds_path; test_logs.snapshot.json for a missing value)
 // and for a missing TimeoutSecondsPath (test_base_scenarios.snapshot.json,
 // test_invalid_jsonpath[ST.INVALID_JSONPATH_IN_TIMEOUTSECONDSPATH]).
-func queryInt(th *thread, st *state, field, path string, in any) (int64, *asl.Error) {
-	v, err := asl.Query(path, in, nil)
+func queryInt(th *thread, st *state, field, path string, in any, env asl.Env) (int64, *asl.Error) {
+	v, err := asl.Query(path, in, env)
 	switch {
 	case errors.Is(err, asl.ErrNoMatch) && field == "SecondsPath":
 		return 0, stateRuntimeError(th, st, "The %s parameter does not reference an input value: %s", field, path)

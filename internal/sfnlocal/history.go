@@ -67,6 +67,10 @@ type (
 		Name          string         `json:"name"`
 		Output        string         `json:"output"`
 		OutputDetails payloadDetails `json:"outputDetails"`
+		// AssignedVariables are the variables the state's Assign set, as
+		// JSON texts.
+		AssignedVariables        map[string]string `json:"assignedVariables,omitempty"`
+		AssignedVariablesDetails *payloadDetails   `json:"assignedVariablesDetails,omitempty"`
 	}
 	activityScheduledDetails struct {
 		Resource           string         `json:"resource"`

@@ -2,6 +2,7 @@ package sfnlocal
 
 import (
 	"encoding/json"
+	"maps"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/sfnlocal/asl"
@@ -85,6 +86,9 @@ type thread struct {
 	Results      []jsonValue // Parallel/Map: outputs by Index
 	Output       jsonValue
 	Failure      *asl.Error
+	// Vars are the workflow variables this thread sees: its parent's when
+	// it started, then what its states assign (variables.go).
+	Vars map[string]jsonValue `json:",omitempty"`
 
 	parent  *thread
 	machine *definition
@@ -128,6 +132,11 @@ func (e *execution) stopTimers() {
 func (e *execution) newThread(parent *thread, machine *definition, index int, input any) *thread {
 	e.NextThread++
 	th := &thread{ID: e.NextThread, Index: index, State: machine.StartAt, Input: jsonValue{V: input}, Phase: phaseReady, parent: parent, machine: machine}
+	if parent != nil {
+		// A branch or an iteration reads the outer variables; what it
+		// assigns stays its own.
+		th.Vars = maps.Clone(parent.Vars)
+	}
 	e.threads[th.ID] = th
 	return th
 }

@@ -19,21 +19,31 @@ type step struct {
 // compiledPath is a parsed Path or Reference Path.
 type compiledPath struct {
 	raw     string
-	context bool    // "$$...": evaluated against the context object
-	expr    jp.Expr // always starts with jp.Root
-	steps   []step  // the selections when definite
+	context bool // "$$...": evaluated against the context object
+	// variable names the workflow variable a "$name..." path starts from
+	// (the rest is evaluated against its value); "" for other paths.
+	variable string
+	expr     jp.Expr // always starts with jp.Root
+	steps    []step  // the selections when definite
 	// definite reports a Reference Path: only object keys and array indexes,
 	// hence at most one selected node.
 	definite bool
 }
 
-// compilePath parses a Path ("$..." or "$$..."), using JSONPath syntax.
+// compilePath parses a Path ("$...", "$$..." or a variable reference
+// "$name..."), using JSONPath syntax.
 func compilePath(p string) (*compiledPath, error) {
 	cp := &compiledPath{raw: p}
 	src := p
 	if strings.HasPrefix(p, "$$") {
 		cp.context = true
 		src = p[1:]
+	} else if name, rest, ok := cutVariable(p); ok {
+		if name == reservedVariable {
+			return nil, fmt.Errorf("path %q: $%s is not available in JSONPath", p, name)
+		}
+		cp.variable = name
+		src = "$" + rest
 	}
 	if !strings.HasPrefix(src, "$") || strings.HasPrefix(src, "$$") {
 		return nil, fmt.Errorf("path %q must begin with '$'", p)
@@ -111,11 +121,15 @@ func compileResultPath(p string) (*compiledPath, error) {
 	if cp.context {
 		return nil, errors.New("ResultPath must not reference the context object")
 	}
+	if cp.variable != "" {
+		return nil, errors.New("ResultPath must not reference a variable")
+	}
 	return cp, nil
 }
 
-// Query evaluates a Path against input, or against ctx when it begins with
-// "$$".
+// Query evaluates a Path against input, against the context object when it
+// begins with "$$", or against a workflow variable for "$name". ctx is the
+// context object, or an Env that holds it with the variables.
 //
 // A Reference Path ("$", "$.a.b", "$.list[0]", "$['k']") yields the single
 // selected value; if it selects nothing the error is a States.Runtime *Error
@@ -134,8 +148,16 @@ func Query(path string, input, ctx any) (any, error) {
 
 func (cp *compiledPath) query(input, ctx any) (any, error) {
 	root := input
-	if cp.context {
-		root = ctx
+	env := envOf(ctx)
+	switch {
+	case cp.context:
+		root = env.Context
+	case cp.variable != "":
+		v, ok := env.Vars[cp.variable]
+		if !ok {
+			return nil, &Error{Name: ErrRuntime, Cause: fmt.Sprintf("the variable $%s is not defined", cp.variable), wrapped: ErrNoMatch}
+		}
+		root = v
 	}
 	if !cp.definite {
 		matches := cp.expr.Get(root)
