@@ -1,6 +1,7 @@
 package sfnlocal
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -34,6 +35,25 @@ var closingEvents = map[string]bool{
 // the failure, chained to event 24,999).
 func (e *execution) historyFull() bool { return len(e.Events) >= maxHistoryEvents-1 }
 
+// inState names st in the cause of a States.Runtime error its data
+// processing raised (a template, an intrinsic, a path), as AWS does.
+func inState(th *thread, st *state, err *asl.Error) *asl.Error {
+	if err == nil || err.Name != asl.ErrRuntime || strings.HasPrefix(err.Cause, "An error occurred while executing the state") {
+		return err
+	}
+	return stateRuntimeError(th, st, "%s", err.Cause)
+}
+
+// statePath evaluates a path field of st (InputPath, OutputPath, ItemsPath)
+// on v; one that selects nothing fails as AWS words it.
+func statePath(th *thread, st *state, path string, v any, env asl.Env) (any, *asl.Error) {
+	out, err := asl.Query(path, v, env)
+	if errors.Is(err, asl.ErrNoMatch) {
+		return nil, stateRuntimeError(th, st, "Invalid path '%s' : %s", path, missingCause(path, v, env))
+	}
+	return out, inState(th, st, asl.AsError(err))
+}
+
 // failHistoryFull ends a running execution whose history is full.
 func (s *Server) failHistoryFull(e *execution) {
 	e.overflow = false
@@ -49,12 +69,26 @@ func causeValue(v any) string {
 	return jsonValue{V: v}.text()
 }
 
-// bracketPath writes a reference path the way AWS's causes show it:
-// "$.a.b[0]" as "$['a']['b'][0]".
-func bracketPath(path string) string {
+// missingCause says which selection of a path found nothing, as AWS's causes
+// do (recorded in LocalStack's test_base_scenarios.snapshot.json:
+// test_invalid_jsonpath, "No results for path: $['NoSuchInputPath']" when the
+// last selection fails; test_catch_states_runtime, "Missing property in path
+// $['no']" for "$.no.such.result.path").
+func missingCause(path string, input any, env asl.Env) string {
+	steps := asl.PathSteps(path)
+	n := asl.Matched(path, input, env)
+	if n < 0 || n >= len(steps)-1 {
+		return "No results for path: " + bracketPath(steps)
+	}
+	return "Missing property in path " + bracketPath(steps[:n+1])
+}
+
+// bracketPath writes the selections of a reference path the way AWS's
+// causes show them: "$.a.b[0]" as "$['a']['b'][0]".
+func bracketPath(steps []asl.PathStep) string {
 	var b strings.Builder
 	b.WriteString("$")
-	for _, s := range asl.PathSteps(path) {
+	for _, s := range steps {
 		if s.IsIndex {
 			fmt.Fprintf(&b, "[%d]", s.Index)
 		} else {

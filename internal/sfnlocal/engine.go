@@ -118,7 +118,7 @@ func (s *Server) stateFailed(e *execution, th *thread, st *state, err *asl.Error
 			continue
 		}
 		errOutput := map[string]any{"Error": reported.Name, "Cause": reported.Cause}
-		assigned, perr := evalAssign(c.assign, errOutput, s.env(e, th, nil))
+		assigned, perr := evalAssign(th, st, c.assign, errOutput, s.env(e, th, nil))
 		if perr != nil {
 			s.threadEnded(e, th, phaseFailed, nil, perr)
 			return

@@ -44,7 +44,7 @@ const noTransitionCause = "Failed to transition out of the state. The state does
 // States.Runtime (noTransitionCause).
 func (s *Server) runChoice(e *execution, th *thread, st *state) {
 	env := s.env(e, th, nil)
-	in, err := selectPath(th.Input.V, st.InputPath, env)
+	in, err := selectPath(th, st, th.Input.V, st.InputPath, env)
 	if err != nil {
 		s.stateFailed(e, th, st, err)
 		return
@@ -66,10 +66,10 @@ func (s *Server) runChoice(e *execution, th *thread, st *state) {
 		s.stateFailed(e, th, st, &asl.Error{Name: asl.ErrRuntime, Cause: noTransitionCause})
 		return
 	}
-	assigned, err := evalAssign(assign, in, env)
+	assigned, err := evalAssign(th, st, assign, in, env)
 	var out any
 	if err == nil {
-		out, err = selectPath(in, st.OutputPath, env)
+		out, err = selectPath(th, st, in, st.OutputPath, env)
 	}
 	if err != nil {
 		s.stateFailed(e, th, st, err)

@@ -1,8 +1,6 @@
 package sfnlocal
 
 import (
-	"fmt"
-
 	"github.com/tollgate-dev/tollgate/internal/sfnlocal/asl"
 )
 
@@ -10,12 +8,12 @@ import (
 // ItemSelector (or legacy Parameters) and starts up to MaxConcurrency
 // iterations (0: all).
 func (s *Server) runMap(e *execution, th *thread, st *state) {
-	in, err := selectPath(th.Input.V, st.InputPath, s.env(e, th, nil))
+	in, err := selectPath(th, st, th.Input.V, st.InputPath, s.env(e, th, nil))
 	if err != nil {
 		s.stateFailed(e, th, st, err)
 		return
 	}
-	items, err := mapItems(st, in, s.env(e, th, nil))
+	items, err := mapItems(th, st, in, s.env(e, th, nil))
 	if err != nil {
 		s.stateFailed(e, th, st, err)
 		return
@@ -31,7 +29,7 @@ func (s *Server) runMap(e *execution, th *thread, st *state) {
 			th.Items[i] = jsonValue{V: item}
 			continue
 		}
-		v, err := selector.apply(in, ctx)
+		v, err := selector.apply(th, st, in, ctx)
 		if err != nil {
 			s.stateFailed(e, th, st, err)
 			return
@@ -50,14 +48,17 @@ func (s *Server) runMap(e *execution, th *thread, st *state) {
 	s.startIterations(e, th, st)
 }
 
-func mapItems(st *state, in any, env asl.Env) ([]any, *asl.Error) {
-	v, err := asl.Query(st.ItemsPath.orRoot(), in, env)
+// mapItems selects the items; what is no array fails as AWS words it
+// (LocalStack's test_base_scenarios.snapshot.json,
+// test_map_state_items_input_types).
+func mapItems(th *thread, st *state, in any, env asl.Env) ([]any, *asl.Error) {
+	v, err := statePath(th, st, st.ItemsPath.orRoot(), in, env)
 	if err != nil {
-		return nil, asl.AsError(err)
+		return nil, err
 	}
 	items, ok := v.([]any)
 	if !ok {
-		return nil, &asl.Error{Name: asl.ErrRuntime, Cause: fmt.Sprintf("Map state input must be an array: the ItemsPath %s of state '%s' selected %T", st.ItemsPath.orRoot(), st.name, v)}
+		return nil, stateRuntimeError(th, st, "Map state input must be an array but was: %s", jsonValue{V: v}.text())
 	}
 	return items, nil
 }

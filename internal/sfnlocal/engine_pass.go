@@ -13,11 +13,11 @@ func (s *Server) runPass(e *execution, th *thread, st *state) {
 		result = st.result
 	}
 	env := s.env(e, th, nil)
-	assigned, err := evalAssign(st.assign, result, env)
+	assigned, err := evalAssign(th, st, st.assign, result, env)
 	if err == nil {
 		var merged any
 		if merged, err = applyResultPath(th.Input.V, result, st.ResultPath); err == nil {
-			result, err = selectPath(merged, st.OutputPath, env)
+			result, err = selectPath(th, st, merged, st.OutputPath, env)
 		}
 	}
 	if err != nil {
@@ -30,9 +30,9 @@ func (s *Server) runPass(e *execution, th *thread, st *state) {
 // runSucceed ends the thread with InputPath then OutputPath of its input.
 func (s *Server) runSucceed(e *execution, th *thread, st *state) {
 	env := s.env(e, th, nil)
-	out, err := selectPath(th.Input.V, st.InputPath, env)
+	out, err := selectPath(th, st, th.Input.V, st.InputPath, env)
 	if err == nil {
-		out, err = selectPath(out, st.OutputPath, env)
+		out, err = selectPath(th, st, out, st.OutputPath, env)
 	}
 	if err != nil {
 		s.stateFailed(e, th, st, err)

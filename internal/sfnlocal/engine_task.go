@@ -112,7 +112,7 @@ func (s *Server) taskInput(e *execution, th *thread, st *state, extra map[string
 
 // taskLimits reads TimeoutSeconds(Path) and HeartbeatSeconds(Path); 0 is none.
 func taskLimits(th *thread, st *state, env asl.Env) (timeout, heartbeat int64, err *asl.Error) {
-	in, err := selectPath(th.Input.V, st.InputPath, env)
+	in, err := selectPath(th, st, th.Input.V, st.InputPath, env)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -11,14 +11,14 @@ import (
 // TimestampPath and sleeps on the clock; the output is ready beforehand.
 func (s *Server) runWait(e *execution, th *thread, st *state) {
 	env := s.env(e, th, nil)
-	in, err := selectPath(th.Input.V, st.InputPath, env)
+	in, err := selectPath(th, st, th.Input.V, st.InputPath, env)
 	if err != nil {
 		s.stateFailed(e, th, st, err)
 		return
 	}
 	wake, err := s.waitUntil(th, st, in, env)
 	if err == nil {
-		th.Output.V, err = selectPath(in, st.OutputPath, env)
+		th.Output.V, err = selectPath(th, st, in, st.OutputPath, env)
 	}
 	if err != nil {
 		s.stateFailed(e, th, st, err)
@@ -39,10 +39,10 @@ func (s *Server) runWait(e *execution, th *thread, st *state) {
 // changed while the thread slept.
 func (s *Server) waitEnded(e *execution, th *thread, st *state) {
 	env := s.env(e, th, nil)
-	in, err := selectPath(th.Input.V, st.InputPath, env)
+	in, err := selectPath(th, st, th.Input.V, st.InputPath, env)
 	var assigned map[string]any
 	if err == nil {
-		assigned, err = evalAssign(st.assign, in, env)
+		assigned, err = evalAssign(th, st, st.assign, in, env)
 	}
 	if err != nil {
 		s.stateFailed(e, th, st, err)
@@ -51,29 +51,52 @@ func (s *Server) waitEnded(e *execution, th *thread, st *state) {
 	s.stateSucceeded(e, th, st, th.Output.V, assigned)
 }
 
+// maxWaitSeconds is the longest delay AWS waits (2^31-1 seconds, about 68
+// years): "Wait state delay is too long." beyond (LocalStack's
+// test_wait.snapshot.json, test_timestamp_too_far_in_future_boundary).
+const maxWaitSeconds = 1<<31 - 1
+
+// waitUntil is when the Wait state st ends.
 func (s *Server) waitUntil(th *thread, st *state, in any, env asl.Env) (time.Time, *asl.Error) {
 	now := s.clock.Now()
+	tooLong := stateRuntimeError(th, st, "Wait state delay is too long.")
+	seconds := func(n int64) (time.Time, *asl.Error) {
+		if n > maxWaitSeconds {
+			return time.Time{}, tooLong
+		}
+		return now.Add(secondsDuration(n)), nil
+	}
+	var t time.Time
 	switch {
 	case st.Seconds != nil:
-		return now.Add(secondsDuration(*st.Seconds)), nil
-	case st.Timestamp != "":
-		t, err := parseTimestamp(st.Timestamp)
-		return t, asl.AsError(err)
+		return seconds(*st.Seconds)
 	case st.SecondsPath != "":
 		n, err := queryInt(th, st, "SecondsPath", st.SecondsPath, in, env)
 		if err != nil {
 			return time.Time{}, err
 		}
-		return now.Add(secondsDuration(n)), nil
+		return seconds(n)
+	case st.Timestamp != "":
+		var err error
+		if t, err = parseTimestamp(st.Timestamp); err != nil {
+			return time.Time{}, asl.AsError(err)
+		}
+	default:
+		v, err := asl.Query(st.TimestampPath, in, env)
+		if errors.Is(err, asl.ErrNoMatch) {
+			// Worded as AWS words a SecondsPath that selects nothing.
+			return time.Time{}, stateRuntimeError(th, st, "The TimestampPath parameter does not reference an input value: %s", st.TimestampPath)
+		}
+		if err != nil {
+			return time.Time{}, inState(th, st, asl.AsError(err))
+		}
+		str, _ := v.(string)
+		if t, err = parseTimestamp(str); err != nil {
+			return time.Time{}, stateRuntimeError(th, st, "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", st.TimestampPath, causeValue(v))
+		}
 	}
-	v, err := asl.Query(st.TimestampPath, in, env)
-	if err != nil {
-		return time.Time{}, asl.AsError(err)
-	}
-	str, _ := v.(string)
-	t, perr := parseTimestamp(str)
-	if perr != nil {
-		return time.Time{}, stateRuntimeError(th, st, "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", st.TimestampPath, causeValue(v))
+	if t.Sub(now) > maxWaitSeconds*time.Second {
+		return time.Time{}, tooLong
 	}
 	return t, nil
 }
@@ -90,7 +113,7 @@ func queryInt(th *thread, st *state, field, path string, in any, env asl.Env) (i
 	case errors.Is(err, asl.ErrNoMatch) && field == "SecondsPath":
 		return 0, stateRuntimeError(th, st, "The %s parameter does not reference an input value: %s", field, path)
 	case errors.Is(err, asl.ErrNoMatch):
-		return 0, stateRuntimeError(th, st, "Invalid path '%s' : No results for path: %s", path, bracketPath(path))
+		return 0, stateRuntimeError(th, st, "Invalid path '%s' : %s", path, missingCause(path, in, env))
 	case err != nil:
 		return 0, asl.AsError(err)
 	}

@@ -73,11 +73,11 @@ func cutAssign(rule json.RawMessage) (rest, assign json.RawMessage, err error) {
 }
 
 // evalAssign evaluates an Assign on value; nil when there is none.
-func evalAssign(spec *template, value any, env asl.Env) (map[string]any, *asl.Error) {
+func evalAssign(th *thread, st *state, spec *template, value any, env asl.Env) (map[string]any, *asl.Error) {
 	if spec == nil {
 		return nil, nil
 	}
-	out, err := spec.apply(value, env)
+	out, err := spec.apply(th, st, value, env)
 	if err != nil {
 		return nil, err
 	}

@@ -220,3 +220,33 @@ func PathSteps(p string) []PathStep {
 	}
 	return out
 }
+
+// Matched reports how many selections of the Reference Path p succeed, from
+// its root (input, the context object or a variable, as Query reads them),
+// before one selects nothing: len(PathSteps(p)) when the whole path
+// matches, -1 when the root itself is missing (an undefined variable) or p
+// is no Reference Path. Causes name the selection that failed.
+func Matched(p string, input, ctx any) int {
+	cp, err := compilePath(p)
+	if err != nil || !cp.definite {
+		return -1
+	}
+	root := input
+	env := envOf(ctx)
+	switch {
+	case cp.context:
+		root = env.Context
+	case cp.variable != "":
+		v, ok := env.Vars[cp.variable]
+		if !ok {
+			return -1
+		}
+		root = v
+	}
+	for i := range cp.steps {
+		if _, ok := lookup(root, cp.steps[:i+1]); !ok {
+			return i
+		}
+	}
+	return len(cp.steps)
+}
