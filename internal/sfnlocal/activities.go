@@ -136,7 +136,7 @@ func (s *Server) listActivities(_ context.Context, in *listInput) (any, error) {
 		all = append(all, describeActivityOutput{ActivityArn: a.ARN, Name: a.Name, CreationDate: epochTime(a.CreationDate)})
 	}
 	slices.SortFunc(all, func(x, y describeActivityOutput) int { return strings.Compare(x.Name, y.Name) })
-	from, to, next, err := page(len(all), in.NextToken, in.MaxResults)
+	from, to, next, err := page(len(all), in.NextToken, in.MaxResults, maxPageToken)
 	if err != nil {
 		return nil, err
 	}

@@ -106,7 +106,9 @@ type state struct {
 	ItemProcessor  *definition     `json:"ItemProcessor"`
 	Iterator       *definition     `json:"Iterator"`
 	MaxConcurrency int64           `json:"MaxConcurrency"`
-	ItemReader     json.RawMessage `json:"ItemReader"`
+	// MaxConcurrencyPath reads MaxConcurrency from the state input.
+	MaxConcurrencyPath string          `json:"MaxConcurrencyPath"`
+	ItemReader         json.RawMessage `json:"ItemReader"`
 
 	// compiled forms, filled by validate
 	params       *template
@@ -374,6 +376,12 @@ func (st *state) validateMap(at string) error {
 	}
 	if st.MaxConcurrency < 0 {
 		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: MaxConcurrency must be non-negative at %s/MaxConcurrency", at)
+	}
+	if st.MaxConcurrency != 0 && st.MaxConcurrencyPath != "" {
+		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: A field and its 'Path' variant cannot both be set at %s", at)
+	}
+	if err := validReferencePath(st.MaxConcurrencyPath, at+"/MaxConcurrencyPath"); err != nil {
+		return err
 	}
 	if st.ItemsPath.null {
 		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: ItemsPath cannot be null at %s/ItemsPath", at)

@@ -1,6 +1,9 @@
 package sfnlocal
 
 import (
+	"math"
+	"strconv"
+
 	"github.com/tollgate-dev/tollgate/internal/sfnlocal/asl"
 )
 
@@ -14,6 +17,9 @@ func (s *Server) runMap(e *execution, th *thread, st *state) {
 		return
 	}
 	items, err := mapItems(th, st, in, s.env(e, th, nil))
+	if err == nil {
+		th.Concurrency, err = mapConcurrency(th, st, in, s.env(e, th, nil))
+	}
 	if err != nil {
 		s.stateFailed(e, th, st, err)
 		return
@@ -63,6 +69,35 @@ func mapItems(th *thread, st *state, in any, env asl.Env) ([]any, *asl.Error) {
 	return items, nil
 }
 
+// mapConcurrency is MaxConcurrency, or what MaxConcurrencyPath reads: a
+// whole number, or a string of one (AWS ran "1" when recorded; LocalStack's
+// test_reference_in_map_state[MAP_STATE_REFERENCE_IN_MAX_CONCURRENCY_PATH]).
+// Anything else fails as AWS words it (test_max_concurrency_path[NoNumber]).
+func mapConcurrency(th *thread, st *state, in any, env asl.Env) (int64, *asl.Error) {
+	if st.MaxConcurrencyPath == "" {
+		return st.MaxConcurrency, nil
+	}
+	v, err := statePath(th, st, st.MaxConcurrencyPath, in, env)
+	if err != nil {
+		return 0, err
+	}
+	switch n := v.(type) {
+	case int64:
+		if n >= 0 {
+			return n, nil
+		}
+	case float64:
+		if n >= 0 && n == math.Trunc(n) {
+			return int64(n), nil
+		}
+	case string:
+		if i, perr := strconv.ParseInt(n, 10, 64); perr == nil && i >= 0 {
+			return i, nil
+		}
+	}
+	return 0, stateRuntimeError(th, st, "The MaxConcurrencyPath field refers to value \"%s\" which is not a valid integer: %s", causeValue(v), st.MaxConcurrencyPath)
+}
+
 // maxInlineIterations is how many iterations of an inline Map AWS runs at once, whatever
 // MaxConcurrency says: "In this mode, the Map state supports up to 40 concurrent iterations"
 // (Step Functions developer guide, "Using Map state in Inline mode").
@@ -70,9 +105,12 @@ const maxInlineIterations = 40
 
 // startIterations starts iterations while MaxConcurrency and the inline limit allow.
 func (s *Server) startIterations(e *execution, th *thread, st *state) {
-	limit := maxInlineIterations
-	if st.MaxConcurrency > 0 && st.MaxConcurrency < maxInlineIterations {
-		limit = int(st.MaxConcurrency)
+	limit, c := maxInlineIterations, th.Concurrency
+	if st.MaxConcurrencyPath == "" {
+		c = st.MaxConcurrency // also for a Map saved before Concurrency was
+	}
+	if c > 0 && c < maxInlineIterations {
+		limit = int(c)
 	}
 	for th.Started < len(th.Items) && running(th.Children) < limit {
 		i := th.Started

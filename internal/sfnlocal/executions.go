@@ -241,7 +241,7 @@ func (s *Server) listExecutions(_ context.Context, in *listExecutionsInput) (any
 		}
 	}
 	slices.SortFunc(matched, func(x, y *execution) int { return cmp.Compare(y.Seq, x.Seq) })
-	from, to, next, err := page(len(matched), in.NextToken, in.MaxResults)
+	from, to, next, err := page(len(matched), in.NextToken, in.MaxResults, maxExecutionsPageToken)
 	if err != nil {
 		return nil, err
 	}

@@ -187,7 +187,7 @@ func (s *Server) getExecutionHistory(_ context.Context, in *getExecutionHistoryI
 	if in.ReverseOrder {
 		slices.Reverse(events)
 	}
-	from, to, next, perr := page(len(events), in.NextToken, in.MaxResults)
+	from, to, next, perr := page(len(events), in.NextToken, in.MaxResults, maxPageToken)
 	if perr != nil {
 		return nil, perr
 	}

@@ -83,6 +83,7 @@ type thread struct {
 	Children     []*thread
 	Items        []jsonValue // Map: the iteration inputs
 	Started      int         // Map: iterations started so far
+	Concurrency  int64       // Map: MaxConcurrency, or what MaxConcurrencyPath read
 	Results      []jsonValue // Parallel/Map: outputs by Index
 	Output       jsonValue
 	Failure      *asl.Error

@@ -159,7 +159,7 @@ func (s *Server) listStateMachines(_ context.Context, in *listInput) (any, error
 		all = append(all, stateMachineListItem{StateMachineArn: sm.ARN, Name: sm.Name, Type: sm.Type, CreationDate: epochTime(sm.CreationDate)})
 	}
 	slices.SortFunc(all, func(x, y stateMachineListItem) int { return strings.Compare(x.Name, y.Name) })
-	from, to, next, err := page(len(all), in.NextToken, in.MaxResults)
+	from, to, next, err := page(len(all), in.NextToken, in.MaxResults, maxPageToken)
 	if err != nil {
 		return nil, err
 	}
