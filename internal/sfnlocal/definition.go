@@ -59,10 +59,11 @@ type catcher struct {
 type state struct {
 	name string
 
-	Type    string `json:"Type"`
-	Comment string `json:"Comment"`
-	Next    string `json:"Next"`
-	End     bool   `json:"End"`
+	Type          string `json:"Type"`
+	Comment       string `json:"Comment"`
+	QueryLanguage string `json:"QueryLanguage"`
+	Next          string `json:"Next"`
+	End           bool   `json:"End"`
 
 	InputPath      optPath         `json:"InputPath"`
 	OutputPath     optPath         `json:"OutputPath"`
@@ -143,8 +144,8 @@ func parseDefinition(text string) (*definition, error) {
 	if err := json.Unmarshal([]byte(text), &d); err != nil {
 		return nil, fmt.Errorf("INVALID_JSON_DESCRIPTION: %s", jsonErrorDetail(err))
 	}
-	if d.QueryLanguage != "" && d.QueryLanguage != "JSONPath" {
-		return nil, fmt.Errorf("SCHEMA_VALIDATION_FAILED: QueryLanguage %q is not supported by sfnlocal at /QueryLanguage", d.QueryLanguage)
+	if err := checkQueryLanguage(d.QueryLanguage, "/QueryLanguage"); err != nil {
+		return nil, err
 	}
 	if d.TimeoutSeconds != nil && *d.TimeoutSeconds <= 0 {
 		return nil, fmt.Errorf("SCHEMA_VALIDATION_FAILED: TimeoutSeconds must be positive at /TimeoutSeconds")
@@ -153,6 +154,15 @@ func parseDefinition(text string) (*definition, error) {
 		return nil, err
 	}
 	return &d, nil
+}
+
+// checkQueryLanguage refuses JSONata, which sfnlocal does not evaluate, for
+// the whole machine or for one state.
+func checkQueryLanguage(lang, at string) error {
+	if lang != "" && lang != "JSONPath" {
+		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: QueryLanguage %q is not supported by sfnlocal at %s", lang, at)
+	}
+	return nil
 }
 
 func jsonErrorDetail(err error) string {
@@ -164,12 +174,13 @@ func jsonErrorDetail(err error) string {
 
 // validate checks a (sub-)machine whose JSON pointer is at.
 func (d *definition) validate(at string) error {
+	// Listed in AWS's order (test_sfn_api_validation.snapshot.json).
 	var missing []string
-	if d.StartAt == "" {
-		missing = append(missing, "StartAt")
-	}
 	if d.States == nil {
 		missing = append(missing, "States")
+	}
+	if d.StartAt == "" {
+		missing = append(missing, "StartAt")
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: These fields are required: [%s] at %s", strings.Join(missing, ", "), at)
@@ -199,6 +210,9 @@ func (d *definition) validate(at string) error {
 func (st *state) validate(d *definition, at string) error {
 	if len(st.name) > 80 {
 		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: State name must be at most 80 characters at %s", at)
+	}
+	if err := checkQueryLanguage(st.QueryLanguage, at+"/QueryLanguage"); err != nil {
+		return err
 	}
 	if !slices.Contains(stateTypes, st.Type) {
 		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: The field 'Type' should have one of these values: [%s] at %s/Type", strings.Join(stateTypes, ", "), at)
