@@ -132,7 +132,7 @@ func (p *callPlayer) play(i int, op byte) {
 			p.execs = append(p.execs, aws.ToString(out.ExecutionArn))
 		}
 	case 1:
-		if e.queued(fuzzActivity) == 0 {
+		if !p.taskQueued() {
 			return // a long poll would wait for the fake clock
 		}
 		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -163,6 +163,16 @@ func (p *callPlayer) play(i int, op byte) {
 	case 11:
 		p.check("CreateActivity", call(e.client.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("a")})))
 	}
+}
+
+// taskQueued reports whether a poll would get a task at once: the queue
+// also keeps the tokens of tasks that ended before delivery.
+func (p *callPlayer) taskQueued() bool {
+	s := p.e.srv
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.activities[fuzzActivity]
+	return a != nil && slices.ContainsFunc(a.queue, func(tok string) bool { return s.tokens[tok] != nil && s.tokens[tok].Open })
 }
 
 // check fails the run on an answer the API does not document for op.
