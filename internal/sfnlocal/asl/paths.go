@@ -146,18 +146,24 @@ func Query(path string, input, ctx any) (any, error) {
 	return cp.query(input, ctx)
 }
 
-func (cp *compiledPath) query(input, ctx any) (any, error) {
-	root := input
+// root is the value cp starts from: input, the context object or a
+// variable; false for a variable that is not defined.
+func (cp *compiledPath) root(input, ctx any) (any, bool) {
 	env := envOf(ctx)
 	switch {
 	case cp.context:
-		root = env.Context
+		return env.Context, true
 	case cp.variable != "":
 		v, ok := env.Vars[cp.variable]
-		if !ok {
-			return nil, &Error{Name: ErrRuntime, Cause: fmt.Sprintf("the variable $%s is not defined", cp.variable), wrapped: ErrNoMatch}
-		}
-		root = v
+		return v, ok
+	}
+	return input, true
+}
+
+func (cp *compiledPath) query(input, ctx any) (any, error) {
+	root, ok := cp.root(input, ctx)
+	if !ok {
+		return nil, &Error{Name: ErrRuntime, Cause: fmt.Sprintf("the variable $%s is not defined", cp.variable), wrapped: ErrNoMatch}
 	}
 	if !cp.definite {
 		matches := cp.expr.Get(root)
@@ -231,17 +237,9 @@ func Matched(p string, input, ctx any) int {
 	if err != nil || !cp.definite {
 		return -1
 	}
-	root := input
-	env := envOf(ctx)
-	switch {
-	case cp.context:
-		root = env.Context
-	case cp.variable != "":
-		v, ok := env.Vars[cp.variable]
-		if !ok {
-			return -1
-		}
-		root = v
+	root, ok := cp.root(input, ctx)
+	if !ok {
+		return -1
 	}
 	for i := range cp.steps {
 		if _, ok := lookup(root, cp.steps[:i+1]); !ok {
