@@ -136,7 +136,7 @@ func (s *Server) listActivities(_ context.Context, in *listInput) (any, error) {
 		all = append(all, describeActivityOutput{ActivityArn: a.ARN, Name: a.Name, CreationDate: epochTime(a.CreationDate)})
 	}
 	slices.SortFunc(all, func(x, y describeActivityOutput) int { return strings.Compare(x.Name, y.Name) })
-	from, to, next, err := page(len(all), in.NextToken, in.MaxResults)
+	from, to, next, err := page(len(all), in.NextToken, in.MaxResults, maxPageToken)
 	if err != nil {
 		return nil, err
 	}
@@ -160,25 +160,10 @@ func (s *Server) getActivityTask(ctx context.Context, in *getActivityTaskInput) 
 	if len(in.WorkerName) > 80 {
 		return nil, errValidation("1 validation error detected: Value at 'workerName' failed to satisfy constraint: Member must have length less than or equal to 80")
 	}
-	s.mu.Lock()
-	a, err := s.lookupActivity(in.ActivityArn)
-	if err != nil {
-		s.mu.Unlock()
-		return nil, err
+	a, p, timer, out, err := s.takeOrPark(in)
+	if p == nil {
+		return out, err
 	}
-	if t, ok := s.dequeue(a, in.WorkerName); ok {
-		defer s.mu.Unlock()
-		return &getActivityTaskOutput{TaskToken: t.token, Input: t.input}, s.saveLocked()
-	}
-	if s.closed {
-		s.mu.Unlock()
-		return &getActivityTaskOutput{}, nil
-	}
-	p := &poller{worker: in.WorkerName, ch: make(chan polledTask, 1), expired: make(chan struct{})}
-	a.pollers = append(a.pollers, p)
-	// Armed before unlocking, so the deadline counts from the parking.
-	timer := s.clock.AfterFunc(s.opts.MaxPollWait, func() { s.expirePoll(a, p) })
-	s.mu.Unlock()
 	defer timer.Stop()
 	select {
 	case t := <-p.ch:
@@ -203,7 +188,30 @@ func (s *Server) getActivityTask(ctx context.Context, in *getActivityTaskInput) 
 	}
 }
 
+// takeOrPark, under mu, answers a queued task or parks a poller on the
+// activity, armed to expire after MaxPollWait (from the parking on). p is nil
+// when the call is answered at once.
+func (s *Server) takeOrPark(in *getActivityTaskInput) (a *activity, p *poller, timer Timer, out *getActivityTaskOutput, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, aerr := s.lookupActivity(in.ActivityArn)
+	if aerr != nil {
+		return nil, nil, nil, nil, aerr
+	}
+	if t, ok := s.dequeue(a, in.WorkerName); ok {
+		return a, nil, nil, &getActivityTaskOutput{TaskToken: t.token, Input: t.input}, s.saveLocked()
+	}
+	if s.closed {
+		return a, nil, nil, &getActivityTaskOutput{}, nil
+	}
+	p = &poller{worker: in.WorkerName, ch: make(chan polledTask, 1), expired: make(chan struct{})}
+	a.pollers = append(a.pollers, p)
+	timer = s.clock.AfterFunc(s.opts.MaxPollWait, func() { s.expirePoll(a, p) })
+	return a, p, timer, nil, nil
+}
+
 func (s *Server) expirePoll(a *activity, p *poller) {
+	defer s.recoverTimer("poll")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if a.removePoller(p) {
@@ -235,6 +243,12 @@ func (s *Server) dequeue(a *activity, worker string) (polledTask, bool) {
 			continue
 		}
 		e := s.executions[rec.ExecutionARN]
+		if e.historyFull() {
+			// ActivityStarted would be event 25,000: the execution fails.
+			s.failHistoryFull(e)
+			s.store.mark(kindExecution, e.ARN)
+			continue
+		}
 		th := e.threads[rec.Thread]
 		th.Task.Delivered = true
 		s.store.mark(kindExecution, e.ARN)

@@ -37,11 +37,13 @@ func parseARN(arn, resource string) ([]string, *APIError) {
 }
 
 // validName applies the naming rules of activities, state machines and
-// executions: 1-80 characters, no whitespace, brackets, wildcards, special
-// punctuation or control characters.
+// executions. The length, 1 to 80 characters, is a constraint of the API's
+// model: a ValidationException. The characters are the service's own rule:
+// InvalidName for whitespace, brackets, wildcards, special punctuation or
+// control characters.
 func validName(name string) *APIError {
-	if name == "" || len([]rune(name)) > 80 {
-		return errInvalidName(name)
+	if err := checkLength("name", name, 1, maxNameLength); err != nil {
+		return err
 	}
 	for _, r := range name {
 		if unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune("<>{}[]?*\"#%\\^|~`$&,;:/", r) {
@@ -50,3 +52,6 @@ func validName(name string) *APIError {
 	}
 	return nil
 }
+
+// maxNameLength bounds the names of the model's Name shape.
+const maxNameLength = 80

@@ -27,22 +27,24 @@ func compileTemplate(raw json.RawMessage, at string) (*template, error) {
 	return &template{tmpl: v}, nil
 }
 
-// apply evaluates the template; a nil template passes input through.
-func (t *template) apply(input, ctx any) (any, *asl.Error) {
+// apply evaluates the template of state st; a nil template passes input
+// through. Its runtime errors name the state, as AWS's do.
+func (t *template) apply(th *thread, st *state, input any, ctx asl.Env) (any, *asl.Error) {
 	if t == nil {
 		return input, nil
 	}
 	out, err := asl.Template(t.tmpl, input, ctx)
-	return out, asl.AsError(err)
+	return out, inState(th, st, asl.AsError(err))
 }
 
-// selectPath applies InputPath or OutputPath: absent is "$", null is {}.
-func selectPath(v any, p optPath) (any, *asl.Error) {
+// selectPath applies InputPath or OutputPath of st: absent is "$", null is
+// {}. env gives the context object and the variables a path may name. A
+// path that selects nothing fails as AWS words it.
+func selectPath(th *thread, st *state, v any, p optPath, env asl.Env) (any, *asl.Error) {
 	if p.null {
 		return map[string]any{}, nil
 	}
-	out, err := asl.Query(p.orRoot(), v, nil)
-	return out, asl.AsError(err)
+	return statePath(th, st, p.orRoot(), v, env)
 }
 
 // applyResultPath places result into the raw state input: absent is "$"
@@ -57,25 +59,34 @@ func applyResultPath(raw, result any, p optPath) (any, *asl.Error) {
 
 // stateInput is the effective input of st: InputPath then Parameters.
 func (s *Server) stateInput(e *execution, th *thread, st *state, task map[string]any) (any, *asl.Error) {
-	in, err := selectPath(th.Input.V, st.InputPath)
+	env := s.env(e, th, task)
+	in, err := selectPath(th, st, th.Input.V, st.InputPath, env)
 	if err != nil {
 		return nil, err
 	}
-	return st.params.apply(in, s.contextObject(e, th, task))
+	return st.params.apply(th, st, in, env)
 }
 
 // stateOutput turns the result of st into its output: ResultSelector,
 // ResultPath onto the raw input, then OutputPath.
-func (s *Server) stateOutput(e *execution, th *thread, st *state, result any) (any, *asl.Error) {
-	selected, err := st.selector.apply(result, s.contextObject(e, th, nil))
+//
+// The state's Assign is evaluated first, on the result as it came (the
+// variables it sets take effect when the state exits).
+func (s *Server) stateOutput(e *execution, th *thread, st *state, result any) (out any, assigned map[string]any, err *asl.Error) {
+	env := s.env(e, th, nil)
+	if assigned, err = evalAssign(th, st, st.assign, result, env); err != nil {
+		return nil, nil, err
+	}
+	selected, err := st.selector.apply(th, st, result, env)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	merged, err := applyResultPath(th.Input.V, selected, st.ResultPath)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return selectPath(merged, st.OutputPath)
+	out, err = selectPath(th, st, merged, st.OutputPath, env)
+	return out, assigned, err
 }
 
 // nameField is the Name member of the context object's Execution, State and StateMachine.

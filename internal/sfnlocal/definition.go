@@ -47,19 +47,23 @@ func (p optPath) orRoot() string {
 }
 
 type catcher struct {
-	ErrorEquals []string `json:"ErrorEquals"`
-	Next        string   `json:"Next"`
-	ResultPath  optPath  `json:"ResultPath"`
+	ErrorEquals []string        `json:"ErrorEquals"`
+	Next        string          `json:"Next"`
+	ResultPath  optPath         `json:"ResultPath"`
+	Assign      json.RawMessage `json:"Assign"`
+
+	assign *template // compiled Assign
 }
 
 // state is any state; fields not used by its Type are rejected by validate.
 type state struct {
 	name string
 
-	Type    string `json:"Type"`
-	Comment string `json:"Comment"`
-	Next    string `json:"Next"`
-	End     bool   `json:"End"`
+	Type          string `json:"Type"`
+	Comment       string `json:"Comment"`
+	QueryLanguage string `json:"QueryLanguage"`
+	Next          string `json:"Next"`
+	End           bool   `json:"End"`
 
 	InputPath      optPath         `json:"InputPath"`
 	OutputPath     optPath         `json:"OutputPath"`
@@ -67,6 +71,7 @@ type state struct {
 	Parameters     json.RawMessage `json:"Parameters"`
 	ResultSelector json.RawMessage `json:"ResultSelector"`
 	Result         json.RawMessage `json:"Result"`
+	Assign         json.RawMessage `json:"Assign"` // workflow variables (variables.go)
 
 	// Task
 	Resource             string            `json:"Resource"`
@@ -102,7 +107,9 @@ type state struct {
 	ItemProcessor  *definition     `json:"ItemProcessor"`
 	Iterator       *definition     `json:"Iterator"`
 	MaxConcurrency int64           `json:"MaxConcurrency"`
-	ItemReader     json.RawMessage `json:"ItemReader"`
+	// MaxConcurrencyPath reads MaxConcurrency from the state input.
+	MaxConcurrencyPath string          `json:"MaxConcurrencyPath"`
+	ItemReader         json.RawMessage `json:"ItemReader"`
 
 	// compiled forms, filled by validate
 	params       *template
@@ -111,6 +118,8 @@ type state struct {
 	result       any
 	retriers     []asl.Retrier
 	choices      []*asl.ChoiceRule
+	ruleAssigns  []*template // the Assign of each Choice rule, nil where none
+	assign       *template
 	resource     taskResource
 }
 
@@ -135,8 +144,8 @@ func parseDefinition(text string) (*definition, error) {
 	if err := json.Unmarshal([]byte(text), &d); err != nil {
 		return nil, fmt.Errorf("INVALID_JSON_DESCRIPTION: %s", jsonErrorDetail(err))
 	}
-	if d.QueryLanguage != "" && d.QueryLanguage != "JSONPath" {
-		return nil, fmt.Errorf("SCHEMA_VALIDATION_FAILED: QueryLanguage %q is not supported by sfnlocal at /QueryLanguage", d.QueryLanguage)
+	if err := checkQueryLanguage(d.QueryLanguage, "/QueryLanguage"); err != nil {
+		return nil, err
 	}
 	if d.TimeoutSeconds != nil && *d.TimeoutSeconds <= 0 {
 		return nil, fmt.Errorf("SCHEMA_VALIDATION_FAILED: TimeoutSeconds must be positive at /TimeoutSeconds")
@@ -145,6 +154,15 @@ func parseDefinition(text string) (*definition, error) {
 		return nil, err
 	}
 	return &d, nil
+}
+
+// checkQueryLanguage refuses JSONata, which sfnlocal does not evaluate, for
+// the whole machine or for one state.
+func checkQueryLanguage(lang, at string) error {
+	if lang != "" && lang != "JSONPath" {
+		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: QueryLanguage %q is not supported by sfnlocal at %s", lang, at)
+	}
+	return nil
 }
 
 func jsonErrorDetail(err error) string {
@@ -156,12 +174,13 @@ func jsonErrorDetail(err error) string {
 
 // validate checks a (sub-)machine whose JSON pointer is at.
 func (d *definition) validate(at string) error {
+	// Listed in AWS's order (test_sfn_api_validation.snapshot.json).
 	var missing []string
-	if d.StartAt == "" {
-		missing = append(missing, "StartAt")
-	}
 	if d.States == nil {
 		missing = append(missing, "States")
+	}
+	if d.StartAt == "" {
+		missing = append(missing, "StartAt")
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: These fields are required: [%s] at %s", strings.Join(missing, ", "), at)
@@ -192,6 +211,9 @@ func (st *state) validate(d *definition, at string) error {
 	if len(st.name) > 80 {
 		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: State name must be at most 80 characters at %s", at)
 	}
+	if err := checkQueryLanguage(st.QueryLanguage, at+"/QueryLanguage"); err != nil {
+		return err
+	}
 	if !slices.Contains(stateTypes, st.Type) {
 		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: The field 'Type' should have one of these values: [%s] at %s/Type", strings.Join(stateTypes, ", "), at)
 	}
@@ -205,6 +227,9 @@ func (st *state) validate(d *definition, at string) error {
 		return err
 	}
 	if err := st.validateErrorHandling(d, at); err != nil {
+		return err
+	}
+	if err := st.compileAssign(at); err != nil {
 		return err
 	}
 	switch st.Type {
@@ -276,6 +301,10 @@ func (st *state) validateErrorHandling(d *definition, at string) error {
 			return err
 		}
 		if err := validResultPath(c.ResultPath, cat+"/ResultPath"); err != nil {
+			return err
+		}
+		var err error
+		if st.Catch[i].assign, err = compileAssign(c.Assign, cat+"/Assign"); err != nil {
 			return err
 		}
 	}
@@ -361,6 +390,12 @@ func (st *state) validateMap(at string) error {
 	}
 	if st.MaxConcurrency < 0 {
 		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: MaxConcurrency must be non-negative at %s/MaxConcurrency", at)
+	}
+	if st.MaxConcurrency != 0 && st.MaxConcurrencyPath != "" {
+		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: A field and its 'Path' variant cannot both be set at %s", at)
+	}
+	if err := validReferencePath(st.MaxConcurrencyPath, at+"/MaxConcurrencyPath"); err != nil {
+		return err
 	}
 	if st.ItemsPath.null {
 		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: ItemsPath cannot be null at %s/ItemsPath", at)

@@ -65,10 +65,22 @@ func (st *state) validatePaths(at string) error {
 	if err := validResultPath(st.ResultPath, at+"/ResultPath"); err != nil {
 		return err
 	}
-	if err := validReferencePath(st.ErrorPath, at+"/ErrorPath"); err != nil {
+	if err := validStringSource(st.ErrorPath, at+"/ErrorPath"); err != nil {
 		return err
 	}
-	return validReferencePath(st.CausePath, at+"/CausePath")
+	return validStringSource(st.CausePath, at+"/CausePath")
+}
+
+// validStringSource checks a field that takes a reference path or an
+// intrinsic function (a Fail state's ErrorPath and CausePath).
+func validStringSource(p, at string) error {
+	if !asl.IsIntrinsic(p) {
+		return validReferencePath(p, at)
+	}
+	if err := asl.ValidIntrinsic(p); err != nil {
+		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: The value for the field must be a valid Reference Path or a valid intrinsic function call (%v) at %s", err, at)
+	}
+	return nil
 }
 
 // compileTemplates parses the payload templates and the Pass Result.

@@ -1,7 +1,6 @@
 package sfnlocal
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/sfnlocal/asl"
@@ -16,17 +15,20 @@ import (
 // moves an execution's threads ends here.
 func (s *Server) drive(e *execution) {
 	s.store.mark(kindExecution, e.ARN)
-	for len(e.ready) > 0 && e.Status == statusRunning {
+	for len(e.ready) > 0 && e.Status == statusRunning && !e.overflow {
 		th := e.ready[0]
 		e.ready = e.ready[1:]
 		if th.Phase != phaseReady {
 			continue
 		}
-		if len(e.Events) >= maxHistoryEvents {
-			s.finishExecution(e, phaseFailed, nil, &asl.Error{Name: asl.ErrRuntime, Cause: fmt.Sprintf("The execution reached the limit of %d history events.", maxHistoryEvents)})
-			return
+		if e.historyFull() {
+			e.overflow = true
+			break
 		}
 		s.enterState(e, th)
+	}
+	if e.overflow && e.Status == statusRunning {
+		s.failHistoryFull(e)
 	}
 }
 
@@ -35,7 +37,7 @@ func (s *Server) enterState(e *execution, th *thread) {
 	th.Entered = s.clock.Now()
 	th.Retries = make([]int64, len(st.Retry))
 	th.RetryCount = 0
-	e.record(th, th.Entered, st.Type+"StateEntered", stateEnteredDetails{Name: st.name, Input: th.Input.text()})
+	th.EnteredEvent = e.record(th, th.Entered, st.Type+"StateEntered", stateEnteredDetails{Name: st.name, Input: th.Input.text()})
 	s.runState(e, th, st)
 }
 
@@ -63,22 +65,24 @@ func (s *Server) runState(e *execution, th *thread, st *state) {
 }
 
 // stateSucceeded records the exit of st with output and follows its Next
-// (or ends the thread).
-func (s *Server) stateSucceeded(e *execution, th *thread, st *state, output any) {
+// (or ends the thread); assigned are the variables its Assign set.
+func (s *Server) stateSucceeded(e *execution, th *thread, st *state, output any, assigned map[string]any) {
 	next := st.Next
 	if st.End || st.Type == typeSucceed {
 		next = ""
 	}
-	s.exitState(e, th, st, output, next)
+	s.exitState(e, th, st, output, next, assigned)
 }
 
-func (s *Server) exitState(e *execution, th *thread, st *state, output any, next string) {
-	text, lerr := checkDataLimit(jsonValue{V: output}, "state output")
+func (s *Server) exitState(e *execution, th *thread, st *state, output any, next string, assigned map[string]any) {
+	text, lerr := checkDataLimit(jsonValue{V: output}, st.name)
 	if lerr != nil {
 		s.stateFailed(e, th, st, lerr)
 		return
 	}
-	e.record(th, s.clock.Now(), st.Type+"StateExited", stateExitedDetails{Name: st.name, Output: text})
+	details := stateExitedDetails{Name: st.name, Output: text}
+	th.assign(assigned, &details)
+	e.record(th, s.clock.Now(), st.Type+"StateExited", details)
 	if next == "" {
 		s.threadEnded(e, th, phaseSucceeded, output, nil)
 		return
@@ -114,16 +118,21 @@ func (s *Server) stateFailed(e *execution, th *thread, st *state, err *asl.Error
 			continue
 		}
 		errOutput := map[string]any{"Error": reported.Name, "Cause": reported.Cause}
+		assigned, perr := evalAssign(th, st, c.assign, errOutput, s.env(e, th, nil))
+		if perr != nil {
+			s.threadEnded(e, th, phaseFailed, nil, perr)
+			return
+		}
 		out, perr := applyResultPath(th.Input.V, errOutput, c.ResultPath)
 		if perr == nil {
 			// Checked here so that an oversized output cannot be caught again.
-			_, perr = checkDataLimit(jsonValue{V: out}, "state output")
+			_, perr = checkDataLimit(jsonValue{V: out}, st.name)
 		}
 		if perr != nil {
 			s.threadEnded(e, th, phaseFailed, nil, perr)
 			return
 		}
-		s.exitState(e, th, st, out, c.Next)
+		s.exitState(e, th, st, out, c.Next, assigned)
 		return
 	}
 	s.threadEnded(e, th, phaseFailed, nil, reported)
@@ -159,9 +168,11 @@ func (s *Server) threadEnded(e *execution, th *thread, phase string, output any,
 }
 
 // abortThread cancels th and its descendants: timers stop and outstanding
-// task tokens answer TaskTimedOut from now on.
+// task tokens answer TaskTimedOut from now on. th may be nil: a Map keeps a
+// nil child for each iteration it has not started yet (MaxConcurrency, or
+// past the 40 inline iterations AWS runs at once).
 func (s *Server) abortThread(th *thread) {
-	if th.ended() {
+	if th == nil || th.ended() {
 		return
 	}
 	th.stopTimer()
@@ -195,6 +206,7 @@ func (s *Server) closeExecution(e *execution, now time.Time) {
 	e.StopDate = now
 	e.ready = nil
 	e.stopTimers()
+	s.finishDeletion(e.MachineARN)
 }
 
 func (e *execution) setError(name, cause string) {
@@ -216,6 +228,7 @@ func (s *Server) armThreadTimer(e *execution, th *thread, at time.Time) {
 // onThreadTimer is the callback of every thread timer: it re-checks the
 // thread, since a timer may fire after the thread moved on.
 func (s *Server) onThreadTimer(execARN string, id int) {
+	defer s.recoverTimer("thread")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.executions[execARN]
@@ -236,7 +249,7 @@ func (s *Server) onThreadTimer(execARN string, id int) {
 		if s.rearmIfEarly(e, th, th.WakeAt, now) {
 			return
 		}
-		s.stateSucceeded(e, th, st, th.Output.V)
+		s.waitEnded(e, th, st)
 	case phaseTask:
 		s.checkTaskDeadlines(e, th, st, now)
 	}

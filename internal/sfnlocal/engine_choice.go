@@ -11,7 +11,15 @@ func (st *state) compileChoices(d *definition, at string) error {
 		return fmt.Errorf("SCHEMA_VALIDATION_FAILED: Value cannot be empty at %s/Choices", at)
 	}
 	st.choices = make([]*asl.ChoiceRule, len(st.Choices))
+	st.ruleAssigns = make([]*template, len(st.Choices))
 	for i, raw := range st.Choices {
+		raw, assign, err := cutAssign(raw)
+		if err != nil {
+			return fmt.Errorf("SCHEMA_VALIDATION_FAILED: %v at %s/Choices[%d]", err, at, i)
+		}
+		if st.ruleAssigns[i], err = compileAssign(assign, fmt.Sprintf("%s/Choices[%d]/Assign", at, i)); err != nil {
+			return err
+		}
 		rule, err := asl.ParseChoiceRule(raw, true)
 		if err != nil {
 			return fmt.Errorf("SCHEMA_VALIDATION_FAILED: %v at %s/Choices[%d]", err, at, i)
@@ -35,21 +43,22 @@ const noTransitionCause = "Failed to transition out of the state. The state does
 // runChoice follows the first matching rule, else Default, else fails with
 // States.Runtime (noTransitionCause).
 func (s *Server) runChoice(e *execution, th *thread, st *state) {
-	in, err := selectPath(th.Input.V, st.InputPath)
+	env := s.env(e, th, nil)
+	in, err := selectPath(th, st, th.Input.V, st.InputPath, env)
 	if err != nil {
 		s.stateFailed(e, th, st, err)
 		return
 	}
-	ctx := s.contextObject(e, th, nil)
-	next := st.Default
-	for _, rule := range st.choices {
-		ok, eerr := rule.Eval(in, ctx)
+	// The matched rule's Assign, or the state's when Default is taken.
+	next, assign := st.Default, st.assign
+	for i, rule := range st.choices {
+		ok, eerr := rule.Eval(in, env)
 		if eerr != nil {
 			s.stateFailed(e, th, st, asl.AsError(eerr))
 			return
 		}
 		if ok {
-			next = rule.Next
+			next, assign = rule.Next, st.ruleAssigns[i]
 			break
 		}
 	}
@@ -57,10 +66,14 @@ func (s *Server) runChoice(e *execution, th *thread, st *state) {
 		s.stateFailed(e, th, st, &asl.Error{Name: asl.ErrRuntime, Cause: noTransitionCause})
 		return
 	}
-	out, err := selectPath(in, st.OutputPath)
+	assigned, err := evalAssign(th, st, assign, in, env)
+	var out any
+	if err == nil {
+		out, err = selectPath(th, st, in, st.OutputPath, env)
+	}
 	if err != nil {
 		s.stateFailed(e, th, st, err)
 		return
 	}
-	s.exitState(e, th, st, out, next)
+	s.exitState(e, th, st, out, next, assigned)
 }

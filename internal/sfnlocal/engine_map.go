@@ -1,7 +1,8 @@
 package sfnlocal
 
 import (
-	"fmt"
+	"math"
+	"strconv"
 
 	"github.com/tollgate-dev/tollgate/internal/sfnlocal/asl"
 )
@@ -10,12 +11,15 @@ import (
 // ItemSelector (or legacy Parameters) and starts up to MaxConcurrency
 // iterations (0: all).
 func (s *Server) runMap(e *execution, th *thread, st *state) {
-	in, err := selectPath(th.Input.V, st.InputPath)
+	in, err := selectPath(th, st, th.Input.V, st.InputPath, s.env(e, th, nil))
 	if err != nil {
 		s.stateFailed(e, th, st, err)
 		return
 	}
-	items, err := mapItems(st, in)
+	items, err := mapItems(th, st, in, s.env(e, th, nil))
+	if err == nil {
+		th.Concurrency, err = mapConcurrency(th, st, in, s.env(e, th, nil))
+	}
 	if err != nil {
 		s.stateFailed(e, th, st, err)
 		return
@@ -26,12 +30,12 @@ func (s *Server) runMap(e *execution, th *thread, st *state) {
 	}
 	th.Items = make([]jsonValue, len(items))
 	for i, item := range items {
-		ctx := s.contextObject(e, th, map[string]any{"Map": map[string]any{"Item": map[string]any{"Index": int64(i), "Value": item}}})
+		ctx := s.env(e, th, map[string]any{"Map": map[string]any{"Item": map[string]any{"Index": int64(i), "Value": item}}})
 		if selector == nil {
 			th.Items[i] = jsonValue{V: item}
 			continue
 		}
-		v, err := selector.apply(in, ctx)
+		v, err := selector.apply(th, st, in, ctx)
 		if err != nil {
 			s.stateFailed(e, th, st, err)
 			return
@@ -50,16 +54,48 @@ func (s *Server) runMap(e *execution, th *thread, st *state) {
 	s.startIterations(e, th, st)
 }
 
-func mapItems(st *state, in any) ([]any, *asl.Error) {
-	v, err := asl.Query(st.ItemsPath.orRoot(), in, nil)
+// mapItems selects the items; what is no array fails as AWS words it
+// (LocalStack's test_base_scenarios.snapshot.json,
+// test_map_state_items_input_types).
+func mapItems(th *thread, st *state, in any, env asl.Env) ([]any, *asl.Error) {
+	v, err := statePath(th, st, st.ItemsPath.orRoot(), in, env)
 	if err != nil {
-		return nil, asl.AsError(err)
+		return nil, err
 	}
 	items, ok := v.([]any)
 	if !ok {
-		return nil, &asl.Error{Name: asl.ErrRuntime, Cause: fmt.Sprintf("Map state input must be an array: the ItemsPath %s of state '%s' selected %T", st.ItemsPath.orRoot(), st.name, v)}
+		return nil, stateRuntimeError(th, st, "Map state input must be an array but was: %s", jsonValue{V: v}.text())
 	}
 	return items, nil
+}
+
+// mapConcurrency is MaxConcurrency, or what MaxConcurrencyPath reads: a
+// whole number, or a string of one (AWS ran "1" when recorded; LocalStack's
+// test_reference_in_map_state[MAP_STATE_REFERENCE_IN_MAX_CONCURRENCY_PATH]).
+// Anything else fails as AWS words it (test_max_concurrency_path[NoNumber]).
+func mapConcurrency(th *thread, st *state, in any, env asl.Env) (int64, *asl.Error) {
+	if st.MaxConcurrencyPath == "" {
+		return st.MaxConcurrency, nil
+	}
+	v, err := statePath(th, st, st.MaxConcurrencyPath, in, env)
+	if err != nil {
+		return 0, err
+	}
+	switch n := v.(type) {
+	case int64:
+		if n >= 0 {
+			return n, nil
+		}
+	case float64:
+		if n >= 0 && n == math.Trunc(n) {
+			return int64(n), nil
+		}
+	case string:
+		if i, perr := strconv.ParseInt(n, 10, 64); perr == nil && i >= 0 {
+			return i, nil
+		}
+	}
+	return 0, stateRuntimeError(th, st, "The MaxConcurrencyPath field refers to value \"%s\" which is not a valid integer: %s", causeValue(v), st.MaxConcurrencyPath)
 }
 
 // maxInlineIterations is how many iterations of an inline Map AWS runs at once, whatever
@@ -69,9 +105,12 @@ const maxInlineIterations = 40
 
 // startIterations starts iterations while MaxConcurrency and the inline limit allow.
 func (s *Server) startIterations(e *execution, th *thread, st *state) {
-	limit := maxInlineIterations
-	if st.MaxConcurrency > 0 && st.MaxConcurrency < maxInlineIterations {
-		limit = int(st.MaxConcurrency)
+	limit, c := maxInlineIterations, th.Concurrency
+	if st.MaxConcurrencyPath == "" {
+		c = st.MaxConcurrency // also for a Map saved before Concurrency was
+	}
+	if c > 0 && c < maxInlineIterations {
+		limit = int(c)
 	}
 	for th.Started < len(th.Items) && running(th.Children) < limit {
 		i := th.Started

@@ -46,12 +46,12 @@ func (s *Server) childrenSucceeded(e *execution, th *thread, st *state) {
 		results[i] = r.V
 	}
 	th.Results = nil
-	out, err := s.stateOutput(e, th, st, results)
+	out, assigned, err := s.stateOutput(e, th, st, results)
 	if err != nil {
 		s.stateFailed(e, th, st, err)
 		return
 	}
-	s.stateSucceeded(e, th, st, out)
+	s.stateSucceeded(e, th, st, out, assigned)
 }
 
 func allSucceeded(children []*thread) bool {

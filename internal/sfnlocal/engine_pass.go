@@ -1,11 +1,5 @@
 package sfnlocal
 
-import (
-	"fmt"
-
-	"github.com/tollgate-dev/tollgate/internal/sfnlocal/asl"
-)
-
 // runPass: InputPath, Parameters, Result (default: the effective input),
 // ResultPath, OutputPath.
 func (s *Server) runPass(e *execution, th *thread, st *state) {
@@ -18,52 +12,31 @@ func (s *Server) runPass(e *execution, th *thread, st *state) {
 	if len(st.Result) > 0 {
 		result = st.result
 	}
-	merged, err := applyResultPath(th.Input.V, result, st.ResultPath)
+	env := s.env(e, th, nil)
+	assigned, err := evalAssign(th, st, st.assign, result, env)
 	if err == nil {
-		result, err = selectPath(merged, st.OutputPath)
+		var merged any
+		if merged, err = applyResultPath(th.Input.V, result, st.ResultPath); err == nil {
+			result, err = selectPath(th, st, merged, st.OutputPath, env)
+		}
 	}
 	if err != nil {
 		s.stateFailed(e, th, st, err)
 		return
 	}
-	s.stateSucceeded(e, th, st, result)
+	s.stateSucceeded(e, th, st, result, assigned)
 }
 
 // runSucceed ends the thread with InputPath then OutputPath of its input.
 func (s *Server) runSucceed(e *execution, th *thread, st *state) {
-	out, err := selectPath(th.Input.V, st.InputPath)
+	env := s.env(e, th, nil)
+	out, err := selectPath(th, st, th.Input.V, st.InputPath, env)
 	if err == nil {
-		out, err = selectPath(out, st.OutputPath)
+		out, err = selectPath(th, st, out, st.OutputPath, env)
 	}
 	if err != nil {
 		s.stateFailed(e, th, st, err)
 		return
 	}
-	s.stateSucceeded(e, th, st, out)
-}
-
-// runFail fails the thread with Error/Cause or ErrorPath/CausePath.
-func (s *Server) runFail(e *execution, th *thread, st *state) {
-	name, cause := st.Error, st.Cause
-	ctx := s.contextObject(e, th, nil)
-	for _, f := range []struct {
-		path string
-		dst  *string
-	}{{st.ErrorPath, &name}, {st.CausePath, &cause}} {
-		if f.path == "" {
-			continue
-		}
-		v, err := asl.Query(f.path, th.Input.V, ctx)
-		if err != nil {
-			s.stateFailed(e, th, st, asl.AsError(err))
-			return
-		}
-		str, ok := v.(string)
-		if !ok {
-			s.stateFailed(e, th, st, &asl.Error{Name: asl.ErrRuntime, Cause: fmt.Sprintf("The path %s of state '%s' must select a string", f.path, st.name)})
-			return
-		}
-		*f.dst = str
-	}
-	s.threadEnded(e, th, phaseFailed, nil, &asl.Error{Name: name, Cause: cause})
+	s.stateSucceeded(e, th, st, out, nil)
 }

@@ -103,32 +103,32 @@ func (s *Server) taskInput(e *execution, th *thread, st *state, extra map[string
 	if aerr != nil {
 		return "", 0, 0, aerr
 	}
-	if text, aerr = checkDataLimit(jsonValue{V: in}, "task input"); aerr != nil {
+	if text, aerr = checkDataLimit(jsonValue{V: in}, st.name); aerr != nil {
 		return "", 0, 0, aerr
 	}
-	timeout, heartbeat, aerr = taskLimits(th, st)
+	timeout, heartbeat, aerr = taskLimits(th, st, s.env(e, th, nil))
 	return text, timeout, heartbeat, aerr
 }
 
 // taskLimits reads TimeoutSeconds(Path) and HeartbeatSeconds(Path); 0 is none.
-func taskLimits(th *thread, st *state) (timeout, heartbeat int64, err *asl.Error) {
-	in, err := selectPath(th.Input.V, st.InputPath)
+func taskLimits(th *thread, st *state, env asl.Env) (timeout, heartbeat int64, err *asl.Error) {
+	in, err := selectPath(th, st, th.Input.V, st.InputPath, env)
 	if err != nil {
 		return 0, 0, err
 	}
-	pick := func(fixed *int64, path string) (int64, *asl.Error) {
+	pick := func(fixed *int64, field, path string) (int64, *asl.Error) {
 		switch {
 		case fixed != nil:
 			return *fixed, nil
 		case path != "":
-			return queryInt(path, in)
+			return queryInt(th, st, field, path, in, env)
 		}
 		return 0, nil
 	}
-	if timeout, err = pick(st.TimeoutSeconds, st.TimeoutSecondsPath); err != nil {
+	if timeout, err = pick(st.TimeoutSeconds, "TimeoutSecondsPath", st.TimeoutSecondsPath); err != nil {
 		return 0, 0, err
 	}
-	heartbeat, err = pick(st.HeartbeatSeconds, st.HeartbeatSecondsPath)
+	heartbeat, err = pick(st.HeartbeatSeconds, "HeartbeatSecondsPath", st.HeartbeatSecondsPath)
 	return timeout, heartbeat, err
 }
 
@@ -170,12 +170,12 @@ func (s *Server) taskTimedOut(e *execution, th *thread, st *state, name string) 
 func (s *Server) taskSucceeded(e *execution, th *thread, st *state, result jsonValue) {
 	s.closeTask(th)
 	e.record(th, s.clock.Now(), "ActivitySucceeded", outputDetails{Output: result.text()})
-	out, err := s.stateOutput(e, th, st, result.V)
+	out, assigned, err := s.stateOutput(e, th, st, result.V)
 	if err != nil {
 		s.stateFailed(e, th, st, err)
 		return
 	}
-	s.stateSucceeded(e, th, st, out)
+	s.stateSucceeded(e, th, st, out, assigned)
 }
 
 func (s *Server) taskFailed(e *execution, th *thread, st *state, name, cause string) {

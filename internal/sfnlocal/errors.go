@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"unicode/utf8"
 )
 
 // APIError is an error answered on the wire as awsJson1.0 does:
@@ -41,6 +42,18 @@ func errValidation(format string, args ...any) *APIError {
 	return clientErr("ValidationException", format, args...)
 }
 
+// checkLength applies a length constraint of the API's model to a member, in
+// characters, answering a violation as AWS does: ValidationException.
+func checkLength(member, v string, lo, hi int) *APIError {
+	switch n := utf8.RuneCountInString(v); {
+	case n < lo:
+		return errValidation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length greater than or equal to %d", v, member, lo)
+	case n > hi:
+		return errValidation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", v, member, hi)
+	}
+	return nil
+}
+
 func errInvalidToken() *APIError {
 	return clientErr("InvalidToken", "Invalid Token: 'Invalid token'")
 }
@@ -55,6 +68,12 @@ func errActivityDoesNotExist(arn string) *APIError {
 
 func errStateMachineDoesNotExist(arn string) *APIError {
 	return clientErr("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn)
+}
+
+// errStateMachineDeleting words the error as AWS was seen to (Netflix/metaflow
+// pull request #1284: "StateMachineDeleting ... State Machine is being deleted").
+func errStateMachineDeleting() *APIError {
+	return clientErr("StateMachineDeleting", "State Machine is being deleted")
 }
 
 func errExecutionDoesNotExist(arn string) *APIError {

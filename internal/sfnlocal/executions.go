@@ -12,7 +12,7 @@ import (
 
 type startExecutionInput struct {
 	StateMachineArn string  `json:"stateMachineArn"`
-	Name            string  `json:"name"`
+	Name            *string `json:"name"` // nil: a generated name; "" is too short
 	Input           *string `json:"input"`
 }
 
@@ -30,9 +30,9 @@ func (s *Server) startExecution(_ context.Context, in *startExecutionInput) (any
 	if aerr != nil {
 		return nil, aerr
 	}
-	name := in.Name
-	if name == "" {
-		name = newExecutionName()
+	name := newExecutionName()
+	if in.Name != nil {
+		name = *in.Name
 	}
 	if err := validName(name); err != nil {
 		return nil, err
@@ -50,7 +50,7 @@ func (s *Server) startExecution(_ context.Context, in *startExecutionInput) (any
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sm, aerr := s.lookupStateMachine(in.StateMachineArn)
+	sm, aerr := s.lookupActiveStateMachine(in.StateMachineArn)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -99,6 +99,7 @@ func (s *Server) armExecutionTimer(e *execution) {
 
 // onExecutionTimeout ends an execution that ran past its TimeoutSeconds.
 func (s *Server) onExecutionTimeout(arn string) {
+	defer s.recoverTimer("execution timeout")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.executions[arn]
@@ -240,7 +241,7 @@ func (s *Server) listExecutions(_ context.Context, in *listExecutionsInput) (any
 		}
 	}
 	slices.SortFunc(matched, func(x, y *execution) int { return cmp.Compare(y.Seq, x.Seq) })
-	from, to, next, err := page(len(matched), in.NextToken, in.MaxResults)
+	from, to, next, err := page(len(matched), in.NextToken, in.MaxResults, maxExecutionsPageToken)
 	if err != nil {
 		return nil, err
 	}

@@ -112,6 +112,13 @@ func (e *env) fail(token, name, cause string) error {
 	return err
 }
 
+func (e *env) heartbeat(token string) {
+	e.t.Helper()
+	if _, err := e.client.SendTaskHeartbeat(e.ctx, &sfn.SendTaskHeartbeatInput{TaskToken: aws.String(token)}); err != nil {
+		e.t.Fatalf("SendTaskHeartbeat: %v", err)
+	}
+}
+
 func (e *env) describe(execArn string) *sfn.DescribeExecutionOutput {
 	e.t.Helper()
 	out, err := e.client.DescribeExecution(e.ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(execArn)})

@@ -67,6 +67,10 @@ type (
 		Name          string         `json:"name"`
 		Output        string         `json:"output"`
 		OutputDetails payloadDetails `json:"outputDetails"`
+		// AssignedVariables are the variables the state's Assign set, as
+		// JSON texts.
+		AssignedVariables        map[string]string `json:"assignedVariables,omitempty"`
+		AssignedVariablesDetails *payloadDetails   `json:"assignedVariablesDetails,omitempty"`
 	}
 	activityScheduledDetails struct {
 		Resource           string         `json:"resource"`
@@ -133,8 +137,16 @@ func detailsKey(typ string) string {
 
 // record appends an event, chained after the last event of th (nil: the
 // execution level), and returns its id.
+//
+// When the history is full (historyFull), an event that cannot be the
+// execution's last is dropped and e.overflow set: the 25,000th event is the
+// ExecutionFailed that drive records then (causes.go).
 func (e *execution) record(th *thread, now time.Time, typ string, details any) int64 {
 	id := int64(len(e.Events) + 1)
+	if e.historyFull() && !closingEvents[typ] {
+		e.overflow = true
+		return id
+	}
 	var prev int64
 	if th != nil {
 		prev = th.LastEvent
@@ -175,7 +187,7 @@ func (s *Server) getExecutionHistory(_ context.Context, in *getExecutionHistoryI
 	if in.ReverseOrder {
 		slices.Reverse(events)
 	}
-	from, to, next, perr := page(len(events), in.NextToken, in.MaxResults)
+	from, to, next, perr := page(len(events), in.NextToken, in.MaxResults, maxPageToken)
 	if perr != nil {
 		return nil, perr
 	}

@@ -42,12 +42,14 @@ func parsePayload(text string) (jsonValue, error) {
 	return jsonValue{V: v}, nil
 }
 
-// checkDataLimit fails with States.DataLimitExceeded when a state's input or
-// output is over the 256 KiB limit.
-func checkDataLimit(v jsonValue, what string) (string, *asl.Error) {
+// checkDataLimit fails with States.DataLimitExceeded when the input or output
+// of the state named stateName is over the 256 KiB limit. The cause is AWS's
+// (recorded in LocalStack's test_states_errors.snapshot.json,
+// test_start_large_input).
+func checkDataLimit(v jsonValue, stateName string) (string, *asl.Error) {
 	text := v.text()
 	if len(text) > maxPayloadBytes {
-		return "", &asl.Error{Name: asl.ErrDataLimitExceeded, Cause: fmt.Sprintf("The state/task returned a result with a size exceeding the maximum number of bytes service limit (%s)", what)}
+		return "", &asl.Error{Name: asl.ErrDataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", stateName)}
 	}
 	return text, nil
 }

@@ -2,6 +2,7 @@ package sfnlocal
 
 import (
 	"encoding/json"
+	"maps"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/sfnlocal/asl"
@@ -41,10 +42,13 @@ type execution struct {
 	NextThread  int
 
 	savedEvents int // how many of Events the state file has
-	def         *definition
-	threads     map[int]*thread // by ID
-	ready       []*thread       // threads about to enter their State
-	timer       Timer           // execution TimeoutSeconds
+	// overflow is set when an event was dropped because the history was
+	// full: drive then ends the execution (causes.go).
+	overflow bool
+	def      *definition
+	threads  map[int]*thread // by ID
+	ready    []*thread       // threads about to enter their State
+	timer    Timer           // execution TimeoutSeconds
 }
 
 // Thread phases: what a thread waits for.
@@ -62,23 +66,30 @@ const (
 // thread runs one (sub-)machine: the execution itself, a Parallel branch or
 // a Map iteration.
 type thread struct {
-	ID         int
-	Index      int // branch index (Parallel) or item index (Map)
-	State      string
-	Input      jsonValue // raw input of State
-	Entered    time.Time
-	LastEvent  int64
-	Phase      string
-	Retries    []int64 // attempts used, per retrier of State
-	RetryCount int64
-	Task       *taskAttempt
-	WakeAt     time.Time
-	Children   []*thread
-	Items      []jsonValue // Map: the iteration inputs
-	Started    int         // Map: iterations started so far
-	Results    []jsonValue // Parallel/Map: outputs by Index
-	Output     jsonValue
-	Failure    *asl.Error
+	ID      int
+	Index   int // branch index (Parallel) or item index (Map)
+	State   string
+	Input   jsonValue // raw input of State
+	Entered time.Time
+	// EnteredEvent is the id of State's StateEntered event, which AWS names
+	// in the causes of the state's runtime errors (causes.go).
+	EnteredEvent int64
+	LastEvent    int64
+	Phase        string
+	Retries      []int64 // attempts used, per retrier of State
+	RetryCount   int64
+	Task         *taskAttempt
+	WakeAt       time.Time
+	Children     []*thread
+	Items        []jsonValue // Map: the iteration inputs
+	Started      int         // Map: iterations started so far
+	Concurrency  int64       // Map: MaxConcurrency, or what MaxConcurrencyPath read
+	Results      []jsonValue // Parallel/Map: outputs by Index
+	Output       jsonValue
+	Failure      *asl.Error
+	// Vars are the workflow variables this thread sees: its parent's when
+	// it started, then what its states assign (variables.go).
+	Vars map[string]jsonValue `json:",omitempty"`
 
 	parent  *thread
 	machine *definition
@@ -122,6 +133,11 @@ func (e *execution) stopTimers() {
 func (e *execution) newThread(parent *thread, machine *definition, index int, input any) *thread {
 	e.NextThread++
 	th := &thread{ID: e.NextThread, Index: index, State: machine.StartAt, Input: jsonValue{V: input}, Phase: phaseReady, parent: parent, machine: machine}
+	if parent != nil {
+		// A branch or an iteration reads the outer variables; what it
+		// assigns stays its own.
+		th.Vars = maps.Clone(parent.Vars)
+	}
 	e.threads[th.ID] = th
 	return th
 }

@@ -12,9 +12,17 @@ const (
 	pageTokenPrefix = "sfnlocal-page:"
 )
 
+// Lengths the model allows a nextToken: ListExecutions's is longer than the
+// others (recorded in LocalStack's test_sfn_api.snapshot.json).
+const (
+	maxPageToken           = 1024
+	maxExecutionsPageToken = 3096
+)
+
 // page returns the slice of n items the request asks for, as [from, to), and
-// the nextToken of the following page ("" on the last one).
-func page(n int, nextToken string, maxResults int32) (from, to int, next string, err *APIError) {
+// the nextToken of the following page ("" on the last one). A nextToken
+// longer than maxToken is a ValidationException, as the model's constraint.
+func page(n int, nextToken string, maxResults int32, maxToken int) (from, to int, next string, err *APIError) {
 	if maxResults < 0 || maxResults > maxPageSize {
 		return 0, 0, "", errValidation("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to %d", maxResults, maxPageSize)
 	}
@@ -23,8 +31,8 @@ func page(n int, nextToken string, maxResults int32) (from, to int, next string,
 		size = defaultPageSize
 	}
 	if nextToken != "" {
-		if len(nextToken) > 1024 {
-			return 0, 0, "", errValidation("1 validation error detected: Value '%s' at 'nextToken' failed to satisfy constraint: Member must have length less than or equal to 1024", nextToken)
+		if err := checkLength("nextToken", nextToken, 1, maxToken); err != nil {
+			return 0, 0, "", err
 		}
 		if from, err = decodePageToken(nextToken); err != nil {
 			return 0, 0, "", err

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -56,6 +57,8 @@ type Server struct {
 	store *store
 	// plan holds the injected faults (faults.go); it has a lock of its own.
 	plan faultPlan
+	// panics counts the defects recovered in handlers and timers (recover.go).
+	panics atomic.Int64
 }
 
 // New builds a Server, reloading Options.StateFile when it exists.
@@ -148,6 +151,7 @@ var operations = map[string]handler{
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Amzn-RequestId", newRequestID())
 	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
+	defer s.recoverRequest(w, op)
 	if rule := s.plan.pick(op); rule != nil {
 		s.answerFault(w, r, op, rule)
 		return
@@ -162,7 +166,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, op string) {
 	var apiErr *APIError
 	if err != nil && !errors.As(err, &apiErr) {
 		s.log.Error("sfnlocal: internal error", "op", op, "err", err)
-		apiErr = NewAPIError(http.StatusInternalServerError, "InternalFailure", err.Error())
+		apiErr = errInternalFailure()
 	}
 	if apiErr != nil {
 		s.log.Debug("sfnlocal request", "op", op, "status", apiErr.Status, "error", apiErr.Code, "elapsed", time.Since(start))
@@ -172,7 +176,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, op string) {
 	body, err := json.Marshal(out)
 	if err != nil {
 		s.log.Error("sfnlocal: encode response", "op", op, "err", err)
-		writeAPIError(w, NewAPIError(http.StatusInternalServerError, "InternalFailure", err.Error()))
+		writeAPIError(w, errInternalFailure())
 		return
 	}
 	s.log.Debug("sfnlocal request", "op", op, "status", http.StatusOK, "elapsed", time.Since(start))

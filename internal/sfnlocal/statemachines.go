@@ -21,6 +21,9 @@ type stateMachine struct {
 	Type         string
 	CreationDate time.Time
 	UpdateDate   time.Time
+	// Status is machineDeleting from a DeleteStateMachine until the last of
+	// its executions ends (statemachines_delete.go); "" is ACTIVE.
+	Status string `json:",omitempty"`
 }
 
 type createStateMachineInput struct {
@@ -77,6 +80,9 @@ func (s *Server) createStateMachine(_ context.Context, in *createStateMachineInp
 	defer s.mu.Unlock()
 	arn := s.arn(resStateMachine, in.Name)
 	if sm := s.machines[arn]; sm != nil {
+		if sm.Status == machineDeleting {
+			return nil, errStateMachineDeleting()
+		}
 		if sm.Definition != in.Definition || sm.RoleARN != in.RoleArn || sm.Type != in.Type {
 			return nil, clientErr("StateMachineAlreadyExists", "State Machine Already Exists: '%s'", arn)
 		}
@@ -127,7 +133,7 @@ func (s *Server) describeStateMachine(_ context.Context, in *stateMachineArnInpu
 		return nil, err
 	}
 	return &describeStateMachineOutput{
-		StateMachineArn: sm.ARN, Name: sm.Name, Status: "ACTIVE", Definition: sm.Definition,
+		StateMachineArn: sm.ARN, Name: sm.Name, Status: sm.status(), Definition: sm.Definition,
 		RoleArn: sm.RoleARN, Type: sm.Type, CreationDate: epochTime(sm.CreationDate),
 		LoggingConfiguration: loggingConfiguration{Level: "OFF"},
 	}, nil
@@ -153,7 +159,7 @@ func (s *Server) listStateMachines(_ context.Context, in *listInput) (any, error
 		all = append(all, stateMachineListItem{StateMachineArn: sm.ARN, Name: sm.Name, Type: sm.Type, CreationDate: epochTime(sm.CreationDate)})
 	}
 	slices.SortFunc(all, func(x, y stateMachineListItem) int { return strings.Compare(x.Name, y.Name) })
-	from, to, next, err := page(len(all), in.NextToken, in.MaxResults)
+	from, to, next, err := page(len(all), in.NextToken, in.MaxResults, maxPageToken)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +194,7 @@ func (s *Server) updateStateMachine(_ context.Context, in *updateStateMachineInp
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sm, err := s.lookupStateMachine(in.StateMachineArn)
+	sm, err := s.lookupActiveStateMachine(in.StateMachineArn)
 	if err != nil {
 		return nil, err
 	}
@@ -201,17 +207,4 @@ func (s *Server) updateStateMachine(_ context.Context, in *updateStateMachineInp
 	sm.UpdateDate = s.clock.Now()
 	s.store.mark(kindMachine, sm.ARN)
 	return &updateStateMachineOutput{UpdateDate: epochTime(sm.UpdateDate)}, s.saveLocked()
-}
-
-// deleteStateMachine removes the machine; its executions keep running to
-// completion and stay describable, as in AWS.
-func (s *Server) deleteStateMachine(_ context.Context, in *stateMachineArnInput) (any, error) {
-	if _, err := parseARN(in.StateMachineArn, resStateMachine); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.machines, in.StateMachineArn)
-	s.store.mark(kindMachine, in.StateMachineArn)
-	return struct{}{}, s.saveLocked()
 }

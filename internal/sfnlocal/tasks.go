@@ -8,7 +8,9 @@ import (
 )
 
 const (
-	maxTokenLength = 1024
+	// maxTokenLength is the model's limit on a taskToken (API reference,
+	// SendTaskSuccess: 1 to 2,048 characters); sfnlocal's own tokens are 128.
+	maxTokenLength = 2048
 	maxErrorLength = 256
 	maxCauseLength = 32768
 )
@@ -31,8 +33,8 @@ func newTaskToken() (string, error) {
 
 // openTask resolves a token of an outstanding task.
 func (s *Server) openTask(token string) (*execution, *thread, *state, *APIError) {
-	if len(token) < 1 || len(token) > maxTokenLength {
-		return nil, nil, nil, errValidation("1 validation error detected: Value at 'taskToken' failed to satisfy constraint: Member must have length between 1 and %d", maxTokenLength)
+	if err := checkLength("taskToken", token, 1, maxTokenLength); err != nil {
+		return nil, nil, nil, err
 	}
 	rec := s.tokens[token]
 	if rec == nil {

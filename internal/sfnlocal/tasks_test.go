@@ -36,9 +36,33 @@ func TestSendTaskSuccess_NeverIssuedToken_InvalidToken(t *testing.T) {
 	wantAPIError[*types.InvalidToken](t, err)
 }
 
-func TestSendTaskSuccess_TokenOver1024Chars_ValidationException(t *testing.T) {
+// sendTaskCalls are the three calls that take a task token.
+func (e *env) sendTaskCalls() map[string]func(token string) error {
+	return map[string]func(string) error{
+		"SendTaskSuccess": func(token string) error { return e.succeed(token, `{}`) },
+		"SendTaskFailure": func(token string) error { return e.fail(token, "e", "c") },
+		"SendTaskHeartbeat": func(token string) error {
+			_, err := e.client.SendTaskHeartbeat(e.ctx, &sfn.SendTaskHeartbeatInput{TaskToken: aws.String(token)})
+			return err
+		},
+	}
+}
+
+// AWS's model allows task tokens of 1 to 2,048 characters (API reference,
+// SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat: taskToken "Length
+// Constraints: Minimum length of 1. Maximum length of 2048."): an unknown
+// token up to 2,048 characters is InvalidToken, a longer one a
+// ValidationException. sfnlocal refused 1,025 to 2,048 characters as too long.
+func TestSendTask_TokenLengthLimit2048(t *testing.T) {
 	e := newEnv(t, Options{})
-	wantErrorCode(t, e.succeed(strings.Repeat("a", 1025), `{}`), "ValidationException")
+	for name, call := range e.sendTaskCalls() {
+		t.Run(name, func(t *testing.T) {
+			for _, n := range []int{1025, 2048} {
+				wantAPIError[*types.InvalidToken](t, call(strings.Repeat("a", n)))
+			}
+			wantErrorCode(t, call(strings.Repeat("a", 2049)), "ValidationException")
+		})
+	}
 }
 
 func TestSendTaskSuccess_OutputNotJSON_InvalidOutput(t *testing.T) {

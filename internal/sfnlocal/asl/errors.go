@@ -91,12 +91,21 @@ func AsError(err error) *Error {
 // timeout (TimeoutSeconds) is passed as States.Timeout and is not matched by
 // "States.HeartbeatTimeout". What the caller records in the history is its
 // own decision.
+//
+// States.TaskFailed is a wildcard too: "When used in a retry or catch,
+// States.TaskFailed acts as a wildcard that matches any known error name
+// except for States.Timeout" (AWS error handling guide), so it matches what
+// States.ALL matches but for timeouts, heartbeat timeouts included.
 func ErrorMatches(errorEquals []string, name string) bool {
+	catchable := name != ErrRuntime && name != ErrDataLimitExceeded
+	timeout := name == ErrTimeout || name == ErrHeartbeatTimeout
 	for _, e := range errorEquals {
 		switch {
 		case e == name:
 			return true
-		case e == ErrALL && name != ErrRuntime && name != ErrDataLimitExceeded:
+		case e == ErrALL && catchable:
+			return true
+		case e == ErrTaskFailed && catchable && !timeout:
 			return true
 		case e == ErrTimeout && name == ErrHeartbeatTimeout:
 			return true

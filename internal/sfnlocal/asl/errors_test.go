@@ -26,6 +26,11 @@ func TestErrorMatches(t *testing.T) {
 		{"States.HeartbeatTimeout matches heartbeat timeouts", []string{ErrHeartbeatTimeout}, ErrHeartbeatTimeout, true},
 		{"States.HeartbeatTimeout does not match task timeouts", []string{ErrHeartbeatTimeout}, ErrTimeout, false},
 		{"States.TaskFailed does not match a timeout", []string{ErrTaskFailed}, ErrTimeout, false},
+		{"States.TaskFailed does not match a heartbeat timeout", []string{ErrTaskFailed}, ErrHeartbeatTimeout, false},
+		{"AWS: States.TaskFailed matches a worker's error", []string{ErrTaskFailed}, "Rejected", true},
+		{"States.TaskFailed matches a failed Parallel branch's error", []string{ErrTaskFailed}, ErrBranchFailed, true},
+		{"States.TaskFailed cannot catch States.Runtime", []string{ErrTaskFailed}, ErrRuntime, false},
+		{"States.TaskFailed cannot catch States.DataLimitExceeded", []string{ErrTaskFailed}, ErrDataLimitExceeded, false},
 		{"empty list", nil, "X", false},
 	}
 	for _, c := range cases {

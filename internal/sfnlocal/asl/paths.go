@@ -19,21 +19,31 @@ type step struct {
 // compiledPath is a parsed Path or Reference Path.
 type compiledPath struct {
 	raw     string
-	context bool    // "$$...": evaluated against the context object
-	expr    jp.Expr // always starts with jp.Root
-	steps   []step  // the selections when definite
+	context bool // "$$...": evaluated against the context object
+	// variable names the workflow variable a "$name..." path starts from
+	// (the rest is evaluated against its value); "" for other paths.
+	variable string
+	expr     jp.Expr // always starts with jp.Root
+	steps    []step  // the selections when definite
 	// definite reports a Reference Path: only object keys and array indexes,
 	// hence at most one selected node.
 	definite bool
 }
 
-// compilePath parses a Path ("$..." or "$$..."), using JSONPath syntax.
+// compilePath parses a Path ("$...", "$$..." or a variable reference
+// "$name..."), using JSONPath syntax.
 func compilePath(p string) (*compiledPath, error) {
 	cp := &compiledPath{raw: p}
 	src := p
 	if strings.HasPrefix(p, "$$") {
 		cp.context = true
 		src = p[1:]
+	} else if name, rest, ok := cutVariable(p); ok {
+		if name == reservedVariable {
+			return nil, fmt.Errorf("path %q: $%s is not available in JSONPath", p, name)
+		}
+		cp.variable = name
+		src = "$" + rest
 	}
 	if !strings.HasPrefix(src, "$") || strings.HasPrefix(src, "$$") {
 		return nil, fmt.Errorf("path %q must begin with '$'", p)
@@ -111,11 +121,15 @@ func compileResultPath(p string) (*compiledPath, error) {
 	if cp.context {
 		return nil, errors.New("ResultPath must not reference the context object")
 	}
+	if cp.variable != "" {
+		return nil, errors.New("ResultPath must not reference a variable")
+	}
 	return cp, nil
 }
 
-// Query evaluates a Path against input, or against ctx when it begins with
-// "$$".
+// Query evaluates a Path against input, against the context object when it
+// begins with "$$", or against a workflow variable for "$name". ctx is the
+// context object, or an Env that holds it with the variables.
 //
 // A Reference Path ("$", "$.a.b", "$.list[0]", "$['k']") yields the single
 // selected value; if it selects nothing the error is a States.Runtime *Error
@@ -132,10 +146,24 @@ func Query(path string, input, ctx any) (any, error) {
 	return cp.query(input, ctx)
 }
 
+// root is the value cp starts from: input, the context object or a
+// variable; false for a variable that is not defined.
+func (cp *compiledPath) root(input, ctx any) (any, bool) {
+	env := envOf(ctx)
+	switch {
+	case cp.context:
+		return env.Context, true
+	case cp.variable != "":
+		v, ok := env.Vars[cp.variable]
+		return v, ok
+	}
+	return input, true
+}
+
 func (cp *compiledPath) query(input, ctx any) (any, error) {
-	root := input
-	if cp.context {
-		root = ctx
+	root, ok := cp.root(input, ctx)
+	if !ok {
+		return nil, &Error{Name: ErrRuntime, Cause: fmt.Sprintf("the variable $%s is not defined", cp.variable), wrapped: ErrNoMatch}
 	}
 	if !cp.definite {
 		matches := cp.expr.Get(root)
@@ -175,4 +203,48 @@ func lookup(v any, steps []step) (any, bool) {
 		v = a[i]
 	}
 	return v, true
+}
+
+// PathStep is one selection of a Reference Path: an object key, or an array
+// index when IsIndex.
+type PathStep struct {
+	Key     string
+	Index   int
+	IsIndex bool
+}
+
+// PathSteps returns the selections of a Reference Path in order; nil for the
+// root, for any other Path and for an invalid one.
+func PathSteps(p string) []PathStep {
+	cp, err := compilePath(p)
+	if err != nil || !cp.definite {
+		return nil
+	}
+	out := make([]PathStep, len(cp.steps))
+	for i, s := range cp.steps {
+		out[i] = PathStep{Key: s.key, Index: s.index, IsIndex: s.isIndex}
+	}
+	return out
+}
+
+// Matched reports how many selections of the Reference Path p succeed, from
+// its root (input, the context object or a variable, as Query reads them),
+// before one selects nothing: len(PathSteps(p)) when the whole path
+// matches, -1 when the root itself is missing (an undefined variable) or p
+// is no Reference Path. Causes name the selection that failed.
+func Matched(p string, input, ctx any) int {
+	cp, err := compilePath(p)
+	if err != nil || !cp.definite {
+		return -1
+	}
+	root, ok := cp.root(input, ctx)
+	if !ok {
+		return -1
+	}
+	for i := range cp.steps {
+		if _, ok := lookup(root, cp.steps[:i+1]); !ok {
+			return i
+		}
+	}
+	return len(cp.steps)
 }

@@ -67,6 +67,13 @@ func evalDynamicField(key string, v any, input, ctx any) (any, error) {
 	default:
 		return nil, runtimeError("the value %q of field %q is neither a path nor an intrinsic function", s, key)
 	}
+	if errors.Is(err, ErrNoMatch) && !IsIntrinsic(s) {
+		// AWS's wording (recorded in LocalStack's
+		// test_base_scenarios.snapshot.json, test_invalid_jsonpath), the
+		// state input shown for "$$" paths too.
+		text, _ := MarshalJSON(input)
+		return nil, &Error{Name: ErrRuntime, Cause: fmt.Sprintf("The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", s, key, text), wrapped: ErrNoMatch}
+	}
 	if err != nil {
 		e := AsError(err)
 		return nil, &Error{Name: e.Name, Cause: fmt.Sprintf("field %q: %s", key, e.Cause), wrapped: e.wrapped}
