@@ -3,6 +3,7 @@ package controller_test
 import (
 	"encoding/json"
 	"net/http/httptest"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -21,12 +22,14 @@ var _ = Describe("Activity tasks the operator does not own", func() {
 	AfterEach(func() { op.stop() })
 
 	// startForeign starts an execution of the shipped machine directly, as another installation
-	// (or a person with the console) would.
+	// (or a person with the console) would. It expires in a day, on Step Functions' clock (AWS
+	// fails a Wait more than 68 years ahead at once: "Wait state delay is too long.").
 	startForeign := func(name, cluster, namespace, request string) string {
+		expires := sfnLocal.clock.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)
 		in := map[string]any{
 			"tollgate": map[string]any{
 				"version": approval.ContractVersion, "cluster": cluster, "namespace": namespace, "name": request, "uid": "no-such-uid",
-				"requiredApprovals": 1, "approverCount": 1, "expiresAt": "2099-01-01T00:00:00Z", "heartbeatSeconds": 300,
+				"requiredApprovals": 1, "approverCount": 1, "expiresAt": expires, "heartbeatSeconds": 300,
 			},
 			"description": "started outside this cluster",
 			"approvers":   []map[string]string{{"name": "alice"}},
