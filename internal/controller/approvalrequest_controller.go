@@ -182,7 +182,7 @@ func (r *ApprovalRequestReconciler) run(ctx context.Context, obj *v1.ApprovalReq
 	if err != nil {
 		return starting, ctrl.Result{}, err
 	}
-	waiting := progress{reason: "AwaitingApprovals", message: fmt.Sprintf("%s approvals; waiting for %s", approval.TallyOf(obj, r.Identity.Records.Verified(obj)), strings.Join(waitingFor(obj), ", "))}
+	waiting := progress{reason: "AwaitingApprovals", message: fmt.Sprintf("%s approvals; waiting for %s", approval.TallyOf(obj, identity.Verified(obj)), strings.Join(waitingFor(obj), ", "))}
 	return waiting, ctrl.Result{RequeueAfter: delay}, nil
 }
 
@@ -203,12 +203,12 @@ func (r *ApprovalRequestReconciler) conclude(ctx context.Context, obj *v1.Approv
 		closeSlots(obj, r.Heartbeats)
 		announce(r.Events, obj)
 	}
-	summarize(obj, stands, r.Identity.Records.Verified(obj))
+	summarize(obj, stands, identity.Verified(obj))
 	if ferr := w.flush(ctx); ferr != nil && err == nil {
 		err = ferr
 	}
 	if err == nil && approval.Ended(obj.Status.Phase) {
-		r.Ends.rememberEnd(obj, r.Identity.Records.SupportsEnd(obj, r.Clock.Now()))
+		r.Ends.rememberEnd(obj, identity.SupportsEnd(obj, r.Clock.Now()))
 		err = r.release(ctx, obj)
 	}
 	if apierrors.IsConflict(err) {

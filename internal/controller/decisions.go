@@ -19,9 +19,6 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/metrics"
 )
 
-// decisionSourcePrefix starts the Source of an intent read from an ApproverDecision.
-const decisionSourcePrefix = "ApproverDecision/"
-
 // decisionRequestField indexes ApproverDecisions by the request they decide.
 const decisionRequestField = "spec.approvalRequestName"
 
@@ -60,7 +57,7 @@ func (r *ApprovalRequestReconciler) intents(ctx context.Context, obj *v1.Approva
 			Decision: d.Spec.Decision,
 			Comment:  d.Spec.Comment,
 			Record:   d.Annotations[v1.RecordAnnotation],
-			Source:   decisionSourcePrefix + d.Name,
+			Source:   approval.SourceDecisionPrefix + d.Name,
 		})
 	}
 	return intents, byName, nil
@@ -139,7 +136,7 @@ func (r *ApprovalRequestReconciler) verify(obj *v1.ApprovalRequest, in approval.
 
 // viaOf is the path an intent source took, as records name it.
 func viaOf(source string) string {
-	if strings.HasPrefix(source, decisionSourcePrefix) {
+	if strings.HasPrefix(source, approval.SourceDecisionPrefix) {
 		return identity.ViaApproverDecision
 	}
 	return identity.ViaAnnotation
@@ -149,13 +146,13 @@ func viaOf(source string) string {
 // the request when one is newly refused.
 func (r *ApprovalRequestReconciler) reportDecisions(ctx context.Context, decisions map[string]*v1.ApproverDecision, outcomes map[string]decisionOutcome, obj *v1.ApprovalRequest) error {
 	for source, out := range outcomes {
-		name, ok := strings.CutPrefix(source, decisionSourcePrefix)
+		name, ok := strings.CutPrefix(source, approval.SourceDecisionPrefix)
 		d := decisions[name]
 		if !ok || d == nil {
 			continue
 		}
 		decidedBy := ""
-		if rec, err := r.Identity.Records.VerifyDecision(d.Annotations[v1.RecordAnnotation]); err == nil {
+		if rec, err := r.Identity.Records.ReadDecision(d.Annotations[v1.RecordAnnotation]); err == nil {
 			decidedBy = rec.By.Username
 		}
 		if out.phase == v1.DecisionRefused && (d.Status.Phase != out.phase || d.Status.Message != out.message) {

@@ -34,7 +34,7 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 		if s == nil || s.Decision == "" || s.Decision == v1.DecisionNotRequired || s.SentAt != nil || s.TaskToken == "" {
 			continue
 		}
-		rec, err := r.Identity.Records.VerifyEntry(obj, s)
+		rec, err := identity.VerifyEntry(obj, s)
 		if err != nil {
 			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, identity.ReasonUnverifiedDecision, "Deliver", "the decision of %s in status is not on record and is not sent: %v", s.Name, err)
 			continue
@@ -42,7 +42,7 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 		// The verdict of every decision tollgate recorded, not only of those it knows it sent:
 		// after a crash between a SendTask* and its sentAt, a verdict counted from sentAt alone
 		// would be "open" on every slot, and the gate would end undecided.
-		recorded := approval.TallyOf(obj, r.Identity.Records.Verified(obj))
+		recorded := approval.TallyOf(obj, identity.Verified(obj))
 		out, err := approval.BuildDecisionOutput(s, recorded.Verdict())
 		if err != nil {
 			return err

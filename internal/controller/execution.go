@@ -13,6 +13,7 @@ import (
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
+	"github.com/tollgate-dev/tollgate/internal/identity"
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
 
@@ -140,7 +141,7 @@ func (r *ApprovalRequestReconciler) follow(ctx context.Context, obj *v1.Approval
 		return 0, err
 	}
 	if rep.phase != v1.PhasePending {
-		settle(obj, r.Identity.Records, r.Events, rep.phase, rep.failure, rep.at)
+		settle(obj, r.Events, rep.phase, rep.failure, rep.at)
 		return 0, nil
 	}
 	if expired && !decided {
@@ -187,7 +188,7 @@ func (r *ApprovalRequestReconciler) describeEnd(ctx context.Context, obj *v1.App
 
 // delivered selects, for tallyOf, the slots whose verified decision reached Step Functions.
 func (r *ApprovalRequestReconciler) delivered(obj *v1.ApprovalRequest) func(*v1.ApproverStatus) bool {
-	isVerified := r.Identity.Records.Verified(obj)
+	isVerified := identity.Verified(obj)
 	return func(s *v1.ApproverStatus) bool { return s.SentAt != nil && isVerified(s) }
 }
 

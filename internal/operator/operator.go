@@ -148,8 +148,8 @@ type Parts struct {
 }
 
 // Setup adds tollgate's controllers to mgr, talking to Step Functions through api (already
-// wrapped by the caller with stepfunctions.Wrap, or raw in tests). cfg.Identity.RecordKey must
-// be loaded (LoadRecordKey). It installs the activity worker's readiness check. The admission
+// wrapped by the caller with stepfunctions.Wrap, or raw in tests). cfg.Identity.LegacyKey is
+// loaded first when there is one (LoadLegacyKey). It installs the activity worker's readiness check. The admission
 // webhooks are set up apart (SetupWebhooks).
 func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions.API) (*Parts, error) {
 	cfg.Defaults()
@@ -187,7 +187,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions
 	}
 	router := &controller.TaskRouter{
 		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), API: api, Events: events, Clock: cfg.Clock,
-		Heartbeats: hb, ClusterID: cfg.Lifecycle.ClusterID, Log: ctrl.Log.WithName("activity"), Records: checker.Records, Ends: ends,
+		Heartbeats: hb, ClusterID: cfg.Lifecycle.ClusterID, Log: ctrl.Log.WithName("activity"), Ends: ends,
 		OnGone: reconciler.Wake,
 	}
 	poller := cfg.Poller

@@ -27,7 +27,7 @@ type slotWrite struct {
 // name order, with the keys of the write that do not parse. Keys the write did not touch are
 // not reported: an old unparseable key (written while the webhooks were away) must not block
 // every later write, which would be a veto.
-func slotWrites(records *identity.Signer, old *v1.ApprovalRequest, annotations map[string]string) ([]slotWrite, field.ErrorList) {
+func slotWrites(records *identity.Records, old *v1.ApprovalRequest, annotations map[string]string) ([]slotWrite, field.ErrorList) {
 	before, _ := approval.DecisionAnnotations(old.Annotations)
 	after, problems := approval.DecisionAnnotations(annotations)
 	var errs field.ErrorList
@@ -49,8 +49,8 @@ func slotWrites(records *identity.Signer, old *v1.ApprovalRequest, annotations m
 
 // admitted reports whether a slot's record is one tollgate's admission wrote for its decision
 // annotations on this request.
-func admitted(records *identity.Signer, req *v1.ApprovalRequest, slot string, a approval.SlotAnnotations) bool {
-	rec, err := records.VerifyDecision(a.Record)
+func admitted(records *identity.Records, req *v1.ApprovalRequest, slot string, a approval.SlotAnnotations) bool {
+	rec, err := records.ReadDecision(a.Record)
 	if err != nil {
 		return false
 	}
