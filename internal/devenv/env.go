@@ -8,7 +8,6 @@ import (
 	"slices"
 
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
-
 )
 
 // Env is the whole environment: the control plane, the webhooks and the local Step Functions.
