@@ -63,12 +63,13 @@ func (r *ApprovalRequestReconciler) intents(ctx context.Context, obj *v1.Approva
 	return intents, byName, nil
 }
 
-// record is the one place a decision enters status. It takes an intent only when the
-// admission webhook's record of it verifies (signed with the operator's key, bound to this
-// request's UID, slot, verdict and comment) and the identity check passes again for the person
-// the record names: a webhook can be bypassed by misconfiguration, the ledger cannot. It also
-// refuses a second different decision for a decided slot and a decision on a closed request,
-// and returns the verdict per intent source. An error is an authorizer that did not answer.
+// record is the one place a decision enters status. It takes an intent only when its record
+// reads and is bound to this request's UID, slot, verdict and comment, and the person it names
+// is still eligible (identity.Checker.Eligible). The record is trusted because tollgate's
+// admission checked, when it was written, that it names its writer and that they may decide —
+// which holds only while that admission is in force (admissionGate). It also refuses a second
+// different decision for a decided slot and a decision on a closed request, and returns the
+// verdict per intent source.
 func (r *ApprovalRequestReconciler) record(ctx context.Context, obj *v1.ApprovalRequest, intents []approval.Intent) (map[string]decisionOutcome, error) {
 	outcomes := map[string]decisionOutcome{}
 	refuse := func(in approval.Intent, reason, format string, args ...any) {
@@ -102,12 +103,11 @@ func (r *ApprovalRequestReconciler) record(ctx context.Context, obj *v1.Approval
 		case approval.Ended(obj.Status.Phase):
 			refuse(in, identity.ReasonRequestClosed, "the request is already %s", obj.Status.Phase)
 		default:
-			err := r.Identity.MayDecide(ctx, obj, in.Slot, rec.By, identity.LedgerDeciders(obj))
-			if refusal, ok := identity.AsRefusal(err); ok {
+			// Eligibility again, for the person the record names; the verb approve was asked at
+			// admission, with their whole identity (a record keeps only what an audit needs).
+			if refusal, ok := identity.AsRefusal(r.Identity.Eligible(obj, in.Slot, rec.By, identity.LedgerDeciders(obj))); ok {
 				refuse(in, refusal.Reason, "%s", refusal.Message)
 				continue
-			} else if err != nil {
-				return nil, err
 			}
 			decidedAt := metav1.NewTime(rec.At)
 			s.Decision, s.Comment, s.Source, s.Record, s.DecidedBy = in.Decision, in.Comment, in.Source, in.Record, rec.By.Username
@@ -207,4 +207,9 @@ func commentSuffix(c string) string {
 		return ""
 	}
 	return ": " + c
+}
+
+// decisionNamed finds a request's ApproverDecisions by name (for identity.Backed).
+func decisionNamed(decisions map[string]*v1.ApproverDecision) func(string) *v1.ApproverDecision {
+	return func(name string) *v1.ApproverDecision { return decisions[name] }
 }

@@ -23,7 +23,7 @@ import (
 // in between re-sends it on restart; Step Functions then answers TaskTimedOut for the used
 // token, which counts as delivered. A stale token (re-issued after a heartbeat timeout) answers
 // the same, and the new token, when it comes, clears sentAt so the decision goes out again.
-func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter) error {
+func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter, decision func(string) *v1.ApproverDecision) error {
 	names := make([]string, 0, len(obj.Status.Approvers))
 	for _, s := range obj.Status.Approvers {
 		names = append(names, s.Name)
@@ -35,6 +35,9 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 			continue
 		}
 		rec, err := identity.VerifyEntry(obj, s)
+		if err == nil {
+			err = identity.Backed(obj, s, decision)
+		}
 		if err != nil {
 			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, identity.ReasonUnverifiedDecision, "Deliver", "the decision of %s in status is not on record and is not sent: %v", s.Name, err)
 			continue

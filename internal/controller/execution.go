@@ -117,8 +117,9 @@ func executionARNOf(machineARN, name string) string {
 // machines without that step, when a check is due. Past its deadline a request is expired —
 // but Step Functions is asked first: a verdict delivered just before the deadline may still be
 // finishing (its outcome report in flight, re-issued after a crash), and stopping it would
-// turn an approval into an expiry.
-func (r *ApprovalRequestReconciler) follow(ctx context.Context, obj *v1.ApprovalRequest) (time.Duration, error) {
+// turn an approval into an expiry. Nor is it stopped while decisions are held (tollgate's
+// admission is not in force): they may be the verdict; the machine expires it by itself.
+func (r *ApprovalRequestReconciler) follow(ctx context.Context, obj *v1.ApprovalRequest, held bool) (time.Duration, error) {
 	now := r.Clock.Now()
 	expires := approval.ExpiresAt(obj)
 	expired := now.After(expires.Add(r.Options.ExpiryGrace))
@@ -144,7 +145,7 @@ func (r *ApprovalRequestReconciler) follow(ctx context.Context, obj *v1.Approval
 		settle(obj, r.Events, rep.phase, rep.failure, rep.at)
 		return 0, nil
 	}
-	if expired && !decided {
+	if expired && !decided && !held {
 		if err := r.stop(ctx, obj, approval.ErrorExpired, "the request's timeout passed"); err != nil {
 			return 0, err
 		}

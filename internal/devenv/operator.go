@@ -139,6 +139,9 @@ func StartOperator(ctx context.Context, cp *ControlPlane, ep *Endpoint, legacyKe
 	if len(cfg.Identity.LegacyKey) == 0 {
 		cfg.Identity.LegacyKey = legacyKey
 	}
+	if cfg.Identity.Namespace == "" {
+		cfg.Identity.Namespace = OperatorNamespace // where its admission probe writes (dry-runs)
+	}
 	api := o.API
 	if api == nil {
 		api = stepfunctions.Wrap(ep.Client, stepfunctions.NewLimiter(cfg.AWS.Limits()))

@@ -132,6 +132,9 @@ func (h *RequestGuard) updated(old, obj *v1.ApprovalRequest, user identity.User)
 	writes, problems := slotWrites(h.Checker.Records, old, obj.Annotations)
 	errs = append(errs, problems...)
 	for _, w := range writes {
+		if w.takenBack(old) && user.Username == h.Operator {
+			continue
+		}
 		refused := w.check(func(rec string) string { return describeRecord(h.Checker.Records, rec) })
 		errs = append(errs, refused...)
 		recordPath := annotationPath(v1.DecisionAnnotationPrefix + w.slot + v1.DecisionRecordSuffix)

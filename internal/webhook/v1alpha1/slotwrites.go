@@ -58,6 +58,17 @@ func admitted(records *identity.Records, req *v1.ApprovalRequest, slot string, a
 	return err == nil && rec.Binds(req, slot, d, a.Comment) == nil
 }
 
+// takenBack reports whether the write removes a decision that is not in the ledger — its
+// annotations, comment and record all gone: the operator takes back a decision written while
+// tollgate's admission was not in force (nobody checked then who wrote it).
+func (w slotWrite) takenBack(old *v1.ApprovalRequest) bool {
+	if !w.was.HasDecision || w.now.HasDecision || w.now.HasComment || w.now.HasRecord {
+		return false
+	}
+	e := approval.Entry(old, w.slot)
+	return e == nil || e.Record != w.was.Record
+}
+
 // commentWritten reports whether the write sets the slot's comment (adds or changes it).
 func (w slotWrite) commentWritten() bool {
 	return w.now.HasComment && (!w.was.HasComment || w.was.Comment != w.now.Comment)
