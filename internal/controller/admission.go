@@ -8,6 +8,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -102,8 +103,12 @@ func (r *ApprovalRequestReconciler) screen(ctx context.Context, obj *v1.Approval
 	if inForce || held == 0 && !undelivered(obj) {
 		return kept, nil, nil
 	}
-	return kept, &progress{reason: reasonAdmissionNotInForce, message: fmt.Sprintf(
-		"tollgate's admission is not in force (%s): decisions are neither recorded nor sent until it is", why)}, nil
+	hold := &progress{reason: reasonAdmissionNotInForce, message: fmt.Sprintf(
+		"tollgate's admission is not in force (%s): decisions are neither recorded nor sent until it is", why)}
+	if c := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionReady); c == nil || c.Message != hold.message {
+		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, reasonAdmissionNotInForce, "Record", "%s", hold.message)
+	}
+	return kept, hold, nil
 }
 
 // undelivered reports whether the request has a recorded decision not yet sent.

@@ -131,10 +131,13 @@ func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	w := newStatusWriter(r.Client, obj)
 	if approval.Ended(obj.Status.Phase) {
 		if wait, err := r.confirmEnd(ctx, obj, w); err != nil || wait > 0 {
-			if apierrors.IsConflict(err) {
+			switch {
+			case apierrors.IsConflict(err):
 				return ctrl.Result{}, nil // the write's watch event queues the request again
+			case err != nil:
+				return ctrl.Result{}, err
 			}
-			return ctrl.Result{RequeueAfter: wait}, err
+			return ctrl.Result{RequeueAfter: wait}, nil
 		}
 	}
 	stands, result, err := r.run(ctx, obj, w)
@@ -224,12 +227,15 @@ func (r *ApprovalRequestReconciler) conclude(ctx context.Context, obj *v1.Approv
 		r.Ends.rememberEnd(obj, identity.SupportsEnd(obj, r.Clock.Now()))
 		err = r.release(ctx, obj)
 	}
-	if apierrors.IsConflict(err) {
+	switch {
+	case apierrors.IsConflict(err):
 		// Someone else wrote the request meanwhile: the watch event of that write queues it
 		// again (the work queue holds a key that changes while it is being reconciled).
 		return ctrl.Result{}, nil
+	case err != nil:
+		return ctrl.Result{}, err // controller-runtime's backoff; a requeue time would be ignored
 	}
-	return result, err
+	return result, nil
 }
 
 // retryOrWait turns a step's error into what the request says and when it is looked at

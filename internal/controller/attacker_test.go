@@ -219,3 +219,15 @@ func hostileWebhook(namespace, user string, annotations map[string]string) func(
 		srv.Close()
 	}
 }
+
+// dryRunDecision is the record a server-side dry-run of a slot's person deciding it returns:
+// what admission wrote, handed back by the API server itself.
+func dryRunDecision(key client.ObjectKey, slot string) string {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(v1.GroupVersion.WithKind("ApprovalRequest"))
+	u.SetNamespace(key.Namespace)
+	u.SetName(key.Name)
+	patch := map[string]any{"metadata": map[string]any{"annotations": map[string]any{v1.DecisionAnnotationPrefix + slot: "approve"}}}
+	Expect(as(person(slot), approversGroup).Patch(ctx, u, client.RawPatch(types.MergePatchType, mustJSON(patch)), client.DryRunAll)).To(Succeed())
+	return u.GetAnnotations()[v1.DecisionAnnotationPrefix+slot+v1.DecisionRecordSuffix]
+}

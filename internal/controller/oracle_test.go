@@ -9,7 +9,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -50,14 +49,7 @@ var _ = Describe("No oracle", func() {
 	It("what a server-side dry-run returns decides nothing, in anyone's hands", func() {
 		key := newRequest(ns, "dry-run", []string{"alice", "bob"}, 0)
 		waitTokens(key, 2)
-		alice := as(person("alice"), approversGroup)
-		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(v1.GroupVersion.WithKind("ApprovalRequest"))
-		u.SetNamespace(ns)
-		u.SetName(key.Name)
-		patch := map[string]any{"metadata": map[string]any{"annotations": map[string]any{"approvals.tollgate.dev/alice": "approve"}}}
-		Expect(alice.Patch(ctx, u, client.RawPatch("application/merge-patch+json", mustJSON(patch)), client.DryRunAll)).To(Succeed())
-		record := u.GetAnnotations()["approvals.tollgate.dev/alice.record"]
+		record := dryRunDecision(key, "alice")
 		Expect(record).NotTo(BeEmpty(), "the dry-run answered what admission wrote")
 		Expect(getRequest(key).Annotations).NotTo(HaveKey("approvals.tollgate.dev/alice"))
 

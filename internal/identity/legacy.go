@@ -8,6 +8,15 @@ import (
 	"fmt"
 )
 
+// Signed reports whether a record is of the signed form of before version 2 (its signature is
+// checked when it is read: Records).
+func Signed(text string) bool {
+	var r struct {
+		Version int `json:"v"`
+	}
+	return json.Unmarshal([]byte(text), &r) == nil && r.Version == legacyVersion
+}
+
 // verifyLegacy checks a version 1 record's MAC: HMAC-SHA256 with the legacy key over the
 // record's kind and its JSON with an empty MAC, as the admission webhook signed records before
 // version 2.

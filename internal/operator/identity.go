@@ -31,10 +31,13 @@ type IdentityConfig struct {
 	LegacyKey []byte
 }
 
+// defaultLegacyKeySecret is the Secret the operator kept the record key in before version 2.
+const defaultLegacyKeySecret = "tollgate-record-key"
+
 // BindFlags registers the identity flags.
 func (c *IdentityConfig) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Namespace, "namespace", os.Getenv("POD_NAMESPACE"), "Namespace the operator runs in, where the legacy record key Secret lives (default: $POD_NAMESPACE).")
-	fs.StringVar(&c.LegacyKeySecret, "record-key-secret", "tollgate-record-key", "Secret (in --namespace) holding the key that signed decision records before records were unsigned (version 2). Read at start while it exists, to check those records; deleted by the operator once no pending request was created before the upgrade.")
+	fs.StringVar(&c.LegacyKeySecret, "record-key-secret", defaultLegacyKeySecret, "Secret (in --namespace) holding the key that signed decision records before records were unsigned (version 2). Read at start while it exists, to check those records; deleted by the operator once no pending request was created before the upgrade.")
 	fs.StringVar(&c.OperatorUsername, "operator-username", "", "The Kubernetes user the operator writes status as; the status webhook lets only this user write status (default: asked of the API server with a SelfSubjectReview). Set it when the webhook runs under another identity than the controllers.")
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -42,6 +43,9 @@ type Config struct {
 	// AdmissionProbeInterval is how often the operator tries its admission with a forged write
 	// (a dry-run) once it passed.
 	AdmissionProbeInterval time.Duration
+	// LegacyCheckInterval is how often the operator looks whether the legacy record key is still
+	// needed, while it is kept (RetireLegacyKey).
+	LegacyCheckInterval time.Duration
 	// Admission, when set, replaces the watch of tollgate's own admission (admission.Monitor):
 	// a spec of the ledger's own checks trusts whatever it finds.
 	Admission controller.Admission
@@ -102,6 +106,7 @@ func (c *Config) Defaults() {
 	orDefault(&l.MinRetryDelay, d.MinRetryDelay)
 	orDefault(&l.MaxRetryDelay, d.MaxRetryDelay)
 	orDefault(&l.MaxConcurrentReconciles, d.MaxConcurrentReconciles)
+	orDefault(&c.Identity.LegacyKeySecret, defaultLegacyKeySecret)
 	if c.WorkerName == "" {
 		c.WorkerName, _ = os.Hostname()
 	}
@@ -215,6 +220,15 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions
 	poller.Log = ctrl.Log.WithName("poller")
 	if err := mgr.Add(hb); err != nil {
 		return nil, fmt.Errorf("adding the token keeper: %w", err)
+	}
+	if len(cfg.Identity.LegacyKey) > 0 && cfg.Identity.Namespace != "" {
+		retire := &legacyRetirement{
+			reader: mgr.GetAPIReader(), client: mgr.GetClient(), secret: types.NamespacedName{Namespace: cfg.Identity.Namespace, Name: cfg.Identity.LegacyKeySecret},
+			interval: orDefaultDuration(cfg.LegacyCheckInterval, 10*time.Minute), log: ctrl.Log.WithName("legacy-key"),
+		}
+		if err := mgr.Add(retire); err != nil {
+			return nil, fmt.Errorf("adding the legacy key's retirement: %w", err)
+		}
 	}
 	if err := mgr.Add(poller); err != nil {
 		return nil, fmt.Errorf("adding the activity poller: %w", err)
