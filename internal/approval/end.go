@@ -27,15 +27,15 @@ func SupportsEnd(phase v1.Phase, verified Tally, expires, now time.Time) error {
 	switch verdict := verified.Verdict(); phase {
 	case v1.PhaseApproved:
 		if verdict != VerdictReached {
-			return fmt.Errorf("Approved needs %d verified approvals; the ledger holds %s verified approvals", verified.Required, verified)
+			return fmt.Errorf("the end %s needs %d verified approvals; the ledger holds %s verified approvals", phase, verified.Required, verified)
 		}
 	case v1.PhaseRejected:
 		if verdict != VerdictUnreachable {
-			return fmt.Errorf("Rejected needs more than %d verified rejections; the ledger holds %d, which leave %s approvals reachable", verified.Total-verified.Required, verified.Rejected, verified)
+			return fmt.Errorf("the end %s needs more than %d verified rejections; the ledger holds %d, which leave %s approvals reachable", phase, verified.Total-verified.Required, verified.Rejected, verified)
 		}
 	case v1.PhaseExpired:
 		if now.Before(expires.Add(-ExpirySkew)) {
-			return fmt.Errorf("Expired before its time: the request expires at %s", expires.Format(time.RFC3339))
+			return fmt.Errorf("the end %s comes before its time: the request expires at %s", phase, expires.Format(time.RFC3339))
 		}
 	case v1.PhaseFailed, v1.PhaseAborted:
 		return ErrExecutionDecides

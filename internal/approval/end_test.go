@@ -28,7 +28,7 @@ func TestSupportsEnd(t *testing.T) {
 		{"rejected with a rejection that leaves it reachable", v1.PhaseRejected, twoOfThree(0, 1), expires.Add(-time.Hour), "leave 0/2 approvals reachable"},
 		{"expired after the timeout", v1.PhaseExpired, twoOfThree(0, 0), expires.Add(time.Second), ""},
 		{"expired within the clock skew", v1.PhaseExpired, twoOfThree(1, 0), expires.Add(-ExpirySkew / 2), ""},
-		{"expired an hour early", v1.PhaseExpired, twoOfThree(0, 0), expires.Add(-time.Hour), "Expired before its time"},
+		{"expired an hour early", v1.PhaseExpired, twoOfThree(0, 0), expires.Add(-time.Hour), "comes before its time"},
 		{"pending is no end", v1.PhasePending, twoOfThree(2, 0), expires, "is not an end"},
 	}
 	for _, c := range cases {

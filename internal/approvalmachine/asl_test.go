@@ -13,7 +13,8 @@ import (
 // A small machine in the shipped machine's style; each case below breaks it once.
 const checkerBase = `{"StartAt":"Gate","States":{
  "Gate":{"Type":"Parallel","Branches":[{"StartAt":"Ask","States":{
-   "Ask":{"Type":"Task","Resource":"${ApprovalActivityArn}","Catch":[{"ErrorEquals":["tollgate.Rejected"],"Next":"No"}],"End":true},
+   "Ask":{"Type":"Task","Resource":"${ApprovalActivityArn}","Parameters":{"executionArn.$":"$$.Execution.Id"},
+     "TimeoutSeconds":3600,"HeartbeatSeconds":300,"Catch":[{"ErrorEquals":["tollgate.Rejected"],"Next":"No"}],"End":true},
    "No":{"Type":"Fail","Error":"tollgate.Rejected"}}}],
   "Catch":[{"ErrorEquals":["States.ALL"],"Next":"Denied"}],"Next":"Done"},
  "Done":{"Type":"Succeed"},
@@ -39,6 +40,9 @@ func TestCheckerFindsEachDefect(t *testing.T) {
 			`"Denied":{"Type":"Fail","Error":"tollgate.Denied"}`, `Fail error "tollgate.Denied"`},
 		{"state name used in two scopes", `"No"`, `"Denied"`, `"Denied" is used twice`},
 		{"Map without processor", `"Type":"Parallel","Branches"`, `"Type":"Map","Branches"`, "a Map without ItemProcessor"},
+		{"activity task without its execution", `"executionArn.$":"$$.Execution.Id"`, `"executionArn.$":"$.tollgate.execution"`, `must carry "executionArn"`},
+		{"heartbeat not below the timeout", `"HeartbeatSeconds":300`, `"HeartbeatSeconds":3600`, "HeartbeatSeconds 3600 is not below TimeoutSeconds 3600"},
+		{"heartbeat from the input with a timeout", `"HeartbeatSeconds":300`, `"HeartbeatSecondsPath":"$.tollgate.heartbeatSeconds"`, "a heartbeat from the input"},
 	}
 	if problems := checkDefinition([]byte(checkerBase)); len(problems) > 0 {
 		t.Fatalf("the base machine should be sound, got %q", problems)
@@ -78,6 +82,10 @@ func TestDefinitionsAreSound(t *testing.T) {
 	}
 }
 
+// reportHeartbeatSeconds is the outcome report's HeartbeatSeconds: below its TimeoutSeconds
+// (3600), so a report a dead operator took is handed out again within the hour.
+const reportHeartbeatSeconds = 300
+
 // The shipped machine's contract points, each read at its place in the definition.
 func TestShippedMachineFollowsContract(t *testing.T) {
 	var m map[string]any
@@ -87,6 +95,7 @@ func TestShippedMachineFollowsContract(t *testing.T) {
 	approvals := []any{"States", "Gate", "Branches", 0, "States", "Approvals"}
 	iteration := join(approvals, "ItemProcessor", "States")
 	wait := join(iteration, "WaitForDecision")
+	report := []any{"States", "ReportOutcome"}
 	cases := []struct {
 		name string
 		path []any
@@ -98,6 +107,7 @@ func TestShippedMachineFollowsContract(t *testing.T) {
 		{"each slot is an activity task", join(wait, "Resource"), "${ApprovalActivityArn}"},
 		{"the task says it is an approval", join(wait, "Parameters", "task"), "approval"},
 		{"the task names the slot", join(wait, "Parameters", "approver.$"), "$.approver.name"},
+		{"the task names its execution", join(wait, "Parameters", "executionArn.$"), "$$.Execution.Id"},
 		{"heartbeats come from the input", join(wait, "HeartbeatSecondsPath"), "$.tollgate.heartbeatSeconds"},
 		{"a lost token is re-issued", join(wait, "Retry", 0, "ErrorEquals", 0), "States.HeartbeatTimeout"},
 		{"re-issued nearly forever", join(wait, "Retry", 0, "MaxAttempts"), 99999999.0},
@@ -114,13 +124,15 @@ func TestShippedMachineFollowsContract(t *testing.T) {
 		{"rejection → Rejected", []any{"States", "Gate", "Catch", 1}, catcher(approval.ErrorRejected, "OutcomeRejected")},
 		{"deadline → Expired", []any{"States", "Gate", "Catch", 2}, catcher(approval.ErrorExpired, "OutcomeExpired")},
 		{"anything else → Failed, last", []any{"States", "Gate", "Catch", 3}, catcher("States.ALL", "OutcomeFailed")},
-		{"the report is an outcome task", []any{"States", "OutcomeRejected", "Parameters", "task"}, "outcome"},
-		{"the report is read by the activity", []any{"States", "ReportOutcome", "Resource"}, "${ApprovalActivityArn}"},
-		{"the report's input", []any{"States", "ReportOutcome", "InputPath"}, "$.report"},
-		{"a dead operator cannot hold the end", []any{"States", "ReportOutcome", "TimeoutSeconds"}, 3600.0},
-		{"a failed report continues", []any{"States", "ReportOutcome", "Catch", 0, "Next"}, "Verdict"},
-		{"a report a dead operator took is re-issued", []any{"States", "ReportOutcome", "Retry", 0, "ErrorEquals", 0}, "States.HeartbeatTimeout"},
-		{"the report's heartbeat is the approvers'", []any{"States", "ReportOutcome", "HeartbeatSecondsPath"}, "$.tollgate.heartbeatSeconds"},
+		{"the report is an outcome task", join(report, "Parameters", "task"), "outcome"},
+		{"the report says the outcome", join(report, "Parameters", "outcome.$"), "$.report.outcome"},
+		{"the report names its execution", join(report, "Parameters", "executionArn.$"), "$$.Execution.Id"},
+		{"the report is read by the activity", join(report, "Resource"), "${ApprovalActivityArn}"},
+		{"a dead operator cannot hold the end", join(report, "TimeoutSeconds"), 3600.0},
+		{"a failed report continues", join(report, "Catch", 0, "Next"), "Verdict"},
+		{"a report a dead operator took is re-issued", join(report, "Retry", 0, "ErrorEquals", 0), "States.HeartbeatTimeout"},
+		{"...after a heartbeat timeout below the report's timeout", join(report, "HeartbeatSeconds"), float64(reportHeartbeatSeconds)},
+		{"the rejected outcome", []any{"States", "OutcomeRejected", "Parameters", "outcome"}, "Rejected"},
 		{"Rejected ends as tollgate.Rejected", []any{"States", "Rejected", "Error"}, approval.ErrorRejected},
 		{"Expired ends as tollgate.Expired", []any{"States", "Expired", "Error"}, approval.ErrorExpired},
 		{"anything else ends with the original error", []any{"States", "Failed", "ErrorPath"}, "$.failure.Error"},

@@ -18,17 +18,23 @@ type aslMachine struct {
 }
 
 type aslState struct {
-	Type          string       `json:"Type"`
-	Next          string       `json:"Next"`
-	End           bool         `json:"End"`
-	Default       string       `json:"Default"`
-	Resource      string       `json:"Resource"`
-	Error         string       `json:"Error"`
-	Choices       []aslRule    `json:"Choices"`
-	Catch         []aslCatcher `json:"Catch"`
-	Retry         []aslCatcher `json:"Retry"`
-	Branches      []aslMachine `json:"Branches"`
-	ItemProcessor *aslMachine  `json:"ItemProcessor"`
+	Type          string         `json:"Type"`
+	Next          string         `json:"Next"`
+	End           bool           `json:"End"`
+	Default       string         `json:"Default"`
+	Resource      string         `json:"Resource"`
+	Error         string         `json:"Error"`
+	Choices       []aslRule      `json:"Choices"`
+	Catch         []aslCatcher   `json:"Catch"`
+	Retry         []aslCatcher   `json:"Retry"`
+	Branches      []aslMachine   `json:"Branches"`
+	ItemProcessor *aslMachine    `json:"ItemProcessor"`
+	Parameters    map[string]any `json:"Parameters"`
+	// Task timers: a number, or a path read from the input when the task starts.
+	TimeoutSeconds       float64 `json:"TimeoutSeconds"`
+	TimeoutSecondsPath   string  `json:"TimeoutSecondsPath"`
+	HeartbeatSeconds     float64 `json:"HeartbeatSeconds"`
+	HeartbeatSecondsPath string  `json:"HeartbeatSecondsPath"`
 }
 
 type aslRule struct {
@@ -39,6 +45,10 @@ type aslCatcher struct {
 	ErrorEquals []string `json:"ErrorEquals"`
 	Next        string   `json:"Next"`
 }
+
+// executionField is the activity task input's field naming the task's execution (contract:
+// "Activity task input").
+const executionField = "executionArn"
 
 // allowedResources are the Task resources tollgate's machines may use: the approval
 // activity (a placeholder until deployed) and the notification's SNS integration.
@@ -109,6 +119,10 @@ func (c *checker) state(where string, s aslState) {
 	if s.Type == "Task" && !slices.Contains(allowedResources, s.Resource) {
 		c.fail("%s: Task resource %q is neither the activity placeholder nor a known integration", where, s.Resource)
 	}
+	if s.Type == "Task" && s.Resource == allowedResources[0] && s.Parameters[executionField+".$"] != "$$.Execution.Id" {
+		c.fail("%s: an activity task's Parameters must carry %q from $$.Execution.Id: the operator acts only on tasks of the request's own execution", where, executionField)
+	}
+	c.timers(where, s)
 	if s.Type == "Fail" && s.Error != "" && !slices.Contains(contractErrors, s.Error) {
 		c.fail("%s: Fail error %q is not a contract error", where, s.Error)
 	}
@@ -130,6 +144,21 @@ func (c *checker) state(where string, s aslState) {
 	}
 	if s.Type == "Parallel" && len(s.Branches) == 0 {
 		c.fail("%s: a Parallel without Branches", where)
+	}
+}
+
+// timers checks a Task's heartbeat against its timeout. The States Language: "If provided, the
+// HeartbeatSeconds interval MUST be smaller than the TimeoutSeconds value" — else the task
+// times out (States.Timeout) before its heartbeat can, and a Retry on States.HeartbeatTimeout
+// never re-issues it. A heartbeat read from the input cannot be checked here, so a task with a
+// timeout takes a fixed heartbeat.
+func (c *checker) timers(where string, s aslState) {
+	hasTimeout := s.TimeoutSeconds > 0 || s.TimeoutSecondsPath != ""
+	switch {
+	case hasTimeout && s.HeartbeatSecondsPath != "":
+		c.fail("%s: a heartbeat from the input (%s) may reach the task's timeout: give a task with a timeout a fixed HeartbeatSeconds below it", where, s.HeartbeatSecondsPath)
+	case s.TimeoutSeconds > 0 && s.HeartbeatSeconds >= s.TimeoutSeconds:
+		c.fail("%s: HeartbeatSeconds %v is not below TimeoutSeconds %v", where, s.HeartbeatSeconds, s.TimeoutSeconds)
 	}
 }
 

@@ -105,7 +105,7 @@ func checkReferences(tpl map[string]any) []string {
 	for name, cond := range r.conditions {
 		r.walk("Conditions/"+name, cond, nil)
 	}
-	for _, section := range []string{"Resources", "Outputs"} {
+	for _, section := range []string{"Rules", "Resources", "Outputs"} {
 		entries, _ := tpl[section].(map[string]any)
 		for name, entry := range entries {
 			var active []string
@@ -211,9 +211,36 @@ func (r *refChecker) name(where, name string, active []string) {
 	switch {
 	case !ok:
 		r.fail("%s: %q is neither a parameter, a resource nor a pseudo parameter", where, name)
-	case cond != "" && !slices.Contains(active, cond):
+	case cond != "" && !r.holds(cond, active):
 		r.fail("%s: %q exists only under condition %s, used outside it", where, name, cond)
 	}
+}
+
+// holds says whether cond is true wherever the active conditions are: one of them, a member
+// of an active Fn::And, or an Fn::Or with such a member (IRSA implies Or[IRSA, PodIdentity]).
+func (r *refChecker) holds(cond string, active []string) bool {
+	known := map[string]bool{}
+	for _, c := range active {
+		known[c] = true
+	}
+	for grew := true; grew; {
+		grew = false
+		for name, def := range r.conditions {
+			and, _ := dig(def, "Fn::And").([]any)
+			or, _ := dig(def, "Fn::Or").([]any)
+			for _, member := range and {
+				if m, ok := dig(member, "Condition").(string); ok && known[name] && !known[m] {
+					known[m], grew = true, true
+				}
+			}
+			for _, member := range or {
+				if m, ok := dig(member, "Condition").(string); ok && known[m] && !known[name] {
+					known[name], grew = true, true
+				}
+			}
+		}
+	}
+	return known[cond]
 }
 
 func (r *refChecker) condition(where, cond string) {

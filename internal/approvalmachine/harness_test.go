@@ -1,6 +1,7 @@
 package approvalmachine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -98,18 +99,25 @@ func (h *harness) createMachineWithTopic(path, topicArn string) string {
 	return *out.StateMachineArn
 }
 
-// request is the execution input of the contract.
+// request is the execution input of the contract. Zero fields take the defaults below.
 type request struct {
 	approvers         []string
 	requiredApprovals int
 	expiresAt         time.Time
+	// emails gives the slots that have an address; nil: every slot has name@example.com.
+	emails           map[string]string
+	description      string
+	heartbeatSeconds int
 }
 
 func (h *harness) start(machineArn string, r request) string {
 	h.t.Helper()
 	approvers := make([]map[string]string, len(r.approvers))
 	for i, name := range r.approvers {
-		approvers[i] = map[string]string{"name": name, "email": name + "@example.com"}
+		approvers[i] = map[string]string{"name": name}
+		if email, ok := r.emails[name]; ok || r.emails == nil {
+			approvers[i]["email"] = cmp.Or(email, name+"@example.com")
+		}
 	}
 	if r.expiresAt.IsZero() {
 		r.expiresAt = t0.Add(24 * time.Hour)
@@ -118,9 +126,9 @@ func (h *harness) start(machineArn string, r request) string {
 		"tollgate": map[string]any{
 			"version": "v1alpha1", "cluster": "test", "namespace": "team-a", "name": "deploy-prod", "uid": "6f1c",
 			"requiredApprovals": r.requiredApprovals, "approverCount": len(r.approvers),
-			"expiresAt": r.expiresAt.Format(time.RFC3339), "heartbeatSeconds": heartbeatSeconds,
+			"expiresAt": r.expiresAt.Format(time.RFC3339), "heartbeatSeconds": cmp.Or(r.heartbeatSeconds, heartbeatSeconds),
 		},
-		"description": "Deploy v1.2.3 to prod",
+		"description": cmp.Or(r.description, "Deploy v1.2.3 to prod"),
 		"approvers":   approvers,
 		"payload":     map[string]any{"image": "v1.2.3"},
 	})
@@ -143,6 +151,9 @@ type task struct {
 
 func (tk task) kind() string     { s, _ := tk.input["task"].(string); return s }
 func (tk task) approver() string { s, _ := tk.input["approver"].(string); return s }
+
+// execution is the execution the machine says the task belongs to (contract: executionArn).
+func (tk task) execution() string { s, _ := tk.input["executionArn"].(string); return s }
 
 // poll returns the next activity task, failing the test when none comes in time.
 func (h *harness) poll() task {

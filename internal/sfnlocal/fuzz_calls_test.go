@@ -128,7 +128,7 @@ func (p *callPlayer) play(i int, op byte) {
 	switch op % 12 {
 	case 0:
 		out, err := e.client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(p.machine), Name: aws.String(sprintf("e%d", i%4)), Input: aws.String(`{"items":[1,2,3],"s":3,"ok":true}`)})
-		if p.check("StartExecution", err) == nil {
+		if p.check("StartExecution", err); err == nil {
 			p.execs = append(p.execs, aws.ToString(out.ExecutionArn))
 		}
 	case 1:
@@ -138,7 +138,7 @@ func (p *callPlayer) play(i int, op byte) {
 		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		out, err := e.client.GetActivityTask(pctx, &sfn.GetActivityTaskInput{ActivityArn: aws.String(fuzzActivity)})
-		if p.check("GetActivityTask", err) == nil && out.TaskToken != nil {
+		if p.check("GetActivityTask", err); err == nil && out.TaskToken != nil {
 			p.tokens = append(p.tokens, aws.ToString(out.TaskToken))
 		}
 	case 2:
@@ -176,10 +176,10 @@ func (p *callPlayer) taskQueued() bool {
 }
 
 // check fails the run on an answer the API does not document for op.
-func (p *callPlayer) check(op string, err error) error {
+func (p *callPlayer) check(op string, err error) {
 	p.t.Helper()
 	if err == nil {
-		return nil
+		return
 	}
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) && re.HTTPStatusCode() >= 500 {
@@ -192,5 +192,4 @@ func (p *callPlayer) check(op string, err error) error {
 	if code := apiErr.ErrorCode(); code != "ValidationException" && !slices.Contains(documentedErrors[op], code) {
 		p.t.Fatalf("%s answered %s, which the API does not document for it: %v", op, code, err)
 	}
-	return err
 }

@@ -90,7 +90,7 @@ func phaseErrors(old, obj *v1.ApprovalRequest, now time.Time) field.ErrorList {
 		errs = append(errs, field.Forbidden(path, fmt.Sprintf("the request ended %s, which its verified ledger supports: a decided request's phase is final", was)))
 	}
 	if err := identity.SupportsEnd(obj, now); approval.Ended(is) && err != nil && !errors.Is(err, approval.ErrExecutionDecides) {
-		errs = append(errs, field.Forbidden(path, fmt.Sprintf("%s is not an end this request's verified ledger supports: %v", is, err)))
+		errs = append(errs, field.Forbidden(path, fmt.Sprintf("%v: an end the verified ledger does not support is never written", err)))
 	}
 	return errs
 }
