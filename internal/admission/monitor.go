@@ -12,7 +12,6 @@ import (
 	"github.com/go-logr/logr"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	"k8s.io/apimachinery/pkg/types"
-	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -44,7 +43,6 @@ type Monitor struct {
 	probed     bool                // the probe passed once at least
 	wasInForce bool                // what report last said
 	probeWhy   string              // why the probe failed last ("" when it passed)
-	informers  map[string]toolscache.ResourceEventHandlerRegistration
 }
 
 // state is what the configurations said from a revision on.

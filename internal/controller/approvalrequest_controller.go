@@ -170,10 +170,7 @@ func (r *ApprovalRequestReconciler) run(ctx context.Context, obj *v1.ApprovalReq
 	if err != nil {
 		return starting, ctrl.Result{}, err
 	}
-	outcomes, err := r.record(ctx, obj, intents)
-	if err != nil {
-		return starting, ctrl.Result{}, err
-	}
+	outcomes := r.record(obj, intents)
 	if err := w.flush(ctx); err != nil {
 		return starting, ctrl.Result{}, err
 	}

@@ -57,23 +57,7 @@ func callWebhook(path string, req admissionv1.AdmissionRequest) *admissionv1.Adm
 // annotation on the request as it is stored, and returns the annotations its patch would set
 // (nil when it did not patch).
 func claimDecision(key client.ObjectKey, slot, user string, groups ...string) map[string]string {
-	old := getRequest(key)
-	obj := old.DeepCopy()
-	if obj.Annotations == nil {
-		obj.Annotations = map[string]string{}
-	}
-	obj.Annotations[v1.DecisionAnnotationPrefix+slot] = "approve"
-	resp := callWebhook(webhookv1.RequestPath, admissionv1.AdmissionRequest{
-		UID:       types.UID("claim-" + slot),
-		Kind:      metav1.GroupVersionKind{Group: v1.GroupVersion.Group, Version: v1.GroupVersion.Version, Kind: "ApprovalRequest"},
-		Resource:  metav1.GroupVersionResource{Group: v1.GroupVersion.Group, Version: v1.GroupVersion.Version, Resource: "approvalrequests"},
-		Name:      key.Name,
-		Namespace: key.Namespace,
-		Operation: admissionv1.Update,
-		UserInfo:  authenticationv1.UserInfo{Username: user, Groups: groups},
-		Object:    runtime.RawExtension{Raw: mustJSON(obj)},
-		OldObject: runtime.RawExtension{Raw: mustJSON(old)},
-	})
+	resp := callWebhook(webhookv1.RequestPath, claimRequest(key, slot, user, groups...))
 	if !resp.Allowed || len(resp.Patch) == 0 {
 		return nil
 	}
@@ -132,6 +116,28 @@ func writeLedgerEntry(c client.Client, key client.ObjectKey, slot, by, record st
 		}
 	}
 	return c.Status().Update(ctx, obj)
+}
+
+// claimRequest is the AdmissionReview request of user adding slot's decision annotation to the
+// request as it is stored.
+func claimRequest(key client.ObjectKey, slot, user string, groups ...string) admissionv1.AdmissionRequest {
+	old := getRequest(key)
+	obj := old.DeepCopy()
+	if obj.Annotations == nil {
+		obj.Annotations = map[string]string{}
+	}
+	obj.Annotations[v1.DecisionAnnotationPrefix+slot] = "approve"
+	return admissionv1.AdmissionRequest{
+		UID:       types.UID("claim-" + slot),
+		Kind:      metav1.GroupVersionKind{Group: v1.GroupVersion.Group, Version: v1.GroupVersion.Version, Kind: "ApprovalRequest"},
+		Resource:  metav1.GroupVersionResource{Group: v1.GroupVersion.Group, Version: v1.GroupVersion.Version, Resource: "approvalrequests"},
+		Name:      key.Name,
+		Namespace: key.Namespace,
+		Operation: admissionv1.Update,
+		UserInfo:  authenticationv1.UserInfo{Username: user, Groups: groups},
+		Object:    runtime.RawExtension{Raw: mustJSON(obj)},
+		OldObject: runtime.RawExtension{Raw: mustJSON(old)},
+	}
 }
 
 // undecodable is a status a client may send with a write of the main resource: the API server

@@ -70,7 +70,7 @@ func (r *ApprovalRequestReconciler) intents(ctx context.Context, obj *v1.Approva
 // which holds only while that admission is in force (admissionGate). It also refuses a second
 // different decision for a decided slot and a decision on a closed request, and returns the
 // verdict per intent source.
-func (r *ApprovalRequestReconciler) record(ctx context.Context, obj *v1.ApprovalRequest, intents []approval.Intent) (map[string]decisionOutcome, error) {
+func (r *ApprovalRequestReconciler) record(obj *v1.ApprovalRequest, intents []approval.Intent) map[string]decisionOutcome {
 	outcomes := map[string]decisionOutcome{}
 	refuse := func(in approval.Intent, reason, format string, args ...any) {
 		msg := fmt.Sprintf(format, args...)
@@ -116,7 +116,7 @@ func (r *ApprovalRequestReconciler) record(ctx context.Context, obj *v1.Approval
 			r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "DecisionRecorded", "Record", "%s: %s by %s (from %s)%s", in.Slot, in.Decision, rec.By.Username, in.Source, commentSuffix(in.Comment))
 		}
 	}
-	return outcomes, nil
+	return outcomes
 }
 
 // verify reads an intent's record and checks it was admitted for exactly this intent.

@@ -14,6 +14,7 @@ import (
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/devenv"
+	webhookv1 "github.com/tollgate-dev/tollgate/internal/webhook/v1alpha1"
 )
 
 // No oracle (issue "Trust II-b"): nothing a caller can obtain from tollgate — by calling an
@@ -39,6 +40,11 @@ var _ = Describe("No oracle", func() {
 	It("what a direct call to the webhooks returns, written into the ledger as the operator, decides nothing", func() {
 		key := newRequest(ns, "direct", []string{"alice", "bob"}, 0)
 		waitTokens(key, 2)
+		By("the validating endpoints answer allowed or refused, and write nothing")
+		for _, path := range []string{webhookv1.RequestGuardPath, webhookv1.DecisionGuardPath, webhookv1.StatusPath} {
+			resp := callWebhook(path, claimRequest(key, "alice", person("alice"), approversGroup))
+			Expect(resp.Patch).To(BeEmpty(), "%s answered with a patch", path)
+		}
 		for endpoint, record := range obtained(key) {
 			err := writeLedgerEntry(as(devenv.OperatorUsername), key, "alice", person("alice"), record)
 			Expect(err).To(refusedWith("the decision of slot alice is not on record"), "the %s's answer", endpoint)

@@ -43,7 +43,7 @@ func TestUpgradeFromTheChartOfBefore(t *testing.T) {
 		if err := cp.Client.Get(context.Background(), client.ObjectKey{Name: fullname + "validating-webhook-configuration"}, validating); err != nil {
 			t.Fatal(err)
 		}
-		var hooks []string
+		hooks := make([]string, 0, len(validating.Webhooks))
 		for _, w := range validating.Webhooks {
 			hooks = append(hooks, w.Name)
 		}

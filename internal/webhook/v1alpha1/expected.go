@@ -17,12 +17,18 @@ type Webhook struct {
 // configure them (a test holds config/webhook/manifests.yaml, made from the markers, to this
 // list). The operator checks that they are in force before it records or delivers a decision.
 var Webhooks = []Webhook{
-	{"mapprovalrequest-v1alpha1.tollgate.dev", true, []string{"approvalrequests"}, ops(admissionregistrationv1.Create, admissionregistrationv1.Update)},
-	{"mapproverdecision-v1alpha1.tollgate.dev", true, []string{"approverdecisions"}, ops(admissionregistrationv1.Create)},
-	{"vapprovalrequest-v1alpha1.tollgate.dev", false, []string{"approvalrequests"}, ops(admissionregistrationv1.Create, admissionregistrationv1.Update, admissionregistrationv1.Delete)},
-	{"vapproverdecision-v1alpha1.tollgate.dev", false, []string{"approverdecisions"}, ops(admissionregistrationv1.Create, admissionregistrationv1.Update)},
-	{"vstatus-v1alpha1.tollgate.dev", false, []string{"approvalrequests/status", "approverdecisions/status"}, ops(admissionregistrationv1.Update)},
+	{"mapprovalrequest-v1alpha1.tollgate.dev", true, []string{resourceRequests}, ops(admissionregistrationv1.Create, admissionregistrationv1.Update)},
+	{"mapproverdecision-v1alpha1.tollgate.dev", true, []string{resourceDecisions}, ops(admissionregistrationv1.Create)},
+	{"vapprovalrequest-v1alpha1.tollgate.dev", false, []string{resourceRequests}, ops(admissionregistrationv1.Create, admissionregistrationv1.Update, admissionregistrationv1.Delete)},
+	{"vapproverdecision-v1alpha1.tollgate.dev", false, []string{resourceDecisions}, ops(admissionregistrationv1.Create, admissionregistrationv1.Update)},
+	{"vstatus-v1alpha1.tollgate.dev", false, []string{resourceRequests + "/status", resourceDecisions + "/status"}, ops(admissionregistrationv1.Update)},
 }
+
+// The resources tollgate's webhooks guard.
+const (
+	resourceRequests  = "approvalrequests"
+	resourceDecisions = "approverdecisions"
+)
 
 func ops(o ...admissionregistrationv1.OperationType) []admissionregistrationv1.OperationType {
 	return o

@@ -38,7 +38,7 @@ func (h *StatusAdmission) Handle(ctx context.Context, req admission.Request) adm
 			Status: metav1.StatusFailure, Code: http.StatusForbidden, Reason: metav1.StatusReasonForbidden, Message: msg,
 		})}
 	}
-	if req.Resource.Resource != "approvalrequests" {
+	if req.Resource.Resource != resourceRequests {
 		return admission.Allowed("")
 	}
 	old, obj := &v1.ApprovalRequest{}, &v1.ApprovalRequest{}
