@@ -118,7 +118,7 @@ func main() {
 	client, err := stepfunctions.NewClient(ctx, cfg.AWS)
 	exitOn(err, "creating the Step Functions client")
 	api := stepfunctions.Wrap(client, stepfunctions.NewLimiter(cfg.AWS.Limits()))
-	exitOn(cfg.Identity.LoadRecordKey(ctx, mgr.GetAPIReader(), mgr.GetClient()), "loading the record key")
+	exitOn(cfg.Identity.LoadLegacyKey(ctx, mgr.GetAPIReader()), "loading the legacy record key")
 	_, err = operator.Setup(ctx, mgr, cfg, api)
 	exitOn(err, "setting up tollgate")
 	// The webhooks run on every replica (the API server reaches any of them); the controllers

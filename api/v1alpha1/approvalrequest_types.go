@@ -200,9 +200,10 @@ type ApproverStatus struct {
 	// +kubebuilder:validation:MaxLength=300
 	Source string `json:"source,omitempty"`
 
-	// record is the admission webhook's signed record of the decision (who, which request,
-	// which slot, which verdict). The operator delivers a decision only when its record
-	// verifies against this request, so a hand-written status decides nothing.
+	// record is admission's record of the decision (who, which request, which slot, which
+	// verdict), as its source (the decision annotation or the ApproverDecision) holds it. The
+	// operator delivers a decision only when its source still holds this record, so a
+	// hand-written status decides nothing.
 	// +optional
 	// +kubebuilder:validation:MaxLength=32768
 	Record string `json:"record,omitempty"`

@@ -23,8 +23,8 @@ import (
 
 // ApproverDecisionSpec is one approver's decision on one slot of an ApprovalRequest in the
 // same namespace. It is immutable: a decision is final. The request must exist when the
-// decision is created: the admission webhook binds the decision to it (an owner reference and
-// a signed record naming the request's UID and the person who decided), so the decision goes
+// decision is created: admission binds the decision to it (an owner reference and a record
+// naming the request's UID and the person who decided), so the decision goes
 // with its request and never counts for a later request of the same name.
 type ApproverDecisionSpec struct {
 	// approvalRequestName names the ApprovalRequest (in this namespace) being decided.

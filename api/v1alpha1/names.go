@@ -71,3 +71,7 @@ const ReasonUnverifiedOutcome = "UnverifiedOutcome"
 // execution is still running. The operator puts the request back to Pending: an end is read
 // from the ledger and the execution, never from status.
 const ReasonUnconfirmedEnd = "UnconfirmedEnd"
+
+// ReasonNotAnApprover is the reason of a refused decision whose maker is none of the slot's
+// users and in none of its groups (the cause type of the admission webhook's refusal).
+const ReasonNotAnApprover = "NotAnApprover"

@@ -12,7 +12,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/tollgate-dev/tollgate/internal/devenv"
-	"github.com/tollgate-dev/tollgate/internal/identity"
 )
 
 // setupLogging sends the operator's, controller-runtime's and client-go's logs to a file, so
@@ -28,28 +27,24 @@ func setupLogging(path string) (*os.File, error) {
 	return f, nil
 }
 
-// recordKey is the key the webhooks sign decision records with, kept with the demo's state so
-// that the records of a kept cluster still verify after a restart.
-func recordKey(stateDir string) ([]byte, error) {
-	path := filepath.Join(stateDir, "record-key")
-	key, err := identity.KeyFromFile(path)
-	if err == nil {
-		return key, nil
+// legacyKey is the key an earlier version of the demo signed decision records with, kept with
+// the demo's state: a kept cluster's pending requests of that version stay decidable. A new
+// state has none (records are not signed any more).
+func legacyKey(stateDir string) ([]byte, error) {
+	key, err := os.ReadFile(filepath.Join(stateDir, "record-key"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
 	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return nil, err
-	}
-	key = identity.NewKey()
-	return key, os.WriteFile(path, key, 0o600)
+	return key, err
 }
 
 // startOperator starts tollgate as a cluster runs it: its admission webhooks, and the operator
 // (controllers, activity poller, token keeper) with the flags' defaults, each as the operator's
 // service account (internal/devenv, as the tests do).
 func startOperator(ctx context.Context, cp *devenv.ControlPlane, ep *devenv.Endpoint, stateDir string, done *cleanups) (*devenv.Operator, error) {
-	key, err := recordKey(stateDir)
+	key, err := legacyKey(stateDir)
 	if err != nil {
-		return nil, fmt.Errorf("the record key: %w", err)
+		return nil, fmt.Errorf("the legacy record key: %w", err)
 	}
 	finish := step("starting tollgate's admission webhooks on %s:%d (who may decide; only the operator writes status)",
 		cp.Env.WebhookInstallOptions.LocalServingHost, cp.Env.WebhookInstallOptions.LocalServingPort)

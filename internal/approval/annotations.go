@@ -27,6 +27,10 @@ type Intent struct {
 // SourceAnnotation is the Source of intents read from the request's annotations.
 const SourceAnnotation = "annotation"
 
+// SourceDecisionPrefix starts the Source of an intent read from an ApproverDecision
+// ("ApproverDecision/<name>").
+const SourceDecisionPrefix = "ApproverDecision/"
+
 var slotName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
 // maxSlotName is the longest slot name (spec.approvers[].name).

@@ -93,10 +93,13 @@ type ApprovalRequestReconciler struct {
 	// Identity is the one check of who may decide, with the key that verifies the admission
 	// webhook's records.
 	Identity *identity.Checker
+	// Admission says whether tollgate's admission vouches for what was written.
+	Admission Admission
 	// Ends is shared with the activity router: the ends this operator wrote.
 	Ends    *Ends
 	Options Options
 	checks  schedule
+	held    held
 	// wakeups re-queue requests from outside a watch (a token that went stale).
 	wakeups chan event.GenericEvent
 }
@@ -104,13 +107,12 @@ type ApprovalRequestReconciler struct {
 // +kubebuilder:rbac:groups=approvals.tollgate.dev,resources=approvalrequests,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=approvals.tollgate.dev,resources=approvalrequests/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=approvals.tollgate.dev,resources=approvalrequests/finalizers,verbs=update
-// +kubebuilder:rbac:groups=approvals.tollgate.dev,resources=approverdecisions,verbs=get;list;watch
+// +kubebuilder:rbac:groups=approvals.tollgate.dev,resources=approverdecisions,verbs=get;list;watch;delete
 // +kubebuilder:rbac:groups=approvals.tollgate.dev,resources=approverdecisions/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create
 // +kubebuilder:rbac:groups=authentication.k8s.io,resources=selfsubjectreviews,verbs=create
-// +kubebuilder:rbac:groups="",namespace=system,resources=secrets,resourceNames=tollgate-record-key,verbs=get
-// +kubebuilder:rbac:groups="",namespace=system,resources=secrets,verbs=create
+// +kubebuilder:rbac:groups="",namespace=system,resources=secrets,resourceNames=tollgate-record-key,verbs=get;delete
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
 
 // Reconcile runs the lifecycle as a list of steps (run), turns what they returned into where
@@ -129,10 +131,13 @@ func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	w := newStatusWriter(r.Client, obj)
 	if approval.Ended(obj.Status.Phase) {
 		if wait, err := r.confirmEnd(ctx, obj, w); err != nil || wait > 0 {
-			if apierrors.IsConflict(err) {
+			switch {
+			case apierrors.IsConflict(err):
 				return ctrl.Result{}, nil // the write's watch event queues the request again
+			case err != nil:
+				return ctrl.Result{}, err
 			}
-			return ctrl.Result{RequeueAfter: wait}, err
+			return ctrl.Result{RequeueAfter: wait}, nil
 		}
 	}
 	stands, result, err := r.run(ctx, obj, w)
@@ -140,8 +145,9 @@ func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	return r.conclude(ctx, obj, w, stands, result, err)
 }
 
-// run is the list of steps: start the execution, record decisions, deliver them, follow the
-// execution to its end. It returns where a pending request stands and when to look again.
+// run is the list of steps: start the execution, screen the decisions asked of it (what
+// tollgate's admission vouches for), record them, deliver them, follow the execution to its
+// end. It returns where a pending request stands and when to look again.
 func (r *ApprovalRequestReconciler) run(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter) (progress, ctrl.Result, error) {
 	starting := standing(obj) // what a step that fails (or conflicts) leaves said
 	if !approval.Ended(obj.Status.Phase) {
@@ -160,10 +166,11 @@ func (r *ApprovalRequestReconciler) run(ctx context.Context, obj *v1.ApprovalReq
 	if err != nil {
 		return starting, ctrl.Result{}, err
 	}
-	outcomes, err := r.record(ctx, obj, intents)
+	intents, held, err := r.screen(ctx, obj, intents, decisions)
 	if err != nil {
 		return starting, ctrl.Result{}, err
 	}
+	outcomes := r.record(obj, intents)
 	if err := w.flush(ctx); err != nil {
 		return starting, ctrl.Result{}, err
 	}
@@ -175,14 +182,20 @@ func (r *ApprovalRequestReconciler) run(ctx context.Context, obj *v1.ApprovalReq
 	}
 
 	r.keepAlive(obj)
-	if err := r.deliver(ctx, obj, w); err != nil {
-		return starting, ctrl.Result{}, err
+	if held == nil {
+		if err := r.deliver(ctx, obj, w, decisionNamed(decisions)); err != nil {
+			return starting, ctrl.Result{}, err
+		}
 	}
-	delay, err := r.follow(ctx, obj)
+	delay, err := r.follow(ctx, obj, held != nil)
 	if err != nil {
 		return starting, ctrl.Result{}, err
 	}
-	waiting := progress{reason: "AwaitingApprovals", message: fmt.Sprintf("%s approvals; waiting for %s", approval.TallyOf(obj, r.Identity.Records.Verified(obj)), strings.Join(waitingFor(obj), ", "))}
+	if held != nil {
+		r.holding(client.ObjectKeyFromObject(obj))
+		return *held, ctrl.Result{RequeueAfter: min(delay, heldRetry)}, nil
+	}
+	waiting := progress{reason: "AwaitingApprovals", message: fmt.Sprintf("%s approvals; waiting for %s", approval.TallyOf(obj, identity.Verified(obj)), strings.Join(waitingFor(obj), ", "))}
 	return waiting, ctrl.Result{RequeueAfter: delay}, nil
 }
 
@@ -203,20 +216,23 @@ func (r *ApprovalRequestReconciler) conclude(ctx context.Context, obj *v1.Approv
 		closeSlots(obj, r.Heartbeats)
 		announce(r.Events, obj)
 	}
-	summarize(obj, stands, r.Identity.Records.Verified(obj))
+	summarize(obj, stands, identity.Verified(obj))
 	if ferr := w.flush(ctx); ferr != nil && err == nil {
 		err = ferr
 	}
 	if err == nil && approval.Ended(obj.Status.Phase) {
-		r.Ends.rememberEnd(obj, r.Identity.Records.SupportsEnd(obj, r.Clock.Now()))
+		r.Ends.rememberEnd(obj, identity.SupportsEnd(obj, r.Clock.Now()))
 		err = r.release(ctx, obj)
 	}
-	if apierrors.IsConflict(err) {
+	switch {
+	case apierrors.IsConflict(err):
 		// Someone else wrote the request meanwhile: the watch event of that write queues it
 		// again (the work queue holds a key that changes while it is being reconciled).
 		return ctrl.Result{}, nil
+	case err != nil:
+		return ctrl.Result{}, err // controller-runtime's backoff; a requeue time would be ignored
 	}
-	return result, err
+	return result, nil
 }
 
 // retryOrWait turns a step's error into what the request says and when it is looked at

@@ -14,6 +14,7 @@ import (
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
+	"github.com/tollgate-dev/tollgate/internal/identity"
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
 
@@ -68,7 +69,7 @@ func (e *Ends) rememberEnd(obj *v1.ApprovalRequest, supported error) {
 // event (UnconfirmedEnd). It returns how long until the claim is looked at (0: now settled).
 func (r *ApprovalRequestReconciler) confirmEnd(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter) (time.Duration, error) {
 	now := r.Clock.Now()
-	if r.Ends.known(obj.UID) || r.Identity.Records.SupportsEnd(obj, now) == nil {
+	if r.Ends.known(obj.UID) || identity.SupportsEnd(obj, now) == nil {
 		return 0, nil
 	}
 	if _, scheduled := r.checks.wait(obj.UID, now); !scheduled {
@@ -82,7 +83,7 @@ func (r *ApprovalRequestReconciler) confirmEnd(ctx context.Context, obj *v1.Appr
 	}
 	claimed := obj.Status.Phase
 	if truth.phase != v1.PhasePending && truth.phase != "" {
-		if phase, _, _ := checkedEnd(obj, r.Identity.Records, truth.phase, truth.failure); phase == claimed {
+		if phase, _, _ := checkedEnd(obj, truth.phase, truth.failure); phase == claimed {
 			r.Ends.remember(obj.UID)
 			r.checks.forget(obj.UID)
 			return 0, nil
@@ -93,16 +94,16 @@ func (r *ApprovalRequestReconciler) confirmEnd(ctx context.Context, obj *v1.Appr
 	switch truth.phase {
 	case v1.PhasePending:
 		what += fmt.Sprintf("the execution %s is still running; the request is Pending again", obj.Status.ExecutionARN)
-		summarize(obj, progress{reason: v1.ReasonUnconfirmedEnd, message: what}, r.Identity.Records.Verified(obj))
+		summarize(obj, progress{reason: v1.ReasonUnconfirmedEnd, message: what}, identity.Verified(obj))
 	case "":
 		what += "no execution of it is on record; it is started again"
 	default:
-		settle(obj, r.Identity.Records, r.Events, truth.phase, truth.failure, truth.at)
-		completeEnd(obj, r.Heartbeats, r.Identity.Records.Verified(obj))
+		settle(obj, r.Events, truth.phase, truth.failure, truth.at)
+		completeEnd(obj, r.Heartbeats, identity.Verified(obj))
 		what += fmt.Sprintf("the execution ended %s", obj.Status.Phase)
 	}
 	r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonUnconfirmedEnd, "Confirm", "%s", what)
-	r.Ends.rememberEnd(obj, r.Identity.Records.SupportsEnd(obj, now))
+	r.Ends.rememberEnd(obj, identity.SupportsEnd(obj, now))
 	return 0, w.flush(ctx)
 }
 

@@ -19,9 +19,6 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/metrics"
 )
 
-// decisionSourcePrefix starts the Source of an intent read from an ApproverDecision.
-const decisionSourcePrefix = "ApproverDecision/"
-
 // decisionRequestField indexes ApproverDecisions by the request they decide.
 const decisionRequestField = "spec.approvalRequestName"
 
@@ -60,19 +57,20 @@ func (r *ApprovalRequestReconciler) intents(ctx context.Context, obj *v1.Approva
 			Decision: d.Spec.Decision,
 			Comment:  d.Spec.Comment,
 			Record:   d.Annotations[v1.RecordAnnotation],
-			Source:   decisionSourcePrefix + d.Name,
+			Source:   approval.SourceDecisionPrefix + d.Name,
 		})
 	}
 	return intents, byName, nil
 }
 
-// record is the one place a decision enters status. It takes an intent only when the
-// admission webhook's record of it verifies (signed with the operator's key, bound to this
-// request's UID, slot, verdict and comment) and the identity check passes again for the person
-// the record names: a webhook can be bypassed by misconfiguration, the ledger cannot. It also
-// refuses a second different decision for a decided slot and a decision on a closed request,
-// and returns the verdict per intent source. An error is an authorizer that did not answer.
-func (r *ApprovalRequestReconciler) record(ctx context.Context, obj *v1.ApprovalRequest, intents []approval.Intent) (map[string]decisionOutcome, error) {
+// record is the one place a decision enters status. It takes an intent only when its record
+// reads and is bound to this request's UID, slot, verdict and comment, and the person it names
+// is still eligible (identity.Checker.Eligible). The record is trusted because tollgate's
+// admission checked, when it was written, that it names its writer and that they may decide —
+// which holds only while that admission is in force (admissionGate). It also refuses a second
+// different decision for a decided slot and a decision on a closed request, and returns the
+// verdict per intent source.
+func (r *ApprovalRequestReconciler) record(obj *v1.ApprovalRequest, intents []approval.Intent) map[string]decisionOutcome {
 	outcomes := map[string]decisionOutcome{}
 	refuse := func(in approval.Intent, reason, format string, args ...any) {
 		msg := fmt.Sprintf(format, args...)
@@ -105,12 +103,11 @@ func (r *ApprovalRequestReconciler) record(ctx context.Context, obj *v1.Approval
 		case approval.Ended(obj.Status.Phase):
 			refuse(in, identity.ReasonRequestClosed, "the request is already %s", obj.Status.Phase)
 		default:
-			err := r.Identity.MayDecide(ctx, obj, in.Slot, rec.By, identity.LedgerDeciders(obj))
-			if refusal, ok := identity.AsRefusal(err); ok {
+			// Eligibility again, for the person the record names; the verb approve was asked at
+			// admission, with their whole identity (a record keeps only what an audit needs).
+			if refusal, ok := identity.AsRefusal(r.Identity.Eligible(obj, in.Slot, rec.By, identity.LedgerDeciders(obj))); ok {
 				refuse(in, refusal.Reason, "%s", refusal.Message)
 				continue
-			} else if err != nil {
-				return nil, err
 			}
 			decidedAt := metav1.NewTime(rec.At)
 			s.Decision, s.Comment, s.Source, s.Record, s.DecidedBy = in.Decision, in.Comment, in.Source, in.Record, rec.By.Username
@@ -119,7 +116,7 @@ func (r *ApprovalRequestReconciler) record(ctx context.Context, obj *v1.Approval
 			r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "DecisionRecorded", "Record", "%s: %s by %s (from %s)%s", in.Slot, in.Decision, rec.By.Username, in.Source, commentSuffix(in.Comment))
 		}
 	}
-	return outcomes, nil
+	return outcomes
 }
 
 // verify reads an intent's record and checks it was admitted for exactly this intent.
@@ -139,7 +136,7 @@ func (r *ApprovalRequestReconciler) verify(obj *v1.ApprovalRequest, in approval.
 
 // viaOf is the path an intent source took, as records name it.
 func viaOf(source string) string {
-	if strings.HasPrefix(source, decisionSourcePrefix) {
+	if strings.HasPrefix(source, approval.SourceDecisionPrefix) {
 		return identity.ViaApproverDecision
 	}
 	return identity.ViaAnnotation
@@ -149,13 +146,13 @@ func viaOf(source string) string {
 // the request when one is newly refused.
 func (r *ApprovalRequestReconciler) reportDecisions(ctx context.Context, decisions map[string]*v1.ApproverDecision, outcomes map[string]decisionOutcome, obj *v1.ApprovalRequest) error {
 	for source, out := range outcomes {
-		name, ok := strings.CutPrefix(source, decisionSourcePrefix)
+		name, ok := strings.CutPrefix(source, approval.SourceDecisionPrefix)
 		d := decisions[name]
 		if !ok || d == nil {
 			continue
 		}
 		decidedBy := ""
-		if rec, err := r.Identity.Records.VerifyDecision(d.Annotations[v1.RecordAnnotation]); err == nil {
+		if rec, err := r.Identity.Records.ReadDecision(d.Annotations[v1.RecordAnnotation]); err == nil {
 			decidedBy = rec.By.Username
 		}
 		if out.phase == v1.DecisionRefused && (d.Status.Phase != out.phase || d.Status.Message != out.message) {
@@ -210,4 +207,9 @@ func commentSuffix(c string) string {
 		return ""
 	}
 	return ": " + c
+}
+
+// decisionNamed finds a request's ApproverDecisions by name (for identity.Backed).
+func decisionNamed(decisions map[string]*v1.ApproverDecision) func(string) *v1.ApproverDecision {
+	return func(name string) *v1.ApproverDecision { return decisions[name] }
 }

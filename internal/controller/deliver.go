@@ -23,7 +23,7 @@ import (
 // in between re-sends it on restart; Step Functions then answers TaskTimedOut for the used
 // token, which counts as delivered. A stale token (re-issued after a heartbeat timeout) answers
 // the same, and the new token, when it comes, clears sentAt so the decision goes out again.
-func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter) error {
+func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter, decision func(string) *v1.ApproverDecision) error {
 	names := make([]string, 0, len(obj.Status.Approvers))
 	for _, s := range obj.Status.Approvers {
 		names = append(names, s.Name)
@@ -34,7 +34,10 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 		if s == nil || s.Decision == "" || s.Decision == v1.DecisionNotRequired || s.SentAt != nil || s.TaskToken == "" {
 			continue
 		}
-		rec, err := r.Identity.Records.VerifyEntry(obj, s)
+		rec, err := identity.VerifyEntry(obj, s)
+		if err == nil {
+			err = identity.Backed(obj, s, decision)
+		}
 		if err != nil {
 			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, identity.ReasonUnverifiedDecision, "Deliver", "the decision of %s in status is not on record and is not sent: %v", s.Name, err)
 			continue
@@ -42,7 +45,7 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 		// The verdict of every decision tollgate recorded, not only of those it knows it sent:
 		// after a crash between a SendTask* and its sentAt, a verdict counted from sentAt alone
 		// would be "open" on every slot, and the gate would end undecided.
-		recorded := approval.TallyOf(obj, r.Identity.Records.Verified(obj))
+		recorded := approval.TallyOf(obj, identity.Verified(obj))
 		out, err := approval.BuildDecisionOutput(s, recorded.Verdict())
 		if err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
+	"github.com/tollgate-dev/tollgate/internal/identity"
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
 
@@ -116,8 +117,9 @@ func executionARNOf(machineARN, name string) string {
 // machines without that step, when a check is due. Past its deadline a request is expired —
 // but Step Functions is asked first: a verdict delivered just before the deadline may still be
 // finishing (its outcome report in flight, re-issued after a crash), and stopping it would
-// turn an approval into an expiry.
-func (r *ApprovalRequestReconciler) follow(ctx context.Context, obj *v1.ApprovalRequest) (time.Duration, error) {
+// turn an approval into an expiry. Nor is it stopped while decisions are held (tollgate's
+// admission is not in force): they may be the verdict; the machine expires it by itself.
+func (r *ApprovalRequestReconciler) follow(ctx context.Context, obj *v1.ApprovalRequest, held bool) (time.Duration, error) {
 	now := r.Clock.Now()
 	expires := approval.ExpiresAt(obj)
 	expired := now.After(expires.Add(r.Options.ExpiryGrace))
@@ -140,10 +142,10 @@ func (r *ApprovalRequestReconciler) follow(ctx context.Context, obj *v1.Approval
 		return 0, err
 	}
 	if rep.phase != v1.PhasePending {
-		settle(obj, r.Identity.Records, r.Events, rep.phase, rep.failure, rep.at)
+		settle(obj, r.Events, rep.phase, rep.failure, rep.at)
 		return 0, nil
 	}
-	if expired && !decided {
+	if expired && !decided && !held {
 		if err := r.stop(ctx, obj, approval.ErrorExpired, "the request's timeout passed"); err != nil {
 			return 0, err
 		}
@@ -187,7 +189,7 @@ func (r *ApprovalRequestReconciler) describeEnd(ctx context.Context, obj *v1.App
 
 // delivered selects, for tallyOf, the slots whose verified decision reached Step Functions.
 func (r *ApprovalRequestReconciler) delivered(obj *v1.ApprovalRequest) func(*v1.ApproverStatus) bool {
-	isVerified := r.Identity.Records.Verified(obj)
+	isVerified := identity.Verified(obj)
 	return func(s *v1.ApproverStatus) bool { return s.SentAt != nil && isVerified(s) }
 }
 

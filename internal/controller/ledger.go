@@ -21,8 +21,8 @@ import (
 // settle records the end Step Functions reported — by the outcome task or DescribeExecution —
 // after checking it against tollgate's own ledger (checkedEnd). An end tollgate did not produce
 // fails the request with reason UnverifiedOutcome and a Warning event: it never becomes Approved.
-func settle(obj *v1.ApprovalRequest, records *identity.Signer, rec events.EventRecorder, phase v1.Phase, failure string, at metav1.Time) {
-	phase, reason, msg := checkedEnd(obj, records, phase, failure)
+func settle(obj *v1.ApprovalRequest, rec events.EventRecorder, phase v1.Phase, failure string, at metav1.Time) {
+	phase, reason, msg := checkedEnd(obj, phase, failure)
 	switch {
 	case reason == v1.ReasonUnverifiedOutcome:
 		failWith(obj, phase, reason, msg, at)
@@ -39,8 +39,8 @@ func settle(obj *v1.ApprovalRequest, records *identity.Signer, rec events.EventR
 // verified decisions reach the quorum, Rejected only when they make it unreachable; anything
 // else is Failed with reason UnverifiedOutcome (an answer tollgate never sent on a task token
 // ended the execution). It returns the phase, its reason and message ("" for the phase's own).
-func checkedEnd(obj *v1.ApprovalRequest, records *identity.Signer, phase v1.Phase, failure string) (v1.Phase, string, string) {
-	tally := approval.TallyOf(obj, records.Verified(obj))
+func checkedEnd(obj *v1.ApprovalRequest, phase v1.Phase, failure string) (v1.Phase, string, string) {
+	tally := approval.TallyOf(obj, identity.Verified(obj))
 	switch verdict := tally.Verdict(); {
 	case phase == v1.PhaseApproved && verdict != approval.VerdictReached:
 		return v1.PhaseFailed, v1.ReasonUnverifiedOutcome, fmt.Sprintf("Step Functions reported the request approved, but tollgate recorded %s verified approvals: the execution was ended by an answer tollgate did not send (SendTaskSuccess on a task token by someone else); not approved", tally)

@@ -44,6 +44,7 @@ func startOperatorWith(api stepfunctions.API, tune func(*operator.Config)) *runn
 	}
 	c.Poller.Workers = 2
 	c.Heartbeats.Interval = time.Second
+	c.LegacyCheckInterval = time.Second
 	if tune != nil {
 		tune(c)
 	}

@@ -43,6 +43,9 @@ var (
 	k8sClient client.Client // the cluster administrator: setting up, never deciding
 	scheme    *runtime.Scheme
 	sfnLocal  *localSFN
+	// legacyKey is the key of the records signed before version 2, as an upgraded cluster has
+	// them (the upgrade spec).
+	legacyKey = []byte("an upgraded cluster's record key!")
 	// kubectlRun runs the kubectl built with the control plane, as a cluster administrator.
 	kubectlRun func(args ...string) (stdout, stderr io.Reader, err error)
 )
@@ -67,7 +70,7 @@ func startEnvironment() {
 	ctx, cancel = context.WithCancel(context.Background())
 	sfnLocal = newLocalSFN()
 	var err error
-	env, err = devenv.Start(ctx, devenv.Options{Endpoint: devenv.EndpointOptions{Clock: sfnLocal.clock, Wrap: sfnLocal.record}})
+	env, err = devenv.Start(ctx, devenv.Options{Endpoint: devenv.EndpointOptions{Clock: sfnLocal.clock, Wrap: sfnLocal.record}, LegacyKey: legacyKey})
 	Expect(err).NotTo(HaveOccurred())
 	k8sClient, scheme = env.ControlPlane.Client, env.ControlPlane.Scheme
 	sfnLocal.attach(env.Endpoint)

@@ -51,8 +51,6 @@ type TaskRouter struct {
 	Heartbeats TokenKeeper
 	ClusterID  string
 	Log        logr.Logger
-	// Records verifies the ledger before an outcome is taken.
-	Records *identity.Signer
 	// Ends is shared with the reconciler: the ends this operator wrote.
 	Ends *Ends
 	// OnGone re-queues the request of a token that went stale.
@@ -155,11 +153,11 @@ func (t *TaskRouter) outcome(ctx context.Context, key client.ObjectKey, in *appr
 			return false, nil
 		}
 		now := metav1.NewTime(t.Clock.Now())
-		settle(obj, t.Records, t.Events, phase, fmt.Sprintf("the execution failed: %s: %s", in.Error, in.Cause), now)
-		completeEnd(obj, t.Heartbeats, t.Records.Verified(obj))
+		settle(obj, t.Events, phase, fmt.Sprintf("the execution failed: %s: %s", in.Error, in.Cause), now)
+		completeEnd(obj, t.Heartbeats, identity.Verified(obj))
 		// Remembered before it is written: the reconcile its write wakes must find it ours,
 		// or it would ask the execution, which may still be finishing.
-		t.Ends.rememberEnd(obj, t.Records.SupportsEnd(obj, now.Time))
+		t.Ends.rememberEnd(obj, identity.SupportsEnd(obj, now.Time))
 		ended = true
 		return true, nil
 	})

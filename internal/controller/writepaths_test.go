@@ -46,6 +46,16 @@ var _ = Describe("Write paths", func() {
 
 		target := newRequest(ns, "target", []string{"alice", "bob", "mallory"}, 0)
 		requesterRecord := waitTokens(target, 3).Annotations[v1.RequesterAnnotation]
+		By("every record of alice's approval of the target an attacker can obtain: from the webhooks, called directly, and from a server-side dry-run")
+		records := map[string]string{
+			"another request's":      stolen,
+			"the request webhook's":  claimDecision(target, "alice", person("alice"), approversGroup)["approvals.tollgate.dev/alice.record"],
+			"the decision webhook's": claimDecisionObject(target, "alice", person("alice"), approversGroup),
+			"a dry-run's":            dryRunDecision(target, "alice"),
+		}
+		for from, record := range records {
+			Expect(record).NotTo(BeEmpty(), "%s record", from)
+		}
 		By("the attacker has a decision object of her own to rewrite (her own slot)")
 		mine := approveDecision(target, "mine", "mallory", "")
 		waitDecisionPhase(mine, v1.DecisionAccepted)
@@ -65,7 +75,7 @@ var _ = Describe("Write paths", func() {
 				if !slices.Contains(r.Verbs, verb) {
 					continue
 				}
-				for variant, forgery := range forgeries(resource, target, stolen) {
+				for variant, forgery := range forgeryFrom(resource, target, records) {
 					path := fmt.Sprintf("%s %s (%s)", r.Name, verb, variant)
 					err := attempt(dyn, gvr, sub, verb, ns, createBase(r.Kind, target), existingOf(resource, target, mine), forgery)
 					tried[path] = outcome(err)
@@ -76,10 +86,10 @@ var _ = Describe("Write paths", func() {
 		for _, p := range slices.Sorted(maps.Keys(tried)) {
 			GinkgoWriter.Printf("  %-34s %s\n", p, tried[p])
 		}
-		Expect(tried).To(HaveKey("approvalrequests patch (annotations)"))
-		Expect(tried).To(HaveKey("approvalrequests/status update (everything)"))
-		Expect(tried).To(HaveKey("approverdecisions create (everything)"))
-		Expect(tried).To(HaveKeyWithValue("approvalrequests patch (undecodable)", HavePrefix("refused")))
+		Expect(tried).To(HaveKey("approvalrequests patch (annotations, a dry-run's record)"))
+		Expect(tried).To(HaveKey("approvalrequests/status update (everything, the request webhook's record)"))
+		Expect(tried).To(HaveKey("approverdecisions create (everything, the decision webhook's record)"))
+		Expect(tried).To(HaveKeyWithValue("approvalrequests patch (undecodable, another request's record)", HavePrefix("refused")))
 
 		By("whatever was admitted, nothing was planted: no decision annotation for alice, the requester on record unchanged")
 		Expect(getRequest(target).Annotations).NotTo(HaveKey("approvals.tollgate.dev/alice"))
@@ -140,6 +150,17 @@ func forgeries(resource string, target client.ObjectKey, stolen string) map[stri
 		"annotations": annotations, "everything": merged(everything, annotations),
 		"undecodable": merged(undecodable, annotations),
 	}
+}
+
+// forgeryFrom is forgeries with each record an attacker could obtain, the variants named by it.
+func forgeryFrom(resource string, target client.ObjectKey, records map[string]string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for from, record := range records {
+		for variant, forgery := range forgeries(resource, target, record) {
+			out[variant+", "+from+" record"] = forgery
+		}
+	}
+	return out
 }
 
 // createBase is a valid new object of a kind, for the create attempts to add the forgery to.

@@ -8,8 +8,6 @@ import (
 	"slices"
 
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
-
-	"github.com/tollgate-dev/tollgate/internal/identity"
 )
 
 // Env is the whole environment: the control plane, the webhooks and the local Step Functions.
@@ -18,8 +16,9 @@ type Env struct {
 	ControlPlane *ControlPlane
 	Endpoint     *Endpoint
 	Webhooks     *Webhooks
-	// RecordKey is the key the webhooks sign with and the operators verify with.
-	RecordKey []byte
+	// LegacyKey is the key records were signed with before version 2 (nil: none), which the
+	// webhooks and operators check such records with.
+	LegacyKey []byte
 	stops     []func() error
 }
 
@@ -27,17 +26,13 @@ type Env struct {
 type Options struct {
 	ControlPlane ControlPlaneOptions
 	Endpoint     EndpointOptions
-	// RecordKey is the record key; nil: a fresh random one (records of an earlier run do not
-	// verify — keep the key with the state to reuse a cluster).
-	RecordKey []byte
+	// LegacyKey is the key of version 1 records found in the environment (an upgrade's), or nil.
+	LegacyKey []byte
 }
 
 // Start brings up the control plane, the local Step Functions endpoint and the webhooks.
 func Start(ctx context.Context, o Options) (env *Env, err error) {
-	env = &Env{RecordKey: o.RecordKey}
-	if env.RecordKey == nil {
-		env.RecordKey = identity.NewKey()
-	}
+	env = &Env{LegacyKey: o.LegacyKey}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, env.Stop())
@@ -51,7 +46,7 @@ func Start(ctx context.Context, o Options) (env *Env, err error) {
 		return env, err
 	}
 	env.stops = append(env.stops, env.Endpoint.Stop)
-	if env.Webhooks, err = StartWebhooks(ctx, env.ControlPlane, env.RecordKey, o.Endpoint.Clock); err != nil {
+	if env.Webhooks, err = StartWebhooks(ctx, env.ControlPlane, env.LegacyKey, o.Endpoint.Clock); err != nil {
 		return env, err
 	}
 	env.stops = append(env.stops, env.Webhooks.Stop)
@@ -60,7 +55,7 @@ func Start(ctx context.Context, o Options) (env *Env, err error) {
 
 // StartOperator runs an operator on the environment.
 func (e *Env) StartOperator(ctx context.Context, o OperatorOptions) (*Operator, error) {
-	return StartOperator(ctx, e.ControlPlane, e.Endpoint, e.RecordKey, o)
+	return StartOperator(ctx, e.ControlPlane, e.Endpoint, e.LegacyKey, o)
 }
 
 // Stop stops everything Start started, in reverse order.

@@ -61,11 +61,11 @@ func (r *running) Kill() { r.cancel() }
 // operators come and go in tests (restarts, crashes), the webhooks stay.
 type Webhooks struct{ *running }
 
-// StartWebhooks serves the webhooks as the operator's identity, signing with key, and returns
-// once they answer. clock is their time (nil: the real one); an environment whose Step Functions
+// StartWebhooks serves the webhooks as the operator's identity, checking version 1 records with
+// legacyKey (nil: none), and returns once they answer. clock is their time (nil: the real one); an environment whose Step Functions
 // runs on a fake clock gives the webhooks the same, as a cluster's clock agrees with AWS's: the
 // status guard believes an Expired end only once the request's timeout has passed.
-func StartWebhooks(ctx context.Context, cp *ControlPlane, key []byte, clock sfnlocal.Clock) (*Webhooks, error) {
+func StartWebhooks(ctx context.Context, cp *ControlPlane, legacyKey []byte, clock sfnlocal.Clock) (*Webhooks, error) {
 	opts := cp.Env.WebhookInstallOptions
 	mgr, err := ctrl.NewManager(cp.Operator, ctrl.Options{
 		Scheme:                 cp.Scheme,
@@ -78,7 +78,7 @@ func StartWebhooks(ctx context.Context, cp *ControlPlane, key []byte, clock sfnl
 		return nil, fmt.Errorf("creating the webhook manager: %w", err)
 	}
 	cfg := operator.NewConfig()
-	cfg.Identity.RecordKey = key
+	cfg.Identity.LegacyKey = legacyKey
 	if clock != nil {
 		cfg.Clock = passiveClock{clock}
 	}
@@ -121,7 +121,7 @@ type OperatorOptions struct {
 }
 
 // StartOperator runs an operator until Stop (or Kill), and returns once its caches synced.
-func StartOperator(ctx context.Context, cp *ControlPlane, ep *Endpoint, key []byte, o OperatorOptions) (*Operator, error) {
+func StartOperator(ctx context.Context, cp *ControlPlane, ep *Endpoint, legacyKey []byte, o OperatorOptions) (*Operator, error) {
 	cfg := o.Config
 	if cfg == nil {
 		cfg = operator.NewConfig()
@@ -136,8 +136,11 @@ func StartOperator(ctx context.Context, cp *ControlPlane, ep *Endpoint, key []by
 	if cfg.AWS.EndpointURL == "" {
 		cfg.AWS = ep.AWS
 	}
-	if len(cfg.Identity.RecordKey) == 0 {
-		cfg.Identity.RecordKey = key
+	if len(cfg.Identity.LegacyKey) == 0 {
+		cfg.Identity.LegacyKey = legacyKey
+	}
+	if cfg.Identity.Namespace == "" {
+		cfg.Identity.Namespace = OperatorNamespace // where its admission probe writes (dry-runs)
 	}
 	api := o.API
 	if api == nil {

@@ -63,11 +63,8 @@ func (e *Env) StartManagerProcess(ctx context.Context, binary string, o ProcessO
 	if err != nil {
 		return nil, err
 	}
-	files := map[string][]byte{"kubeconfig": kubeconfig, "record-key": e.RecordKey}
-	for name, data := range files {
-		if err := os.WriteFile(filepath.Join(o.Dir, o.Name+"."+name), data, 0o600); err != nil {
-			return nil, err
-		}
+	if err := os.WriteFile(filepath.Join(o.Dir, o.Name+".kubeconfig"), kubeconfig, 0o600); err != nil {
+		return nil, err
 	}
 	logFile, err := os.OpenFile(filepath.Join(o.Dir, o.Name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -75,7 +72,6 @@ func (e *Env) StartManagerProcess(ctx context.Context, binary string, o ProcessO
 	}
 	args := append([]string{
 		"--kubeconfig=" + filepath.Join(o.Dir, o.Name+".kubeconfig"),
-		"--record-key-file=" + filepath.Join(o.Dir, o.Name+".record-key"),
 		"--enable-webhooks=false",
 		"--metrics-bind-address=0",
 		"--health-probe-bind-address=0",

@@ -13,7 +13,7 @@ import (
 // Reasons a decision is refused, for messages, events and metrics.
 const (
 	ReasonUnknownSlot        = "UnknownSlot"
-	ReasonNotAnApprover      = "NotAnApprover"
+	ReasonNotAnApprover      = v1.ReasonNotAnApprover
 	ReasonNoApproveVerb      = "NoApproveVerb"
 	ReasonSelfApproval       = "SelfApproval"
 	ReasonAlreadyCounted     = "AlreadyCounted"
@@ -29,6 +29,18 @@ const (
 type Refusal struct {
 	Reason  string
 	Message string
+	// Brief, when set, says the same without what the request holds about other people (who
+	// may decide a slot, who decided it): for answers to callers who may not have read the
+	// request (a webhook cannot tell the API server from anyone else who calls it).
+	Brief string
+}
+
+// Briefly is err with its Brief message, when it is a Refusal that has one.
+func Briefly(err error) error {
+	if r, ok := AsRefusal(err); ok && r.Brief != "" {
+		return &Refusal{Reason: r.Reason, Message: r.Brief}
+	}
+	return err
 }
 
 func (r *Refusal) Error() string { return r.Message }
@@ -50,36 +62,23 @@ type Reviewer interface {
 	Allowed(ctx context.Context, u User, verb, namespace, name string) (allowed bool, reason string, err error)
 }
 
-// Checker is the one check that decides who may decide. The admission webhook runs it before
-// it admits (and signs) a decision; the controller runs it again before it records one.
+// Checker is the one check that decides who may decide. Admission runs it whole (MayDecide),
+// in the validating phase, for the person the API server authenticated; the controller runs
+// its eligibility part again (Eligible) for the person a stored record names, before it
+// records a decision.
 type Checker struct {
-	Records  *Signer
+	Records  *Records
 	Reviewer Reviewer
 }
 
 // MayDecide returns nil when by may decide slot of req, a *Refusal when they may not, and any
 // other error when the answer could not be had (the authorizer did not answer). decided names
-// who decided the request's other slots so far (slot → user name).
+// who decided the request's other slots so far (slot → user name). It is Eligible, then the
+// verb approve asked of the cluster's authorizer with by's whole identity (groups and extra
+// fields included, as the API server gave them).
 func (c *Checker) MayDecide(ctx context.Context, req *v1.ApprovalRequest, slot string, by User, decided map[string]string) error {
-	a := approverOf(req, slot)
-	if a == nil {
-		return refuse(ReasonUnknownSlot, "the request has no approver slot %q", slot)
-	}
-	if !slices.Contains(a.Users, by.Username) && !by.InGroup(a.Groups) {
-		return refuse(ReasonNotAnApprover, "%s may not decide slot %s: it is for users [%s] and groups [%s]",
-			by, slot, describeGroups(a.Users), describeGroups(a.Groups))
-	}
-	requester, err := c.Records.RequesterOf(req)
-	if err != nil {
-		return refuse(ReasonUnverifiedCreator, "the request's creator is not on record (%v): it was created without tollgate's admission webhook; delete and recreate it", err)
-	}
-	if requester.Username == by.Username && !allowsSelfApproval(req) {
-		return refuse(ReasonSelfApproval, "%s created this request and may not decide it (spec.policy.allowSelfApproval is false)", by)
-	}
-	for _, other := range slices.Sorted(maps.Keys(decided)) {
-		if other != slot && decided[other] == by.Username {
-			return refuse(ReasonAlreadyCounted, "%s already decided slot %s of this request: one person counts once", by, other)
-		}
+	if err := c.Eligible(req, slot, by, decided); err != nil {
+		return err
 	}
 	allowed, why, err := c.Reviewer.Allowed(ctx, by, v1.ApproveVerb, req.Namespace, req.Name)
 	if err != nil {
@@ -92,6 +91,37 @@ func (c *Checker) MayDecide(ctx context.Context, req *v1.ApprovalRequest, slot s
 			msg += " (" + why + ")"
 		}
 		return refuse(ReasonNoApproveVerb, "%s", msg)
+	}
+	return nil
+}
+
+// Eligible is the part of the check that needs no authorizer: by is one of the slot's users or
+// in one of its groups, is not the requester (unless the policy allows it), and has decided no
+// other slot of the request. A record keeps the groups that made its person a member of the
+// slot, so the controller can run it again from a stored record; the verb approve is asked at
+// admission, where the person's whole identity is known.
+func (c *Checker) Eligible(req *v1.ApprovalRequest, slot string, by User, decided map[string]string) error {
+	a := approverOf(req, slot)
+	if a == nil {
+		return refuse(ReasonUnknownSlot, "the request has no approver slot %q", slot)
+	}
+	if !slices.Contains(a.Users, by.Username) && !by.InGroup(a.Groups) {
+		r := refuse(ReasonNotAnApprover, "%s may not decide slot %s: it is for users [%s] and groups [%s]",
+			by, slot, describeGroups(a.Users), describeGroups(a.Groups))
+		r.Brief = fmt.Sprintf("%s may not decide slot %s of ApprovalRequest %s: not among the users and groups it names", by, slot, req.Name)
+		return r
+	}
+	requester, err := c.Records.RequesterOf(req)
+	if err != nil {
+		return refuse(ReasonUnverifiedCreator, "the request's creator is not on record (%v): it was created without tollgate's admission; delete and recreate it", err)
+	}
+	if requester.Username == by.Username && !allowsSelfApproval(req) {
+		return refuse(ReasonSelfApproval, "%s created this request and may not decide it (spec.policy.allowSelfApproval is false)", by)
+	}
+	for _, other := range slices.Sorted(maps.Keys(decided)) {
+		if other != slot && decided[other] == by.Username {
+			return refuse(ReasonAlreadyCounted, "%s already decided slot %s of this request: one person counts once", by, other)
+		}
 	}
 	return nil
 }

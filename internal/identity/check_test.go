@@ -21,7 +21,7 @@ func (g grants) Allowed(_ context.Context, u User, _, _, _ string) (bool, string
 }
 
 func TestMayDecide(t *testing.T) {
-	s := testSigner(t)
+	s := testRecords(t)
 	requested := func(by string, allowSelf bool) *v1.ApprovalRequest {
 		req := testRequest()
 		req.Spec.Approvers = append(req.Spec.Approvers, v1.Approver{Name: "bob", Users: []string{"bob", "alice", "broken"}})
@@ -29,7 +29,7 @@ func TestMayDecide(t *testing.T) {
 			req.Spec.Policy = &v1.ApprovalPolicy{AllowSelfApproval: true}
 		}
 		rec, _ := NewRequester(req, User{Username: by}, time.Now())
-		text, _ := s.SignRequester(rec)
+		text, _ := WriteRequester(rec)
 		req.Annotations = map[string]string{v1.RequesterAnnotation: text}
 		return req
 	}

@@ -1,10 +1,8 @@
 package identity
 
 import (
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -21,14 +19,24 @@ const (
 	ViaApproverDecision = "ApproverDecision"
 )
 
-// recordVersion tags the records this code writes.
-const recordVersion = 1
+// Record versions. Records of version 2 are not signed: what makes one trustworthy is that
+// tollgate's admission checked, in the validating phase, that it names the person who wrote it
+// (see internal/webhook/v1alpha1's guards), and that the operator confirms its admission was in
+// force when the record appeared. Version 1 records were signed with a key the admission webhook
+// held, which made the webhook an oracle: it signed for whoever a direct caller claimed to be.
+// They are still read, checked with that key while it exists, so decisions made before an
+// upgrade count.
+const (
+	recordVersion = 2
+	legacyVersion = 1
+)
 
-// MinKeyBytes is the shortest record key accepted (HMAC-SHA256 wants 32 bytes of entropy).
+// MinKeyBytes is the shortest legacy record key accepted (HMAC-SHA256 wants 32 bytes).
 const MinKeyBytes = 32
 
-// ErrUnverified marks a record that is missing, malformed, or not signed with the operator's key.
-var ErrUnverified = errors.New("not a record of tollgate's admission webhook")
+// ErrUnverified marks a record that is missing, malformed, or of the signed form and not signed
+// with the legacy key.
+var ErrUnverified = errors.New("not a record of tollgate's admission")
 
 // RequestRef names the ApprovalRequest a decision is bound to.
 type RequestRef struct {
@@ -67,8 +75,15 @@ type Requester struct {
 	MAC          string    `json:"mac,omitempty"`
 }
 
-// NewDecision builds the record of a decision on req.
+// NewDecision builds the record of a decision on req. It keeps who decided as an audit needs
+// it: the user name, uid and the groups that make them a member of the slot (a user may be in
+// a thousand groups; the record must fit an annotation and the ledger), never the credential's
+// extra fields.
 func NewDecision(req *v1.ApprovalRequest, slot string, d v1.Decision, comment, via string, by User, at time.Time) Decision {
+	var slotGroups []string
+	if a := approverOf(req, slot); a != nil {
+		slotGroups = a.Groups
+	}
 	return Decision{
 		Version:       recordVersion,
 		ID:            randomID(),
@@ -77,13 +92,13 @@ func NewDecision(req *v1.ApprovalRequest, slot string, d v1.Decision, comment, v
 		Decision:      d,
 		CommentSHA256: commentDigest(comment),
 		Via:           via,
-		By:            by.recorded(),
+		By:            by.recorded(slotGroups),
 		// To the millisecond: the operator measures decision → SendTask from it.
 		At: at.UTC().Truncate(time.Millisecond),
 	}
 }
 
-// NewRequester builds the record of who creates req.
+// NewRequester builds the record of who creates req: their user name and uid.
 func NewRequester(req *v1.ApprovalRequest, by User, at time.Time) (Requester, error) {
 	digest, err := SpecDigest(&req.Spec)
 	if err != nil {
@@ -91,7 +106,7 @@ func NewRequester(req *v1.ApprovalRequest, by User, at time.Time) (Requester, er
 	}
 	return Requester{
 		Version: recordVersion, Namespace: req.Namespace, Name: req.Name, GenerateName: req.GenerateName,
-		SpecSHA256: digest, By: by.recorded(), At: at.UTC().Truncate(time.Second),
+		SpecSHA256: digest, By: by.recorded(nil), At: at.UTC().Truncate(time.Second),
 	}, nil
 }
 
@@ -125,67 +140,99 @@ func (r Requester) Binds(req *v1.ApprovalRequest) error {
 	return nil
 }
 
-// Signer signs and verifies records with the key only the operator and its webhook hold.
-type Signer struct{ key []byte }
-
-// NewSigner returns a Signer for key (at least MinKeyBytes bytes).
-func NewSigner(key []byte) (*Signer, error) {
-	if len(key) < MinKeyBytes {
-		return nil, fmt.Errorf("the record key has %d bytes; at least %d are needed", len(key), MinKeyBytes)
-	}
-	return &Signer{key: append([]byte(nil), key...)}, nil
-}
-
-// Record kinds, mixed into the MAC so that one kind can never pass for another.
+// Record kinds, mixed into a version 1 record's MAC so that one kind never passed for another.
 const (
 	kindDecision  = "tollgate.dev/decision"
 	kindRequester = "tollgate.dev/requester"
 )
 
-// SignDecision returns the record as the JSON text stored in annotations and status.
-func (s *Signer) SignDecision(d Decision) (string, error) { return seal(s, kindDecision, &d, &d.MAC) }
+// WriteDecision returns the record as the JSON text stored in annotations and status.
+func WriteDecision(d Decision) (string, error) { return write(kindDecision, &d, &d.Version, &d.MAC) }
 
-// VerifyDecision reads a decision record and checks its signature.
-func (s *Signer) VerifyDecision(text string) (Decision, error) {
+// WriteRequester returns the requester record as JSON text.
+func WriteRequester(q Requester) (string, error) { return write(kindRequester, &q, &q.Version, &q.MAC) }
+
+// Records reads the records admission stored beside requests and decisions. A record is as
+// trustworthy as the admission that stored it: the guards refuse any write of a record that
+// does not name its writer. Version 1 records, signed before the upgrade, are checked with the
+// key they were signed with while it is kept (nil: the key is retired, and a version 1 record
+// in an annotation or an ApproverDecision no longer reads: decide again). Ledger entries are
+// read by VerifyEntry, which does not need the key.
+type Records struct {
+	legacy []byte
+}
+
+// NewRecords returns Records that check version 1 records with legacyKey (nil: none read).
+func NewRecords(legacyKey []byte) (*Records, error) {
+	if legacyKey != nil && len(legacyKey) < MinKeyBytes {
+		return nil, fmt.Errorf("the legacy record key has %d bytes; at least %d are needed", len(legacyKey), MinKeyBytes)
+	}
+	return &Records{legacy: legacyKey}, nil
+}
+
+// ReadDecision reads a decision record.
+func (r *Records) ReadDecision(text string) (Decision, error) {
 	var d Decision
-	return d, unseal(s, kindDecision, text, &d, &d.MAC)
+	return d, r.check(kindDecision, text, &d, &d.Version, &d.MAC)
 }
 
-// SignRequester returns the requester record as JSON text.
-func (s *Signer) SignRequester(r Requester) (string, error) {
-	return seal(s, kindRequester, &r, &r.MAC)
+// ReadRequester reads a requester record.
+func (r *Records) ReadRequester(text string) (Requester, error) {
+	var q Requester
+	return q, r.check(kindRequester, text, &q, &q.Version, &q.MAC)
 }
 
-// VerifyRequester reads a requester record and checks its signature.
-func (s *Signer) VerifyRequester(text string) (Requester, error) {
-	var r Requester
-	return r, unseal(s, kindRequester, text, &r, &r.MAC)
-}
-
-// RequesterOf returns the verified creator of a request.
-func (s *Signer) RequesterOf(req *v1.ApprovalRequest) (User, error) {
+// RequesterOf returns the creator of a request, as its requester record names them.
+func (r *Records) RequesterOf(req *v1.ApprovalRequest) (User, error) {
 	text, ok := req.Annotations[v1.RequesterAnnotation]
 	if !ok {
 		return User{}, fmt.Errorf("%w: the request has no %s annotation", ErrUnverified, v1.RequesterAnnotation)
 	}
-	r, err := s.VerifyRequester(text)
+	q, err := r.ReadRequester(text)
 	if err != nil {
 		return User{}, err
 	}
-	if err := r.Binds(req); err != nil {
+	if err := q.Binds(req); err != nil {
 		return User{}, fmt.Errorf("%w: %v", ErrUnverified, err)
 	}
-	return r.By, nil
+	return q.By, nil
 }
 
-// seal signs the canonical JSON of rec (with an empty MAC) and returns rec with its MAC.
-func seal[T any](s *Signer, kind string, rec *T, mac *string) (string, error) {
-	*mac = ""
-	body, err := json.Marshal(rec)
+// VerifyWrite reads the record a decision carries and checks that it was written for exactly
+// this decision: this request, slot, verdict and comment, by this path (via). The caller then
+// checks who it names against who writes (the guard) or against the person's eligibility (the
+// controller).
+func (r *Records) VerifyWrite(text string, req *v1.ApprovalRequest, slot string, d v1.Decision, comment, via string) (Decision, error) {
+	rec, err := r.ReadDecision(text)
 	if err != nil {
-		return "", fmt.Errorf("encoding a %s record: %w", kind, err)
+		return rec, err
 	}
-	*mac = s.sum(kind, body)
+	if err := rec.Binds(req, slot, d, comment); err != nil {
+		return rec, err
+	}
+	if rec.Via != via {
+		return rec, fmt.Errorf("it was admitted by %s, not by %s", rec.Via, via)
+	}
+	return rec, nil
+}
+
+// LegacyKeyKept reports whether version 1 records are still checked (their key is kept).
+func (r *Records) LegacyKeyKept() bool { return len(r.legacy) > 0 }
+
+// check reads a record and, for version 1, checks its signature with the legacy key.
+func (r *Records) check(kind, text string, rec any, version *int, mac *string) error {
+	if err := read(kind, text, rec, version, mac); err != nil || *version == recordVersion {
+		return err
+	}
+	if len(r.legacy) == 0 {
+		return fmt.Errorf("%w: a signed record of before version %d, and the key it was signed with is retired: decide again", ErrUnverified, recordVersion)
+	}
+	return verifyLegacy(r.legacy, kind, rec, mac)
+}
+
+// write encodes a record of the current version (unsigned).
+func write[T any](kind string, rec *T, version *int, mac *string) (string, error) {
+	*version, *mac = recordVersion, ""
 	out, err := json.Marshal(rec)
 	if err != nil {
 		return "", fmt.Errorf("encoding a %s record: %w", kind, err)
@@ -193,35 +240,22 @@ func seal[T any](s *Signer, kind string, rec *T, mac *string) (string, error) {
 	return string(out), nil
 }
 
-// unseal decodes text strictly into rec and checks the MAC over its canonical JSON.
-func unseal[T any](s *Signer, kind, text string, rec *T, mac *string) error {
+// read decodes text strictly into rec: a version 2 record carries no MAC, a version 1 record
+// one (not checked here: Records.check does).
+func read(kind, text string, rec any, version *int, mac *string) error {
 	if text == "" {
-		return fmt.Errorf("%w: there is no record", ErrUnverified)
+		return fmt.Errorf("%w: there is no %s record", ErrUnverified, kind)
 	}
 	dec := json.NewDecoder(strings.NewReader(text))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(rec); err != nil || dec.More() {
 		return fmt.Errorf("%w: the record does not parse", ErrUnverified)
 	}
-	got := *mac
-	*mac = ""
-	body, err := json.Marshal(rec)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUnverified, err)
+	switch {
+	case *version == recordVersion && *mac == "", *version == legacyVersion && *mac != "":
+		return nil
 	}
-	if !hmac.Equal([]byte(got), []byte(s.sum(kind, body))) {
-		return fmt.Errorf("%w: its signature does not match (forged, altered, or signed with another key)", ErrUnverified)
-	}
-	*mac = got
-	return nil
-}
-
-func (s *Signer) sum(kind string, body []byte) string {
-	h := hmac.New(sha256.New, s.key)
-	h.Write([]byte(kind))
-	h.Write([]byte{0})
-	h.Write(body)
-	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
+	return fmt.Errorf("%w: not a record of version %d (unsigned) or %d (signed)", ErrUnverified, recordVersion, legacyVersion)
 }
 
 // SpecDigest is a digest of a request's spec in a canonical JSON form (object keys sorted,
@@ -256,22 +290,4 @@ func randomID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
 	return hex.EncodeToString(b)
-}
-
-// VerifyWrite reads the record a decision carries and checks that tollgate's admission wrote it
-// for exactly this decision: this request, slot, verdict and comment, by this path (via). The
-// caller then checks who it names against who writes (the guard) or re-runs the identity check
-// for them (the controller).
-func (s *Signer) VerifyWrite(text string, req *v1.ApprovalRequest, slot string, d v1.Decision, comment, via string) (Decision, error) {
-	rec, err := s.VerifyDecision(text)
-	if err != nil {
-		return rec, err
-	}
-	if err := rec.Binds(req, slot, d, comment); err != nil {
-		return rec, err
-	}
-	if rec.Via != via {
-		return rec, fmt.Errorf("it was admitted by %s, not by %s", rec.Via, via)
-	}
-	return rec, nil
 }

@@ -30,9 +30,16 @@ func FromUserInfo(u authenticationv1.UserInfo) User {
 	return out
 }
 
-// recorded is the user as a record keeps them: name, uid and groups.
-func (u User) recorded() User {
-	return User{Username: u.Username, UID: u.UID, Groups: slices.Clone(u.Groups)}
+// recorded is the user as a record keeps them: name, uid, and those of their groups that are
+// among relevant (the groups a slot names: what made them its member).
+func (u User) recorded(relevant []string) User {
+	var groups []string
+	for _, g := range u.Groups {
+		if slices.Contains(relevant, g) {
+			groups = append(groups, g)
+		}
+	}
+	return User{Username: u.Username, UID: u.UID, Groups: groups}
 }
 
 // InGroup reports whether the user is a member of any of groups.

@@ -2,7 +2,6 @@ package operator
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -16,52 +15,50 @@ import (
 	webhookv1alpha1 "github.com/tollgate-dev/tollgate/internal/webhook/v1alpha1"
 )
 
-// IdentityConfig is how the operator and its webhook know each other: the key that signs what
-// the webhook admits, and the identity the operator writes status as.
+// IdentityConfig is how the operator and its webhooks know who is who: the identity the operator
+// writes status as, and the legacy key that checks records signed before version 2.
 type IdentityConfig struct {
-	// Namespace is the operator's namespace, where the record key Secret lives.
+	// Namespace is the operator's namespace, where the legacy record key Secret lives.
 	Namespace string
-	// RecordKeySecret names the Secret holding the record key (created when missing).
-	RecordKeySecret string
-	// RecordKeyFile, when set, is read instead of the Secret.
-	RecordKeyFile string
+	// LegacyKeySecret names the Secret holding the key records were signed with before version
+	// 2. It is read at start, while it exists, to check those records; the operator deletes it
+	// once no pending request needs it (RetireLegacyKey).
+	LegacyKeySecret string
 	// OperatorUsername is the user the operator writes status as; empty: asked of the API
 	// server (SelfSubjectReview) at start.
 	OperatorUsername string
-	// RecordKey is the key itself, once loaded (tests and the demo may set it directly).
-	RecordKey []byte
+	// LegacyKey is the key itself, once loaded (tests and the demo may set it directly).
+	LegacyKey []byte
 }
+
+// defaultLegacyKeySecret is the Secret the operator kept the record key in before version 2.
+const defaultLegacyKeySecret = "tollgate-record-key"
 
 // BindFlags registers the identity flags.
 func (c *IdentityConfig) BindFlags(fs *flag.FlagSet) {
-	fs.StringVar(&c.Namespace, "namespace", os.Getenv("POD_NAMESPACE"), "Namespace the operator runs in, where the record key Secret lives (default: $POD_NAMESPACE).")
-	fs.StringVar(&c.RecordKeySecret, "record-key-secret", "tollgate-record-key", "Secret (in --namespace) holding the key that signs the admission webhook's decision records; created with a random key when missing. Every replica must read the same one.")
-	fs.StringVar(&c.RecordKeyFile, "record-key-file", "", "Read the record key from this file instead of --record-key-secret (at least 32 bytes).")
+	fs.StringVar(&c.Namespace, "namespace", os.Getenv("POD_NAMESPACE"), "Namespace the operator runs in, where the legacy record key Secret lives (default: $POD_NAMESPACE).")
+	fs.StringVar(&c.LegacyKeySecret, "record-key-secret", defaultLegacyKeySecret, "Secret (in --namespace) holding the key that signed decision records before records were unsigned (version 2). Read at start while it exists, to check those records; deleted by the operator once no pending request was created before the upgrade.")
 	fs.StringVar(&c.OperatorUsername, "operator-username", "", "The Kubernetes user the operator writes status as; the status webhook lets only this user write status (default: asked of the API server with a SelfSubjectReview). Set it when the webhook runs under another identity than the controllers.")
 }
 
-// LoadRecordKey fills RecordKey from the file or the Secret, unless it is set already.
-func (c *IdentityConfig) LoadRecordKey(ctx context.Context, r client.Reader, w client.Writer) error {
-	var err error
-	switch {
-	case len(c.RecordKey) > 0:
-	case c.RecordKeyFile != "":
-		c.RecordKey, err = identity.KeyFromFile(c.RecordKeyFile)
-	case c.Namespace == "":
-		return errors.New("--namespace (or $POD_NAMESPACE) is needed to find the record key Secret; or give --record-key-file")
-	default:
-		c.RecordKey, err = identity.LoadOrCreateKey(ctx, r, w, types.NamespacedName{Namespace: c.Namespace, Name: c.RecordKeySecret})
+// LoadLegacyKey fills LegacyKey from the Secret, unless it is set already; a missing Secret
+// leaves it empty (the key is retired).
+func (c *IdentityConfig) LoadLegacyKey(ctx context.Context, r client.Reader) error {
+	if len(c.LegacyKey) > 0 || c.Namespace == "" {
+		return nil
 	}
+	key, err := identity.LoadLegacyKey(ctx, r, types.NamespacedName{Namespace: c.Namespace, Name: c.LegacyKeySecret})
+	c.LegacyKey = key
 	return err
 }
 
 // checker builds the one identity check, asking mgr's API server for SubjectAccessReviews.
 func (c *IdentityConfig) checker(mgr ctrl.Manager) (*identity.Checker, error) {
-	signer, err := identity.NewSigner(c.RecordKey)
+	records, err := identity.NewRecords(c.LegacyKey)
 	if err != nil {
-		return nil, fmt.Errorf("the record key (LoadRecordKey first): %w", err)
+		return nil, err
 	}
-	return &identity.Checker{Records: signer, Reviewer: identity.SubjectAccessReviewer{Client: mgr.GetClient()}}, nil
+	return &identity.Checker{Records: records, Reviewer: identity.SubjectAccessReviewer{Client: mgr.GetClient()}}, nil
 }
 
 // SetupWebhooks serves tollgate's admission webhooks on mgr's webhook server.

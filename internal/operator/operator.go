@@ -12,11 +12,13 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/tollgate-dev/tollgate/internal/admission"
 	"github.com/tollgate-dev/tollgate/internal/controller"
 	"github.com/tollgate-dev/tollgate/internal/metrics"
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
@@ -38,6 +40,15 @@ type Config struct {
 	// completes and starts them.
 	Poller     *stepfunctions.Poller
 	Heartbeats *stepfunctions.Heartbeater
+	// AdmissionProbeInterval is how often the operator tries its admission with a forged write
+	// (a dry-run) once it passed.
+	AdmissionProbeInterval time.Duration
+	// LegacyCheckInterval is how often the operator looks whether the legacy record key is still
+	// needed, while it is kept (RetireLegacyKey).
+	LegacyCheckInterval time.Duration
+	// Admission, when set, replaces the watch of tollgate's own admission (admission.Monitor):
+	// a spec of the ledger's own checks trusts whatever it finds.
+	Admission controller.Admission
 }
 
 // NewConfig returns a Config ready for BindFlags.
@@ -63,6 +74,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Lifecycle.MinRetryDelay, "min-retry-delay", defaultLifecycle.MinRetryDelay, "First delay before a request is reconciled again after a call to Step Functions failed (throttling, 5xx, no answer); it doubles with each failure in a row.")
 	fs.DurationVar(&c.Lifecycle.MaxRetryDelay, "max-retry-delay", defaultLifecycle.MaxRetryDelay, "Longest delay between retries after failed calls to Step Functions.")
 	fs.IntVar(&c.Lifecycle.MaxConcurrentReconciles, "max-concurrent-reconciles", defaultLifecycle.MaxConcurrentReconciles, "How many ApprovalRequests are reconciled at once.")
+	fs.DurationVar(&c.AdmissionProbeInterval, "admission-probe-interval", 5*time.Minute, "How often the operator checks that tollgate's admission refuses a forged write (server-side dry-runs in --namespace); while it does not, decisions are held. Its webhook configurations are watched all the time.")
 	fs.DurationVar(&c.Lifecycle.ExpiryGrace, "expiry-grace", defaultLifecycle.ExpiryGrace, "How long after a request's timeout the operator stops an execution the state machine did not expire itself.")
 }
 
@@ -94,6 +106,7 @@ func (c *Config) Defaults() {
 	orDefault(&l.MinRetryDelay, d.MinRetryDelay)
 	orDefault(&l.MaxRetryDelay, d.MaxRetryDelay)
 	orDefault(&l.MaxConcurrentReconciles, d.MaxConcurrentReconciles)
+	orDefault(&c.Identity.LegacyKeySecret, defaultLegacyKeySecret)
 	if c.WorkerName == "" {
 		c.WorkerName, _ = os.Hostname()
 	}
@@ -145,11 +158,12 @@ func CacheOptions() cache.Options {
 type Parts struct {
 	Reconciler *controller.ApprovalRequestReconciler
 	Router     *controller.TaskRouter
+	Admission  *admission.Monitor
 }
 
 // Setup adds tollgate's controllers to mgr, talking to Step Functions through api (already
-// wrapped by the caller with stepfunctions.Wrap, or raw in tests). cfg.Identity.RecordKey must
-// be loaded (LoadRecordKey). It installs the activity worker's readiness check. The admission
+// wrapped by the caller with stepfunctions.Wrap, or raw in tests). cfg.Identity.LegacyKey is
+// loaded first when there is one (LoadLegacyKey). It installs the activity worker's readiness check. The admission
 // webhooks are set up apart (SetupWebhooks).
 func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions.API) (*Parts, error) {
 	cfg.Defaults()
@@ -174,10 +188,21 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions
 	metrics.CountRequests(mgr.GetClient())
 	hb := cfg.Heartbeats
 	hb.API, hb.Log = api, ctrl.Log.WithName("heartbeats")
+	var monitor *admission.Monitor
+	gate := cfg.Admission
+	if gate == nil {
+		if monitor, err = cfg.admissionMonitor(ctx, mgr); err != nil {
+			return nil, err
+		}
+		gate = monitor
+	}
 	ends := &controller.Ends{}
 	reconciler := &controller.ApprovalRequestReconciler{
 		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), API: api, Events: events, Clock: cfg.Clock,
-		Heartbeats: hb, Identity: checker, Ends: ends, Options: cfg.Lifecycle,
+		Heartbeats: hb, Identity: checker, Admission: gate, Ends: ends, Options: cfg.Lifecycle,
+	}
+	if monitor != nil {
+		monitor.OnInForce = reconciler.WakeHeld
 	}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the ApprovalRequest controller: %w", err)
@@ -187,7 +212,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions
 	}
 	router := &controller.TaskRouter{
 		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), API: api, Events: events, Clock: cfg.Clock,
-		Heartbeats: hb, ClusterID: cfg.Lifecycle.ClusterID, Log: ctrl.Log.WithName("activity"), Records: checker.Records, Ends: ends,
+		Heartbeats: hb, ClusterID: cfg.Lifecycle.ClusterID, Log: ctrl.Log.WithName("activity"), Ends: ends,
 		OnGone: reconciler.Wake,
 	}
 	poller := cfg.Poller
@@ -195,6 +220,15 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions
 	poller.Log = ctrl.Log.WithName("poller")
 	if err := mgr.Add(hb); err != nil {
 		return nil, fmt.Errorf("adding the token keeper: %w", err)
+	}
+	if len(cfg.Identity.LegacyKey) > 0 && cfg.Identity.Namespace != "" {
+		retire := &legacyRetirement{
+			reader: mgr.GetAPIReader(), client: mgr.GetClient(), secret: types.NamespacedName{Namespace: cfg.Identity.Namespace, Name: cfg.Identity.LegacyKeySecret},
+			interval: orDefaultDuration(cfg.LegacyCheckInterval, 10*time.Minute), log: ctrl.Log.WithName("legacy-key"),
+		}
+		if err := mgr.Add(retire); err != nil {
+			return nil, fmt.Errorf("adding the legacy key's retirement: %w", err)
+		}
 	}
 	if err := mgr.Add(poller); err != nil {
 		return nil, fmt.Errorf("adding the activity poller: %w", err)
@@ -205,7 +239,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions
 	if err := mgr.AddReadyzCheck("foreign-tasks", router.Ready); err != nil {
 		return nil, fmt.Errorf("adding the foreign-task readiness check: %w", err)
 	}
-	return &Parts{Reconciler: reconciler, Router: router}, nil
+	return &Parts{Reconciler: reconciler, Router: router, Admission: monitor}, nil
 }
 
 // clusterID is the default installation identity: the kube-system namespace's UID, stable for

@@ -119,11 +119,34 @@ func refusal(v verb, req *v1.ApprovalRequest, slotName string, err error) error 
 	var status apierrors.APIStatus
 	switch {
 	case errors.As(err, &status) && strings.Contains(status.Status().Message, "admission webhook "):
-		return fmt.Errorf("tollgate refused to %s: %s", what, webhookMessage(status.Status()))
+		return fmt.Errorf("tollgate refused to %s: %s%s", what, webhookMessage(status.Status()), slotMembers(status.Status(), req, slotName))
 	case apierrors.IsForbidden(err):
 		return fmt.Errorf("the API server refused to %s: %w", what, err)
 	}
 	return fmt.Errorf("could not %s: %w", what, err)
+}
+
+// slotMembers adds, to a refusal for someone the slot does not name, whom it names: the webhook
+// says it briefly (it cannot tell who asks, so it tells nothing a caller could not read), and
+// the plugin has read the request as you.
+func slotMembers(st metav1.Status, req *v1.ApprovalRequest, slotName string) string {
+	if st.Details == nil || len(st.Details.Causes) == 0 || st.Details.Causes[0].Type != v1.ReasonNotAnApprover {
+		return ""
+	}
+	for _, a := range req.Spec.Approvers {
+		if a.Name == slotName {
+			return fmt.Sprintf(" (slot %s is for users [%s] and groups [%s])", slotName, orNone(a.Users), orNone(a.Groups))
+		}
+	}
+	return ""
+}
+
+// orNone lists names for a message, "none" for none.
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
 }
 
 // webhookMessage is the webhook's own words: the message of its refusal's cause, without the

@@ -16,12 +16,12 @@ const (
 	fixedResourceVersion = "4242"
 	fixedTime            = "2026-01-01T00:00:00Z"
 	tokenStandIn         = "<task token>"
-	recordStandIn        = "<signed record>"
+	recordStandIn        = "<record>"
 )
 
 // normalise is obj as the testdata keep it: `kubectl get -o yaml` (no managedFields) with what
 // changes from run to run replaced by stand-ins — the UID (also inside the execution ARN), the
-// resourceVersion, every timestamp, task tokens and the signed records of requester and
+// resourceVersion, every timestamp, task tokens and the records of requester and
 // decisions — and the slots of status.approvers in the order of their names, not of their
 // tokens' arrival. Everything the operator decided (phase, conditions and their messages, counts,
 // who decided what) is kept as it is.

@@ -36,8 +36,10 @@ func (everyoneMayApprove) Allowed(context.Context, identity.User, string, string
 	return true, "", nil
 }
 
-func testAdmission(t testing.TB) (*RequestAdmission, *identity.Signer) {
-	signer, err := identity.NewSigner([]byte(strings.Repeat("k", identity.MinKeyBytes)))
+// testAdmission is the request's admission as the API server runs it: the mutating webhook, then
+// the guard.
+func testAdmission(t testing.TB) (*RequestAdmission, *RequestGuard) {
+	records, err := identity.NewRecords(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,11 +48,34 @@ func testAdmission(t testing.TB) (*RequestAdmission, *identity.Signer) {
 		t.Fatal(err)
 	}
 	o := Options{
-		Checker:  &identity.Checker{Records: signer, Reviewer: everyoneMayApprove{}},
+		Checker:  &identity.Checker{Records: records, Reviewer: everyoneMayApprove{}},
 		Operator: "system:serviceaccount:tollgate-system:tollgate-controller-manager",
 		Reader:   noObjects{}, Decisions: noObjects{}, Clock: clocktesting.NewFakePassiveClock(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)),
 	}
-	return &RequestAdmission{Options: o, decoder: admission.NewDecoder(scheme)}, signer
+	return &RequestAdmission{Options: o, decoder: admission.NewDecoder(scheme)}, &RequestGuard{Options: o, decoder: admission.NewDecoder(scheme)}
+}
+
+// admit runs a write through the mutating webhook, applies its patch as the API server would,
+// and asks the guard: the guard's answer ("" when admitted) and the object as it is stored.
+func admit(t testing.TB, h *RequestAdmission, g *RequestGuard, op admissionv1.Operation, user string, obj, old []byte) (string, []byte) {
+	t.Helper()
+	resp := h.Handle(context.Background(), review(op, user, obj, old))
+	if !resp.Allowed {
+		return resp.Result.Message + causes(resp), nil
+	}
+	var o map[string]any
+	if err := json.Unmarshal(obj, &o); err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.Patches) > 0 {
+		meta, _ := o["metadata"].(map[string]any)
+		meta["annotations"] = annotationsAfter(t, obj, resp)
+	}
+	stored, err := json.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return answer(g.Handle(context.Background(), review(op, user, stored, old))), stored
 }
 
 const requestJSON = `{"apiVersion":"approvals.tollgate.dev/v1alpha1","kind":"ApprovalRequest",
@@ -101,7 +126,7 @@ func annotationsAfter(t testing.TB, obj []byte, resp admission.Response) map[str
 }
 
 func TestCreateRecordsTheRequesterAndNothingElse(t *testing.T) {
-	h, signer := testAdmission(t)
+	h, _ := testAdmission(t)
 	obj := requestWith(`{"tollgate.dev/requester":"{\"by\":{\"username\":\"someone-else\"}}","approvals.tollgate.dev/alice.record":"forged","x":"y"}`)
 	resp := h.Handle(context.Background(), review(admissionv1.Create, "ravi", obj, nil))
 	if !resp.Allowed {
@@ -114,7 +139,7 @@ func TestCreateRecordsTheRequesterAndNothingElse(t *testing.T) {
 	if ann["x"] != "y" {
 		t.Fatal("another annotation was lost")
 	}
-	rec, err := signer.VerifyRequester(ann[v1.RequesterAnnotation])
+	rec, err := h.Checker.Records.ReadRequester(ann[v1.RequesterAnnotation])
 	if err != nil || rec.By.Username != "ravi" {
 		t.Fatalf("requester record = %+v, %v; want ravi, verified", rec, err)
 	}
@@ -126,7 +151,7 @@ func TestCreateRecordsTheRequesterAndNothingElse(t *testing.T) {
 }
 
 func TestAdmissionAnswers(t *testing.T) {
-	h, _ := testAdmission(t)
+	h, g := testAdmission(t)
 	created := h.Handle(context.Background(), review(admissionv1.Create, "ravi", requestWith(""), nil))
 	withRequester := annotationsAfter(t, requestWith(""), created)
 	requester, _ := json.Marshal(withRequester[v1.RequesterAnnotation])
@@ -159,14 +184,14 @@ func TestAdmissionAnswers(t *testing.T) {
 			} else {
 				old = requestWith(c.old)
 			}
-			resp := h.Handle(context.Background(), review(op, c.user, requestWith(c.new), old))
+			got, _ := admit(t, h, g, op, c.user, requestWith(c.new), old)
 			switch {
-			case c.want == "" && !resp.Allowed:
-				t.Fatalf("refused: %s", resp.Result.Message)
-			case c.want != "" && resp.Allowed:
+			case c.want == "" && got != "":
+				t.Fatalf("refused: %s", got)
+			case c.want != "" && got == "":
 				t.Fatalf("admitted; want %q", c.want)
-			case c.want != "" && !strings.Contains(resp.Result.Message+causes(resp), c.want):
-				t.Fatalf("refused with %q; want %q", resp.Result.Message+causes(resp), c.want)
+			case c.want != "" && !strings.Contains(got, c.want):
+				t.Fatalf("refused with %q; want %q", got, c.want)
 			}
 		})
 	}
@@ -192,7 +217,7 @@ func FuzzRequestAdmission(f *testing.F) {
 	f.Add([]byte(`{"approvals.tollgate.dev/alice":"approve","approvals.tollgate.dev/alice.record":"{\"v\":1}"}`), []byte(`{}`), "mallory", true)
 	f.Add([]byte(`{"approvals.tollgate.dev/bob.comment":"x","approvals.tollgate.dev/.x":"y"}`), []byte(`{"approvals.tollgate.dev/bob":"reject"}`), "bob", false)
 	f.Add([]byte(`null`), []byte(`[]`), "", true)
-	h, signer := testAdmission(f)
+	h, _ := testAdmission(f)
 	f.Fuzz(func(t *testing.T, newAnn, oldAnn []byte, user string, update bool) {
 		obj := requestWith(string(newAnn))
 		var old []byte
@@ -227,7 +252,7 @@ func FuzzRequestAdmission(f *testing.F) {
 			if !strings.HasSuffix(key, v1.DecisionRecordSuffix) || stored[key] == value {
 				continue
 			}
-			rec, err := signer.VerifyDecision(value)
+			rec, err := h.Checker.Records.ReadDecision(value)
 			if err != nil || rec.By.Username != user || rec.Request.UID != "uid-1" {
 				t.Fatalf("record %s = %s let through (verify: %v)", key, value, err)
 			}
@@ -256,7 +281,7 @@ func FuzzDecisionAdmission(f *testing.F) {
 	f.Add([]byte(`{"approvalRequestName":"deploy","approver":"alice","decision":"Approve"}`), []byte(`{}`), "alice", false)
 	f.Add([]byte(`{"approvalRequestName":"deploy","approver":"alice","decision":"Reject","comment":"no"}`), []byte(`{"approvals.tollgate.dev/record":"x"}`), "mallory", true)
 	f.Add([]byte(`{"approvalRequestName":"gone","approver":"bob","decision":"Approve"}`), []byte(`null`), "bob", false)
-	h, signer := testAdmission(f)
+	h, _ := testAdmission(f)
 	created := h.Handle(context.Background(), review(admissionv1.Create, "ravi", requestWith(""), nil))
 	stored := &v1.ApprovalRequest{}
 	if err := json.Unmarshal(requestWith(""), stored); err != nil {
@@ -293,7 +318,7 @@ func FuzzDecisionAdmission(f *testing.F) {
 				if err := json.Unmarshal(b, &ann); err != nil {
 					t.Fatal(err)
 				}
-				rec, err := signer.VerifyDecision(ann[v1.RecordAnnotation])
+				rec, err := h.Checker.Records.ReadDecision(ann[v1.RecordAnnotation])
 				if err != nil || rec.By.Username != user || rec.Request.UID != "uid-1" {
 					t.Fatalf("record %q let through (verify: %v)", ann[v1.RecordAnnotation], err)
 				}

@@ -27,7 +27,9 @@ func decidable(req *v1.ApprovalRequest, slot string) error {
 	}
 	for _, s := range req.Status.Approvers {
 		if s.Name == slot && s.Decision != "" {
-			return &identity.Refusal{Reason: identity.ReasonSlotDecided, Message: fmt.Sprintf("slot %s is already decided: %s by %s (from %s); a decision is final", slot, s.Decision, s.DecidedBy, s.Source)}
+			return &identity.Refusal{Reason: identity.ReasonSlotDecided,
+				Message: fmt.Sprintf("slot %s is already decided: %s by %s (from %s); a decision is final", slot, s.Decision, s.DecidedBy, s.Source),
+				Brief:   fmt.Sprintf("slot %s of ApprovalRequest %s is already decided; a decision is final", slot, req.Name)}
 		}
 	}
 	return nil
@@ -36,13 +38,13 @@ func decidable(req *v1.ApprovalRequest, slot string) error {
 // pendingDeciders is who decided which slot of a request so far: its ledger, and the decision
 // annotations admitted but not yet recorded by the controller (one person counts once, also
 // before the controller caught up).
-func pendingDeciders(records *identity.Signer, req *v1.ApprovalRequest, slots map[string]approval.SlotAnnotations) map[string]string {
+func pendingDeciders(records *identity.Records, req *v1.ApprovalRequest, slots map[string]approval.SlotAnnotations) map[string]string {
 	decided := identity.LedgerDeciders(req)
 	for slot, a := range slots {
 		if _, ok := decided[slot]; ok || !a.HasRecord {
 			continue
 		}
-		if d, err := records.VerifyDecision(a.Record); err == nil && d.Request.UID == string(req.UID) {
+		if d, err := records.ReadDecision(a.Record); err == nil && d.Request.UID == string(req.UID) {
 			decided[slot] = d.By.Username
 		}
 	}
@@ -51,7 +53,6 @@ func pendingDeciders(records *identity.Signer, req *v1.ApprovalRequest, slots ma
 
 // decisionDeciders adds the ApproverDecisions admitted for a request but not yet recorded.
 func decisionDeciders(ctx context.Context, o Options, req *v1.ApprovalRequest, decided map[string]string) error {
-	records := o.Checker.Records
 	var list v1.ApproverDecisionList
 	err := o.Decisions.List(ctx, &list, client.InNamespace(req.Namespace))
 	if _, notStarted := errors.AsType[*cache.ErrCacheNotStarted](err); notStarted {
@@ -65,7 +66,7 @@ func decisionDeciders(ctx context.Context, o Options, req *v1.ApprovalRequest, d
 		if d.Spec.ApprovalRequestName != req.Name {
 			continue
 		}
-		rec, err := records.VerifyDecision(d.Annotations[v1.RecordAnnotation])
+		rec, err := o.Checker.Records.ReadDecision(d.Annotations[v1.RecordAnnotation])
 		if err != nil || rec.Request.UID != string(req.UID) {
 			continue
 		}
@@ -77,8 +78,8 @@ func decisionDeciders(ctx context.Context, o Options, req *v1.ApprovalRequest, d
 }
 
 // describeRecord says who a record names, for messages.
-func describeRecord(records *identity.Signer, text string) string {
-	d, err := records.VerifyDecision(text)
+func describeRecord(records *identity.Records, text string) string {
+	d, err := records.ReadDecision(text)
 	if err != nil {
 		return "by an unverified record"
 	}

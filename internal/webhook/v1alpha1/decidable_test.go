@@ -30,10 +30,10 @@ func (l listing) List(_ context.Context, list client.ObjectList, _ ...client.Lis
 }
 
 func TestDecisionDecidersReadsTheCacheAndTheAPIServerBeforeItStarts(t *testing.T) {
-	h, signer := testAdmission(t)
+	h, _ := testAdmission(t)
 	req := &v1.ApprovalRequest{ObjectMeta: metav1.ObjectMeta{Name: "deploy", Namespace: "team-a", UID: "uid-1"},
 		Spec: v1.ApprovalRequestSpec{Approvers: []v1.Approver{{Name: "alice", Users: []string{"alice"}}, {Name: "bob", Users: []string{"bob"}}}}}
-	rec, err := signer.SignDecision(identity.NewDecision(req, "alice", v1.DecisionApprove, "", identity.ViaApproverDecision, identity.User{Username: "alice"}, time.Now()))
+	rec, err := identity.WriteDecision(identity.NewDecision(req, "alice", v1.DecisionApprove, "", identity.ViaApproverDecision, identity.User{Username: "alice"}, time.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}

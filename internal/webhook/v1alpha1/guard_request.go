@@ -22,15 +22,16 @@ const reasonNotCreator = "NotTheCreator"
 // notOurs refuses a record a client wrote.
 const notOurs = "a record is written by tollgate's admission, beside a decision it admitted"
 
-// RequestGuard is the validating half of ApprovalRequest admission. It reads the request as it
-// will be stored — after every mutating webhook, tollgate's or another's, and after the schema —
-// and refuses, whoever writes and whatever mutated the write:
+// RequestGuard is the validating half of ApprovalRequest admission, and where the identity check
+// runs. It reads the request as it will be stored — after every mutating webhook, tollgate's or
+// another's, and after the schema — and refuses, whoever writes and whatever mutated the write:
 //   - on CREATE: decisions, comments or records, and a requester record that is not
 //     tollgate's record of the creator;
 //   - on UPDATE: a changed requester record; whatever slotWrite.check refuses; a decision
-//     without a record of tollgate's admission for the person writing it, or a record without
-//     its decision; finalizers or owner references changed by anyone but the operator and
-//     Kubernetes' own controllers;
+//     without the record of it for the person writing it, or a record without its decision; a
+//     decision its writer may not make (identity.Checker.MayDecide, for the person the API
+//     server authenticated); finalizers or owner references changed by anyone but the operator
+//     and Kubernetes' own controllers;
 //   - on DELETE: a request deleted by anyone but its creator, an administrator holding the verb
 //     delete-any, the operator or Kubernetes' own controllers.
 //
@@ -58,16 +59,46 @@ func (h *RequestGuard) Handle(ctx context.Context, req admission.Request) admiss
 		return unreadable(req.Name, kindApprovalRequest, err)
 	}
 	var errs field.ErrorList
+	var decides []slotWrite
 	switch req.Operation {
 	case admissionv1.Create:
 		errs = h.created(obj, user)
 	case admissionv1.Update:
-		errs = h.updated(old, obj, user)
+		errs, decides = h.updated(old, obj, user)
 	}
 	if len(errs) > 0 {
 		return deny(obj.Name, invalid{kind: kindApprovalRequest, errs: errs})
 	}
+	if err := h.mayDecide(ctx, old, decides, user); err != nil {
+		return deny(obj.Name, err)
+	}
 	return admission.Allowed("")
+}
+
+// mayDecide runs the identity check for each decision the write makes, in the name of the
+// person the API server authenticated (groups and extra fields included): the slot takes a
+// decision, the person is named by it and holds the verb approve, is not the requester, and
+// decides one slot of the request at most — counting the decisions admitted before, by either
+// path, and the others in this write.
+func (h *RequestGuard) mayDecide(ctx context.Context, old *v1.ApprovalRequest, decides []slotWrite, user identity.User) error {
+	if len(decides) == 0 {
+		return nil
+	}
+	before, _ := approval.DecisionAnnotations(old.Annotations)
+	decided := pendingDeciders(h.Checker.Records, old, before)
+	if err := decisionDeciders(ctx, h.Options, old, decided); err != nil {
+		return err
+	}
+	for _, w := range decides {
+		if err := decidable(old, w.slot); err != nil {
+			return err
+		}
+		if err := h.Checker.MayDecide(ctx, old, w.slot, user, decided); err != nil {
+			return err
+		}
+		decided[w.slot] = user.Username
+	}
+	return nil
 }
 
 // created checks a new request: it carries no decision, comment or record, and tollgate's
@@ -90,8 +121,10 @@ func (h *RequestGuard) created(obj *v1.ApprovalRequest, user identity.User) fiel
 	return errs
 }
 
-// updated checks a write to an existing request.
-func (h *RequestGuard) updated(old, obj *v1.ApprovalRequest, user identity.User) field.ErrorList {
+// updated checks a write to an existing request, and returns the slots it decides (for the
+// identity check, once the write is otherwise sound).
+func (h *RequestGuard) updated(old, obj *v1.ApprovalRequest, user identity.User) (field.ErrorList, []slotWrite) {
+	var decides []slotWrite
 	var errs field.ErrorList
 	if old.Annotations[v1.RequesterAnnotation] != obj.Annotations[v1.RequesterAnnotation] {
 		errs = append(errs, field.Forbidden(annotationPath(v1.RequesterAnnotation), "tollgate's admission wrote it when the request was created: it cannot be changed or removed"))
@@ -99,6 +132,9 @@ func (h *RequestGuard) updated(old, obj *v1.ApprovalRequest, user identity.User)
 	writes, problems := slotWrites(h.Checker.Records, old, obj.Annotations)
 	errs = append(errs, problems...)
 	for _, w := range writes {
+		if w.takenBack(old) && user.Username == h.Operator {
+			continue
+		}
 		refused := w.check(func(rec string) string { return describeRecord(h.Checker.Records, rec) })
 		errs = append(errs, refused...)
 		recordPath := annotationPath(v1.DecisionAnnotationPrefix + w.slot + v1.DecisionRecordSuffix)
@@ -115,12 +151,14 @@ func (h *RequestGuard) updated(old, obj *v1.ApprovalRequest, user identity.User)
 				errs = append(errs, field.Forbidden(recordPath, fmt.Sprintf("the decision of slot %s carries no record of tollgate's admission: %v", w.slot, err)))
 			case rec.By.Username != user.Username:
 				errs = append(errs, field.Forbidden(recordPath, fmt.Sprintf("the record of slot %s was admitted for %s, and %s is writing it: a decision is written by its decider", w.slot, rec.By, user)))
+			default:
+				decides = append(decides, w)
 			}
 		case w.recordWritten():
 			errs = append(errs, field.Forbidden(recordPath, notOurs))
 		}
 	}
-	return append(errs, h.metadataErrors(old, obj, user)...)
+	return append(errs, h.metadataErrors(old, obj, user)...), decides
 }
 
 // deleted lets a request go only by its creator, an administrator (verb delete-any), the

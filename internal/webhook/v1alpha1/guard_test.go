@@ -30,7 +30,6 @@ func (adminsMayDeleteAny) Allowed(_ context.Context, u identity.User, verb, _, _
 // guardFixture is a stored request "deploy" (uid-1) created by ravi, the records the mutating
 // webhook would have signed for it, and the guards.
 type guardFixture struct {
-	signer  *identity.Signer
 	request *RequestGuard
 	status  *StatusAdmission
 	stored  *v1.ApprovalRequest
@@ -39,14 +38,14 @@ type guardFixture struct {
 }
 
 func newGuardFixture(t testing.TB) *guardFixture {
-	h, signer := testAdmission(t)
+	h, _ := testAdmission(t)
 	o := h.Options
-	o.Checker = &identity.Checker{Records: signer, Reviewer: adminsMayDeleteAny{}}
+	o.Checker = &identity.Checker{Records: h.Checker.Records, Reviewer: adminsMayDeleteAny{}}
 	scheme := runtime.NewScheme()
 	if err := v1.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
 	}
-	f := &guardFixture{signer: signer, request: &RequestGuard{Options: o, decoder: admission.NewDecoder(scheme)}, status: &StatusAdmission{Options: o, decoder: admission.NewDecoder(scheme)}}
+	f := &guardFixture{request: &RequestGuard{Options: o, decoder: admission.NewDecoder(scheme)}, status: &StatusAdmission{Options: o, decoder: admission.NewDecoder(scheme)}}
 	f.stored = &v1.ApprovalRequest{}
 	if err := json.Unmarshal(requestWith(""), f.stored); err != nil {
 		t.Fatal(err)
@@ -55,14 +54,14 @@ func newGuardFixture(t testing.TB) *guardFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text, err := signer.SignRequester(rec)
+	text, err := identity.WriteRequester(rec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.stored.Annotations = map[string]string{v1.RequesterAnnotation: text}
 	f.stored.Finalizers = []string{v1.StopExecutionFinalizer}
 	sign := func(comment string) string {
-		text, err := signer.SignDecision(identity.NewDecision(f.stored, "alice", v1.DecisionApprove, comment, identity.ViaAnnotation, identity.User{Username: "alice"}, time.Now()))
+		text, err := identity.WriteDecision(identity.NewDecision(f.stored, "alice", v1.DecisionApprove, comment, identity.ViaAnnotation, identity.User{Username: "alice"}, time.Now()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -193,7 +192,7 @@ func TestStatusGuardAnswers(t *testing.T) {
 	const operator = "system:serviceaccount:tollgate-system:tollgate-controller-manager"
 	f.stored.CreationTimestamp = metav1.NewTime(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)) // expires 72h later
 	entry := func(slot string, d v1.Decision, by string) v1.ApproverStatus {
-		text, err := f.signer.SignDecision(identity.NewDecision(f.stored, slot, d, "", identity.ViaAnnotation, identity.User{Username: by}, time.Now()))
+		text, err := identity.WriteDecision(identity.NewDecision(f.stored, slot, d, "", identity.ViaAnnotation, identity.User{Username: by}, time.Now()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -203,11 +202,16 @@ func TestStatusGuardAnswers(t *testing.T) {
 		r.Status = v1.ApprovalRequestStatus{Phase: v1.PhasePending, ExecutionARN: "arn:x", Approvers: []v1.ApproverStatus{
 			{Name: "alice", TaskToken: "token-alice"}, {Name: "bob", TaskToken: "token-bob"}}}
 	}
+	// status is a ledger with entries, each backed by its decision annotations.
 	status := func(phase v1.Phase, entries ...v1.ApproverStatus) func(*v1.ApprovalRequest) {
 		return func(r *v1.ApprovalRequest) {
 			pending(r)
 			r.Status.Phase = phase
 			for _, e := range entries {
+				if e.Decision == v1.DecisionApprove || e.Decision == v1.DecisionReject {
+					r.Annotations[v1.DecisionAnnotationPrefix+e.Name] = strings.ToLower(string(e.Decision))
+					r.Annotations[v1.DecisionAnnotationPrefix+e.Name+v1.DecisionRecordSuffix] = e.Record
+				}
 				for i := range r.Status.Approvers {
 					if r.Status.Approvers[i].Name == e.Name {
 						r.Status.Approvers[i] = e
@@ -301,7 +305,7 @@ func FuzzRequestGuard(f *testing.F) {
 			if !isDecision || strings.Contains(slot, ".") || before.Annotations[key] == value {
 				continue
 			}
-			rec, err := g.signer.VerifyDecision(after.Annotations[key+v1.DecisionRecordSuffix])
+			rec, err := g.request.Checker.Records.ReadDecision(after.Annotations[key+v1.DecisionRecordSuffix])
 			if err != nil || rec.By.Username != user || rec.Slot != slot || rec.Request.UID != string(after.UID) {
 				t.Fatalf("decision %s=%s admitted for %q with record %+v (%v)", key, value, user, rec, err)
 			}

@@ -25,8 +25,10 @@ var endConditions = []struct {
 
 // ledgerErrors refuses a status write that the verified ledger does not support, so that no
 // reader — kubectl wait, Argo CD, Flux, the plugin — ever sees it:
-//   - a decision (Approve, Reject) added or changed without a record of tollgate's admission
-//     that binds it to this request, slot, verdict, comment and decider;
+//   - a decision (Approve, Reject) added or changed that its source does not back: the
+//     request's own decision annotations, or the ApproverDecision it came from, must hold the
+//     same verdict, comment and record (identity.Backed) — records are not signed, so someone
+//     who can write status cannot invent one;
 //   - a slot closed (NotRequired) while the request has not ended;
 //   - a ledger entry removed, or a slot's task token (entries and tokens are only ever added,
 //     and a token replaced by the one Step Functions issues next);
@@ -37,7 +39,7 @@ var endConditions = []struct {
 //
 // Entries the write leaves as they were are not checked again: a bad entry written past the
 // webhooks must not stop every later write of the operator.
-func ledgerErrors(records *identity.Signer, old, obj *v1.ApprovalRequest, now time.Time) field.ErrorList {
+func ledgerErrors(old, obj *v1.ApprovalRequest, now time.Time, decision func(name string) *v1.ApproverDecision) field.ErrorList {
 	var errs field.ErrorList
 	for i := range obj.Status.Approvers {
 		e := &obj.Status.Approvers[i]
@@ -48,7 +50,7 @@ func ledgerErrors(records *identity.Signer, old, obj *v1.ApprovalRequest, now ti
 			if before != nil && before.Decision == e.Decision && before.Record == e.Record && before.Comment == e.Comment && before.DecidedBy == e.DecidedBy {
 				continue
 			}
-			if _, err := records.VerifyEntry(obj, e); err != nil {
+			if err := identity.Backed(obj, e, decision); err != nil {
 				errs = append(errs, field.Forbidden(path, fmt.Sprintf("the decision of slot %s is not on record (%v): the ledger takes only decisions tollgate's admission recorded", e.Name, err)))
 			}
 		case v1.DecisionNotRequired:
@@ -67,7 +69,7 @@ func ledgerErrors(records *identity.Signer, old, obj *v1.ApprovalRequest, now ti
 			errs = append(errs, field.Forbidden(path.Child("taskToken"), fmt.Sprintf("the task token of slot %s is replaced only by the next one Step Functions issues, never removed", was.Name)))
 		}
 	}
-	errs = append(errs, phaseErrors(records, old, obj, now)...)
+	errs = append(errs, phaseErrors(old, obj, now)...)
 	for _, c := range endConditions {
 		if meta.IsStatusConditionTrue(obj.Status.Conditions, c.condition) && obj.Status.Phase != c.phase {
 			errs = append(errs, field.Forbidden(statusPath.Child("conditions"), fmt.Sprintf("%s=True says the request is %s, and its phase is %q", c.condition, c.phase, obj.Status.Phase)))
@@ -77,17 +79,17 @@ func ledgerErrors(records *identity.Signer, old, obj *v1.ApprovalRequest, now ti
 }
 
 // phaseErrors checks a change of phase against the verified ledger (Signer.SupportsEnd).
-func phaseErrors(records *identity.Signer, old, obj *v1.ApprovalRequest, now time.Time) field.ErrorList {
+func phaseErrors(old, obj *v1.ApprovalRequest, now time.Time) field.ErrorList {
 	was, is := old.Status.Phase, obj.Status.Phase
 	if was == is {
 		return nil
 	}
 	path := statusPath.Child("phase")
 	var errs field.ErrorList
-	if approval.Ended(was) && records.SupportsEnd(old, now) == nil {
+	if approval.Ended(was) && identity.SupportsEnd(old, now) == nil {
 		errs = append(errs, field.Forbidden(path, fmt.Sprintf("the request ended %s, which its verified ledger supports: a decided request's phase is final", was)))
 	}
-	if err := records.SupportsEnd(obj, now); approval.Ended(is) && err != nil && !errors.Is(err, approval.ErrExecutionDecides) {
+	if err := identity.SupportsEnd(obj, now); approval.Ended(is) && err != nil && !errors.Is(err, approval.ErrExecutionDecides) {
 		errs = append(errs, field.Forbidden(path, fmt.Sprintf("%v: an end the verified ledger does not support is never written", err)))
 	}
 	return errs

@@ -37,7 +37,7 @@ const (
 
 // Options are what the webhooks need.
 type Options struct {
-	// Checker is the identity check, with the key that signs what is admitted.
+	// Checker is the identity check, with the reviewer that asks the cluster for the verb approve.
 	Checker *identity.Checker
 	// Operator is the user name the operator writes status as; nobody else may.
 	Operator string
@@ -56,8 +56,8 @@ type Options struct {
 }
 
 func (o Options) validate() error {
-	if o.Checker == nil || o.Checker.Records == nil || o.Checker.Reviewer == nil || o.Reader == nil || o.Decisions == nil || o.Clock == nil {
-		return errors.New("the webhooks need a Checker with records and a reviewer, a Reader, a Decisions reader and a Clock")
+	if o.Checker == nil || o.Checker.Reviewer == nil || o.Reader == nil || o.Decisions == nil || o.Clock == nil {
+		return errors.New("the webhooks need a Checker with a reviewer, a Reader, a Decisions reader and a Clock")
 	}
 	if o.Operator == "" {
 		return errors.New("the webhooks need the operator's user name (the only identity that writes status)")

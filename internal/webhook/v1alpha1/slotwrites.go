@@ -27,7 +27,7 @@ type slotWrite struct {
 // name order, with the keys of the write that do not parse. Keys the write did not touch are
 // not reported: an old unparseable key (written while the webhooks were away) must not block
 // every later write, which would be a veto.
-func slotWrites(records *identity.Signer, old *v1.ApprovalRequest, annotations map[string]string) ([]slotWrite, field.ErrorList) {
+func slotWrites(records *identity.Records, old *v1.ApprovalRequest, annotations map[string]string) ([]slotWrite, field.ErrorList) {
 	before, _ := approval.DecisionAnnotations(old.Annotations)
 	after, problems := approval.DecisionAnnotations(annotations)
 	var errs field.ErrorList
@@ -49,13 +49,24 @@ func slotWrites(records *identity.Signer, old *v1.ApprovalRequest, annotations m
 
 // admitted reports whether a slot's record is one tollgate's admission wrote for its decision
 // annotations on this request.
-func admitted(records *identity.Signer, req *v1.ApprovalRequest, slot string, a approval.SlotAnnotations) bool {
-	rec, err := records.VerifyDecision(a.Record)
+func admitted(records *identity.Records, req *v1.ApprovalRequest, slot string, a approval.SlotAnnotations) bool {
+	rec, err := records.ReadDecision(a.Record)
 	if err != nil {
 		return false
 	}
 	d, err := approval.ParseDecision(a.Decision)
 	return err == nil && rec.Binds(req, slot, d, a.Comment) == nil
+}
+
+// takenBack reports whether the write removes a decision that is not in the ledger — its
+// annotations, comment and record all gone: the operator takes back a decision written while
+// tollgate's admission was not in force (nobody checked then who wrote it).
+func (w slotWrite) takenBack(old *v1.ApprovalRequest) bool {
+	if !w.was.HasDecision || w.now.HasDecision || w.now.HasComment || w.now.HasRecord {
+		return false
+	}
+	e := approval.Entry(old, w.slot)
+	return e == nil || e.Record != w.was.Record
 }
 
 // commentWritten reports whether the write sets the slot's comment (adds or changes it).

@@ -1,0 +1,65 @@
+package helm
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// oldChart is the chart as it was installed before decision records were unsigned (version 2):
+// `helm package dist/chart` at commit b1f2ed0.
+const oldChart = "testdata/tollgate-0.1.0-signed-records.tgz"
+
+// An installation of the chart of before upgrades to this one with `helm upgrade`, with each
+// Helm: the upgrade is accepted, and the release then has the validating guards beside the
+// status guard, and the manager the rights its admission watch and the legacy key's retirement
+// need (and no longer the right to create Secrets). The releases leave the CRDs to the control
+// plane, which has them already (the drift test holds the chart's CRDs to config/crd).
+func TestUpgradeFromTheChartOfBefore(t *testing.T) {
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := cp.WriteKubeconfig(kubeconfig, "helm-upgrade", "system:masters"); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range helms(t) {
+		name, ns := "upgrade-"+h.name, "tollgate-upgrade-"+h.name
+		common := []string{"--namespace", ns, "--kubeconfig", kubeconfig, "--set", "crds.enabled=false"}
+		if _, err := h.run(append([]string{"install", name, oldChart, "--create-namespace"}, common...)...); err != nil {
+			t.Fatalf("installing the chart of before: %v", err)
+		}
+		t.Cleanup(func() { _, _ = h.run("uninstall", name, "--namespace", ns, "--kubeconfig", kubeconfig) })
+		if _, err := h.run(append([]string{"upgrade", name, filepath.Join(root, "dist", "chart")}, common...)...); err != nil {
+			t.Fatalf("%s upgrade: %v", h.name, err)
+		}
+		fullname := name + "-tollgate-"
+		if name == "tollgate" {
+			fullname = "tollgate-"
+		}
+		validating := &admissionregistrationv1.ValidatingWebhookConfiguration{}
+		if err := cp.Client.Get(context.Background(), client.ObjectKey{Name: fullname + "validating-webhook-configuration"}, validating); err != nil {
+			t.Fatal(err)
+		}
+		hooks := make([]string, 0, len(validating.Webhooks))
+		for _, w := range validating.Webhooks {
+			hooks = append(hooks, w.Name)
+		}
+		for _, want := range []string{"vapprovalrequest-v1alpha1.tollgate.dev", "vapproverdecision-v1alpha1.tollgate.dev", "vstatus-v1alpha1.tollgate.dev"} {
+			if !slices.Contains(hooks, want) {
+				t.Errorf("%s: after the upgrade the validating webhooks are %v, without %s", h.name, hooks, want)
+			}
+		}
+		role := &rbacv1.Role{}
+		if err := cp.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: fullname + "manager-role"}, role); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range role.Rules {
+			if slices.Contains(r.Resources, "secrets") && slices.Contains(r.Verbs, "create") {
+				t.Errorf("%s: the manager may still create Secrets after the upgrade: %+v", h.name, r)
+			}
+		}
+	}
+}
