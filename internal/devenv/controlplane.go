@@ -7,11 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
+	"sync"
 
-	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -76,6 +74,9 @@ type ControlPlane struct {
 	// RestartAPIServer started (envtest's own is gone then).
 	out       io.Writer
 	restarted *process
+	// clients are ClientAs's, by person and groups.
+	clientsMu sync.Mutex
+	clients   map[string]client.Client
 }
 
 // ControlPlaneOptions configure StartControlPlane.
@@ -177,66 +178,7 @@ func (cp *ControlPlane) As(user string, groups ...string) *rest.Config {
 	return cfg
 }
 
-// Bind grants a ClusterRole to subjects: in one namespace (a RoleBinding) or, with namespace
-// "", cluster-wide (a ClusterRoleBinding). Binding twice is harmless.
-func (cp *ControlPlane) Bind(ctx context.Context, role, namespace string, subjects ...rbacv1.Subject) error {
-	ref := rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role}
-	name := fmt.Sprintf("%s-%s", role, subjectsName(subjects))
-	var obj client.Object = &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name}, RoleRef: ref, Subjects: subjects}
-	if namespace != "" {
-		obj = &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace}, RoleRef: ref, Subjects: subjects}
-	}
-	if err := cp.Client.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("binding %s to %s: %w", role, subjectsName(subjects), err)
-	}
-	return nil
-}
-
-// Users are RBAC subjects for user names.
-func Users(names ...string) []rbacv1.Subject {
-	out := make([]rbacv1.Subject, 0, len(names))
-	for _, n := range names {
-		out = append(out, rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: n})
-	}
-	return out
-}
-
-// Groups are RBAC subjects for groups.
-func Groups(names ...string) []rbacv1.Subject {
-	out := make([]rbacv1.Subject, 0, len(names))
-	for _, n := range names {
-		out = append(out, rbacv1.Subject{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: n})
-	}
-	return out
-}
-
 // Stop stops kube-apiserver and etcd (a DataDir keeps etcd's data).
 func (cp *ControlPlane) Stop() error {
 	return errors.Join(cp.stopRestarted(), cp.Env.Stop())
-}
-
-// WaitAllowed waits until the API server's authorizer lets user (in groups) do verb on
-// approvalrequests in namespace: RBAC learns new bindings from a watch, a moment after Bind.
-func (cp *ControlPlane) WaitAllowed(ctx context.Context, user string, groups []string, namespace, verb string) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
-			User: user, Groups: groups,
-			ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: verb, Group: v1.GroupVersion.Group, Resource: "approvalrequests"},
-		}}
-		if err := cp.Client.Create(ctx, sar); err != nil {
-			return fmt.Errorf("asking whether %s may %s approvalrequests in %s: %w", user, verb, namespace, err)
-		}
-		if sar.Status.Allowed {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s may still not %s approvalrequests in %s after 30s", user, verb, namespace)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
 }
