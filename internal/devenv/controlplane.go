@@ -74,6 +74,10 @@ type ControlPlane struct {
 	// RestartAPIServer started (envtest's own is gone then).
 	out       io.Writer
 	restarted *process
+	// run is the control plane's own directory, with the record of what it started; thread is
+	// the thread its processes were started from, held until they are stopped.
+	run    *runDir
+	thread *heldThread
 	// clients are ClientAs's, by person and groups.
 	clientsMu sync.Mutex
 	clients   map[string]client.Client
@@ -85,6 +89,13 @@ type ControlPlaneOptions struct {
 	DataDir string
 	// Out receives kube-apiserver's and etcd's output (nil: discarded).
 	Out io.Writer
+	// RunDir is the control plane's own directory (wiped): the record of the processes it
+	// starts, written as they start and stop, so that the next run ends what this one left if
+	// it is killed (EndLeftovers, which must have ended those of a killed run first), and
+	// kube-apiserver's certificates and, without DataDir, etcd's data. Stop removes it. Empty: a
+	// new one in the per-user directory of test runs, where what killed test runs left is ended
+	// first (said on stderr).
+	RunDir string
 	// AuditLog, when set, is where kube-apiserver writes an audit event (level Metadata, when
 	// the response is complete) for every request: who did what to which object, and when it
 	// was received and answered, to the microsecond. The bench's -trace reads it.
@@ -120,10 +131,6 @@ func StartControlPlane(ctx context.Context, o ControlPlaneOptions) (*ControlPlan
 			LocalServingHost: "127.0.0.1",
 		},
 	}
-	if o.DataDir != "" || o.Out != nil {
-		env.ControlPlane.Etcd = &envtest.Etcd{DataDir: o.DataDir, Out: o.Out, Err: o.Out}
-		env.ControlPlane.APIServer = &envtest.APIServer{Out: o.Out, Err: o.Out}
-	}
 	if o.AuditLog != "" {
 		policy := filepath.Join(filepath.Dir(o.AuditLog), "audit-policy.yaml")
 		if err := os.WriteFile(policy, []byte(auditPolicy), 0o600); err != nil {
@@ -132,18 +139,51 @@ func StartControlPlane(ctx context.Context, o ControlPlaneOptions) (*ControlPlan
 		env.ControlPlane.GetAPIServer().Configure().
 			Set("audit-policy-file", policy).Set("audit-log-path", o.AuditLog).Set("audit-log-mode", "blocking")
 	}
-	admin, err := env.Start()
-	if err != nil {
-		return nil, errors.Join(fmt.Errorf("starting the control plane from %s: %w", assets, err), env.Stop())
+	cp := &ControlPlane{Env: env, Scheme: NewScheme(), Assets: assets, out: o.Out}
+	if err := cp.start(o); err != nil {
+		return nil, err
 	}
 	// As cmd/main.go's ctrl.GetConfig does: no client-side rate limit, the API server's priority
 	// and fairness protect it.
-	admin.QPS = -1
-	cp := &ControlPlane{Env: env, Scheme: NewScheme(), Admin: admin, Assets: assets, out: o.Out}
+	cp.Admin.QPS = -1
 	if err := cp.install(ctx, root); err != nil {
 		return nil, errors.Join(err, cp.Stop())
 	}
 	return cp, nil
+}
+
+// start starts etcd and kube-apiserver through the launcher (on Linux they die with this
+// process), from a held thread, in the run directory, and records them there.
+func (cp *ControlPlane) start(o ControlPlaneOptions) error {
+	run, err := startRun(o.RunDir, os.Stderr)
+	if err != nil {
+		return err
+	}
+	etcd, apiServer, err := launchers(run.path, cp.Assets)
+	if err != nil {
+		return errors.Join(err, run.close())
+	}
+	dataDir, certDir := o.DataDir, filepath.Join(run.path, "apiserver")
+	if dataDir == "" {
+		dataDir = filepath.Join(run.path, "etcd")
+	}
+	for _, dir := range []string{dataDir, certDir} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return errors.Join(fmt.Errorf("creating the control plane's directories: %w", err), run.close())
+		}
+	}
+	cp.Env.ControlPlane.Etcd = &envtest.Etcd{Path: etcd, DataDir: dataDir, Out: o.Out, Err: o.Out}
+	api := cp.Env.ControlPlane.GetAPIServer() // configured already (the audit log)
+	api.Path, api.CertDir, api.Out, api.Err = apiServer, certDir, o.Out, o.Out
+	cp.run, cp.thread = run, holdThread()
+	cp.thread.do(func() { cp.Admin, err = cp.Env.Start() })
+	if err != nil {
+		return errors.Join(fmt.Errorf("starting the control plane from %s: %w", cp.Assets, err), cp.Stop())
+	}
+	if err := errors.Join(run.addRunning("etcd", "--data-dir="+dataDir), run.addRunning("kube-apiserver", "--cert-dir="+certDir)); err != nil {
+		return errors.Join(err, cp.Stop())
+	}
+	return nil
 }
 
 // install creates the operator's identity and config/rbac's roles.
@@ -178,7 +218,13 @@ func (cp *ControlPlane) As(user string, groups ...string) *rest.Config {
 	return cfg
 }
 
-// Stop stops kube-apiserver and etcd (a DataDir keeps etcd's data).
+// Stop stops kube-apiserver and etcd (a DataDir keeps etcd's data) and removes the run
+// directory; what it could not stop stays recorded there.
 func (cp *ControlPlane) Stop() error {
-	return errors.Join(cp.stopRestarted(), cp.Env.Stop())
+	err := errors.Join(cp.stopRestarted(), cp.Env.Stop())
+	cp.thread.release()
+	if err != nil {
+		return err
+	}
+	return cp.run.close()
 }
