@@ -28,7 +28,7 @@ func runDemo(ctx context.Context, o options, done *cleanups) error {
 	say("operator log (controller-runtime, client-go): %s   (tail -f it in another terminal to see the reconciles)", logPath)
 
 	// 1. control plane, with tollgate's CRDs, webhook configurations and RBAC
-	cp, kubeconfig, err := startControlPlane(ctx, o.stateDir)
+	cp, kubeconfig, err := startControlPlane(ctx, o.stateDir, o.runDir())
 	if cp != nil {
 		done.add(func() error { say("stopping the control plane (kube-apiserver, etcd)"); return cp.Stop() })
 	}
