@@ -37,17 +37,18 @@ func (cp *ControlPlane) Grant(ctx context.Context, role, namespace string, subje
 	if !ok {
 		return fmt.Errorf("granting %s: not one of config/rbac's roles for people (%s, %s, %s)", role, RoleRequester, RoleApprover, RoleViewer)
 	}
+	for _, s := range subjects {
+		if s.Kind != rbacv1.UserKind && s.Kind != rbacv1.GroupKind {
+			return fmt.Errorf("granting %s to %s %s: only users and groups are people", role, s.Kind, s.Name)
+		}
+	}
 	if err := cp.bind(ctx, role, namespace, subjects...); err != nil {
 		return err
 	}
 	for _, s := range subjects {
 		user, groups := s.Name, []string(nil)
-		switch s.Kind {
-		case rbacv1.UserKind:
-		case rbacv1.GroupKind:
+		if s.Kind == rbacv1.GroupKind {
 			user, groups = groupMember, []string{s.Name}
-		default:
-			return fmt.Errorf("granting %s to %s %s: only users and groups are people", role, s.Kind, s.Name)
 		}
 		if err := cp.WaitAllowed(ctx, user, groups, namespace, verb); err != nil {
 			return fmt.Errorf("granting %s: %w", role, err)
