@@ -89,11 +89,11 @@ type ControlPlaneOptions struct {
 	DataDir string
 	// Out receives kube-apiserver's and etcd's output (nil: discarded).
 	Out io.Writer
-	// RunDir is the control plane's own directory (wiped): the record of the processes it
+	// RunDir is the control plane's own directory, wiped: the record of the processes it
 	// starts, written as they start and stop, so that the next run ends what this one left if
-	// it is killed (EndLeftovers, which must have ended those of a killed run first), and
-	// kube-apiserver's certificates and, without DataDir, etcd's data. Stop removes it. Empty: a
-	// new one in the per-user directory of test runs, where what killed test runs left is ended
+	// it is killed; kube-apiserver's certificates and, without DataDir, etcd's data. Stop
+	// removes it. A record of a killed run in it is refused: EndLeftovers first. Empty: a new
+	// one in the per-user directory of test runs, where what killed test runs left is ended
 	// first (said on stderr).
 	RunDir string
 	// AuditLog, when set, is where kube-apiserver writes an audit event (level Metadata, when

@@ -71,19 +71,11 @@ func endLeftovers(dir string, grace time.Duration) (*Leftovers, error) {
 	left := &Leftovers{Owner: rec.Owner}
 	// The last started first: kube-apiserver before the etcd it writes to.
 	for _, p := range slices.Backward(rec.Processes) {
-		l := Leftover{Proc: p}
-		switch alive, why := p.running(); {
-		case why != nil:
-			l.Note = why.Error() + ": left alone"
-		case !alive:
-			l.Note = "had ended already"
-		default:
-			if err := end(p, grace); err != nil {
-				return left, err
-			}
-			l.Ended = true
-		}
+		l, err := end(p, grace)
 		left.Processes = append(left.Processes, l)
+		if err != nil {
+			return left, err
+		}
 	}
 	if err := os.Remove(path); err != nil {
 		return left, fmt.Errorf("removing the record of a run: %w", err)
@@ -91,43 +83,51 @@ func endLeftovers(dir string, grace time.Duration) (*Leftovers, error) {
 	return left, nil
 }
 
-// end stops a leftover as envtest stops its own processes: SIGTERM, then SIGKILL after grace.
-// The process is taken hold of before it is checked: on Linux os.FindProcess holds a pidfd,
-// which stays on the process it was opened for even if the pid is given to another one later,
-// so what is signalled is what was checked.
-func end(p Proc, grace time.Duration) error {
+// end ends p if it still runs as it was recorded, as envtest stops its own processes: SIGTERM,
+// then SIGKILL after grace; it says what became of p once p has ended. The process is taken
+// hold of before it is checked: on Linux os.FindProcess holds a pidfd, which stays on the
+// process it was opened for even if the pid is given to another one later, so what is signalled
+// is what was checked.
+func end(p Proc, grace time.Duration) (Leftover, error) {
+	l := Leftover{Proc: p}
 	proc, err := os.FindProcess(p.PID)
 	if err != nil {
-		return fmt.Errorf("ending %s: %w", p, err)
+		return l, fmt.Errorf("taking hold of %s: %w", p, err)
 	}
 	defer func() { _ = proc.Release() }() // only frees the pidfd
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
-		if alive, _ := p.running(); !alive {
-			return nil
+	alive, why := p.running()
+	switch {
+	case why != nil:
+		l.Note = why.Error() + ": left alone"
+		return l, nil
+	case !alive:
+		l.Note = "had ended already"
+		if !waitEnded(p, grace) { // its last threads still exit
+			return l, fmt.Errorf("%s still ends %s later", p, grace)
 		}
-		if err := proc.Signal(sig); errors.Is(err, os.ErrProcessDone) {
-			return nil
-		} else if err != nil {
-			return fmt.Errorf("ending %s (%s): %w", p, sig, err)
+		return l, nil
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
+		if err := proc.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
+			return l, fmt.Errorf("ending %s (%s): %w", p, sig, err)
 		}
 		if waitEnded(p, grace) {
-			return nil
+			l.Ended = true
+			return l, nil
 		}
 	}
-	return fmt.Errorf("%s still runs %s after SIGKILL", p, grace)
+	return l, fmt.Errorf("%s still runs %s after SIGKILL", p, grace)
 }
 
 // waitEnded waits up to d until p has ended. It is no child of this process, so there is
 // nothing to wait on: /proc is read again every 20 ms.
 func waitEnded(p Proc, d time.Duration) bool {
 	deadline := time.Now().Add(d)
-	for {
-		if alive, _ := p.running(); !alive {
-			return true
-		}
+	for !p.ended() {
 		if time.Now().After(deadline) {
 			return false
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	return true
 }

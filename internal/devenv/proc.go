@@ -61,19 +61,18 @@ func self() (Proc, error) {
 	return inspect(filepath.Base(os.Args[0]), os.Getpid())
 }
 
-// running reports whether p still runs as the process that was recorded. It has not when no
-// process has its pid any more, or only one that ended and waits to be reaped; an error says
-// why a process that has its pid must be left alone: it is another one (the pid was given
-// again), or it cannot be told apart.
+// running reports whether p still runs as the process that was recorded. It does not once it
+// has ended (see ended), or while it ends (its executable is gone before its threads are); an
+// error says why a process that has its pid must be left alone: it is another one (the pid was
+// given again), or it cannot be told apart.
 func (p Proc) running() (bool, error) {
-	_, zombie, err := startOf(p.PID)
-	if errors.Is(err, fs.ErrNotExist) || (err == nil && zombie) {
+	if p.ended() {
 		return false, nil
 	}
-	if err != nil {
-		return false, err
-	}
 	now, err := inspect(p.Name, p.PID)
+	if errors.Is(err, errEnded) {
+		return false, nil
+	}
 	if err != nil {
 		return false, fmt.Errorf("pid %d cannot be told apart from another process: %w", p.PID, err)
 	}
@@ -82,6 +81,26 @@ func (p Proc) running() (bool, error) {
 			p.PID, now.Exe, now.StartTicks, p.Name, p.StartTicks)
 	}
 	return true, nil
+}
+
+// ended reports whether p has ended: no process has its pid any more, a later process has it,
+// or it is a zombie (ended, waiting to be reaped) with no thread left. A process whose first
+// thread has exited shows as a zombie while its other threads still exit, holding its files
+// and ports: it has not ended yet.
+func (p Proc) ended() bool {
+	start, zombie, err := startOf(p.PID)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return true
+	case err != nil:
+		return false
+	case start != p.StartTicks:
+		return true
+	case !zombie:
+		return false
+	}
+	threads, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", p.PID))
+	return err != nil || len(threads) <= 1
 }
 
 // startOf reads when process pid started, in clock ticks after boot (field 22 of
