@@ -103,7 +103,7 @@ func end(p Proc, grace time.Duration) (Leftover, error) {
 	case !alive:
 		l.Note = "had ended already"
 		if !waitEnded(p, grace) { // its last threads still exit
-			return l, fmt.Errorf("%s still ends %s later", p, grace)
+			return l, fmt.Errorf("%s is still ending %s later", p, grace)
 		}
 		return l, nil
 	}

@@ -10,9 +10,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
-// errEnded says that a process has ended and waits to be reaped by its parent.
+// errEnded says that a process has ended or is ending: it waits to be reaped by its parent, or
+// it has released its memory (its executable and command line with it) on its way out.
 var errEnded = errors.New("it has ended")
 
 // Proc is a process as Linux's /proc knows it, with enough to tell it from a later process
@@ -46,12 +48,18 @@ func inspect(name string, pid int) (Proc, error) {
 		return Proc{}, fmt.Errorf("reading the boot id: %w", err)
 	}
 	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	if errors.Is(err, fs.ErrNotExist) {
+		return Proc{}, fmt.Errorf("process %d: %w", pid, errEnded)
+	}
 	if err != nil {
 		return Proc{}, fmt.Errorf("reading process %d's executable: %w", pid, err)
 	}
 	argv, err := nulSeparated(pid, "cmdline")
 	if err != nil {
 		return Proc{}, err
+	}
+	if len(argv) == 0 { // its memory was released since its executable was read
+		return Proc{}, fmt.Errorf("process %d: %w", pid, errEnded)
 	}
 	return Proc{Name: name, PID: pid, StartTicks: start, BootID: strings.TrimSpace(string(boot)), Exe: exe, Cmdline: argv}, nil
 }
@@ -61,16 +69,13 @@ func self() (Proc, error) {
 	return inspect(filepath.Base(os.Args[0]), os.Getpid())
 }
 
-// running reports whether p still runs as the process that was recorded. It does not once it
-// has ended (see ended), or while it ends (its executable is gone before its threads are); an
+// running reports whether p still runs as the process that was recorded. It does not once no
+// process has its pid any more, or while it ends (see errEnded; ended says when it has); an
 // error says why a process that has its pid must be left alone: it is another one (the pid was
 // given again), or it cannot be told apart.
 func (p Proc) running() (bool, error) {
-	if p.ended() {
-		return false, nil
-	}
 	now, err := inspect(p.Name, p.PID)
-	if errors.Is(err, errEnded) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errEnded) {
 		return false, nil
 	}
 	if err != nil {
@@ -107,6 +112,9 @@ func (p Proc) ended() bool {
 // /proc/<pid>/stat), and whether it is a zombie (ended, not yet reaped).
 func startOf(pid int) (ticks uint64, zombie bool, err error) {
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if errors.Is(err, syscall.ESRCH) { // reaped between opening and reading
+		err = fs.ErrNotExist
+	}
 	if err != nil {
 		return 0, false, fmt.Errorf("reading process %d's stat: %w", pid, err)
 	}
