@@ -53,6 +53,28 @@ func TestSNSPublish_RestartFromStateFile_DeliveredAgain(t *testing.T) {
 	wantEvents(t, second.history(exec), "ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded")
 }
 
+// Restarted without a sink, a publish that was under way fails as any
+// publish without one: no topic exists.
+func TestSNSPublish_RestartWithoutSink_NotFound(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "sfnlocal.json")
+	sink, begun := blockingSink()
+	first := newEnv(t, Options{StateFile: file, SNSSink: sink})
+	exec := first.start(first.machine("m", sprintf(snsPublishMachine, "", "", "")), "run", `{"TopicArn":"`+testTopic+`","Message":"m"}`)
+	select {
+	case <-begun:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the sink was never called")
+	}
+	if err := first.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	second := newEnv(t, Options{StateFile: file})
+	second.wantStatus(exec, types.ExecutionStatusFailed)
+	events := second.history(exec)
+	wantEvents(t, events, "ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskFailed", "ExecutionFailed")
+	wantTaskFailed(t, events[4], "SNS.NotFoundException", snsCausePattern("Topic does not exist", 404, "NotFound"))
+}
+
 // StopExecution while the sink works: the execution is aborted and the
 // sink's late answer changes nothing.
 func TestSNSPublish_StopWhileDelivering_NoLateEvent(t *testing.T) {
