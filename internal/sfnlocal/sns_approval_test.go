@@ -1,7 +1,7 @@
 package sfnlocal
 
 import (
-	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,7 +13,8 @@ import (
 
 // The shipped approval machine, deployed with a topic, runs end to end with a
 // file sink: each approver slot's NotifyApprover publishes the e-mail the
-// ASL builds, then the slot's activity task is scheduled.
+// ASL builds (its subject, text and attributes, as TaskScheduled shows
+// them), then the slot's activity task is scheduled.
 func TestSNSPublish_ShippedApprovalMachine_OneMessagePerSlot(t *testing.T) {
 	sink := fileSink(t)
 	e := newEnv(t, Options{SNSSink: sink})
@@ -31,7 +32,7 @@ func TestSNSPublish_ShippedApprovalMachine_OneMessagePerSlot(t *testing.T) {
 		"tollgate": map[string]any{"version": "v1alpha1", "cluster": "test", "namespace": "team-a", "name": "deploy-prod", "uid": "6f1c",
 			"requiredApprovals": 1, "approverCount": 2, "expiresAt": expires, "heartbeatSeconds": 300},
 		"description": "Deploy v1.2.3 to prod",
-		"approvers":   []map[string]string{{"name": "alice"}, {"name": "bob"}},
+		"approvers":   []map[string]string{{"name": "alice", "email": "alice@example.com"}, {"name": "bob"}},
 		"payload":     map[string]any{"image": "v1.2.3"},
 	}))
 
@@ -46,16 +47,22 @@ func TestSNSPublish_ShippedApprovalMachine_OneMessagePerSlot(t *testing.T) {
 	if len(sent) != 2 {
 		t.Fatalf("sink has %d messages, want 2", len(sent))
 	}
+	events := e.history(exec)
+	built := publishedParameters(t, events)
 	for _, n := range sent {
 		who := n.MessageAttributes["approver"].Value
-		want := who + ", your approval is requested for ApprovalRequest team-a/deploy-prod on cluster test: Deploy v1.2.3 to prod. " +
-			"Approve with: kubectl annotate approvalrequest deploy-prod -n team-a approvals.tollgate.dev/" + who + "=approve (or =reject). " +
-			"The request expires at " + expires + "."
-		if tokens[who] == "" || n.TopicArn != testTopic || n.Subject != "tollgate: approval requested for team-a/deploy-prod" || n.Message != want {
-			t.Errorf("notification = %+v, want message %q", n, want)
+		p, ok := built[who]
+		attrs := map[string]SNSAttribute{}
+		for name, a := range p.MessageAttributes {
+			attrs[name] = SNSAttribute{Type: a.DataType, Value: a.StringValue}
+		}
+		if !ok || tokens[who] == "" || n.TopicArn != testTopic || n.Subject != p.Subject || n.Message != p.Message ||
+			jsonText(t, n.MessageAttributes) != jsonText(t, attrs) ||
+			n.Subject != "tollgate: approval requested for team-a/deploy-prod" || !strings.Contains(n.Message, who) {
+			t.Errorf("notification = %+v, want what the ASL built: %+v", n, p)
 		}
 	}
-	publishedBeforeAsked(t, e.history(exec))
+	publishedBeforeAsked(t, events)
 
 	if err := e.succeed(tokens["alice"], `{"quorum":"reached"}`); err != nil {
 		t.Fatal(err)
@@ -65,6 +72,26 @@ func TestSNSPublish_ShippedApprovalMachine_OneMessagePerSlot(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.wantStatus(exec, types.ExecutionStatusSucceeded)
+}
+
+// publication is the parameters of an sns:publish as TaskScheduled shows them.
+type publication struct {
+	Subject, Message  string
+	MessageAttributes map[string]struct{ DataType, StringValue string }
+}
+
+// publishedParameters reads the publishes the machine built, by approver slot.
+func publishedParameters(t *testing.T, events []types.HistoryEvent) map[string]publication {
+	t.Helper()
+	out := map[string]publication{}
+	for _, ev := range events {
+		if ev.Type == types.HistoryEventTypeTaskScheduled {
+			var p publication
+			mustUnmarshal(t, aws.ToString(ev.TaskScheduledEventDetails.Parameters), &p)
+			out[p.MessageAttributes["approver"].StringValue] = p
+		}
+	}
+	return out
 }
 
 // publishedBeforeAsked checks, for each slot's ActivityScheduled, that the
@@ -92,12 +119,8 @@ func publishedBeforeAsked(t *testing.T, events []types.HistoryEvent) {
 				succeeded = true
 			}
 			if prev.Type == types.HistoryEventTypeTaskScheduled {
-				var params struct {
-					MessageAttributes map[string]struct{ StringValue string }
-				}
-				if err := json.Unmarshal([]byte(aws.ToString(prev.TaskScheduledEventDetails.Parameters)), &params); err != nil {
-					t.Fatal(err)
-				}
+				var params publication
+				mustUnmarshal(t, aws.ToString(prev.TaskScheduledEventDetails.Parameters), &params)
 				if who := params.MessageAttributes["approver"].StringValue; who != input.Approver || !succeeded {
 					t.Errorf("%s's task follows the publish to %s (succeeded: %v)", input.Approver, who, succeeded)
 				}
