@@ -50,14 +50,12 @@ func (s *Server) deliver(execARN string, threadID int, call *publishCall) {
 		return // Close waits for the deliveries it knows of; this one runs after a restart
 	}
 	sink := s.opts.SNSSink
-	s.deliveries.Add(1)
-	go func() {
-		defer s.deliveries.Done()
+	s.deliveries.Go(func() {
 		ctx, cancel := context.WithTimeout(s.deliveryCtx, sinkTimeout)
 		err := deliverSafely(ctx, sink, call.Notification)
 		cancel()
 		s.deliveryDone(execARN, threadID, call, err)
-	}()
+	})
 }
 
 // deliverSafely turns a panic of the sink (code given in Options) into a

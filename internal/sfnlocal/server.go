@@ -19,8 +19,12 @@ import (
 )
 
 const (
-	contentType  = "application/x-amz-json-1.0"
-	targetPrefix = "AWSStepFunctions."
+	contentType = "application/x-amz-json-1.0"
+	// headerContentType and headerDate are HTTP header names, on the API's
+	// answers, the sinks' messages and the sns:publish result's metadata.
+	headerContentType = "Content-Type"
+	headerDate        = "Date"
+	targetPrefix      = "AWSStepFunctions."
 	// maxRequestBytes bounds a request body: payloads are limited to 256 KiB,
 	// the rest of a request is small.
 	maxRequestBytes = 2 << 20
@@ -198,7 +202,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, op string) {
 		return
 	}
 	s.log.Debug("sfnlocal request", "op", op, "status", http.StatusOK, "elapsed", time.Since(start))
-	w.Header().Set("Content-Type", contentType)
+	w.Header().Set(headerContentType, contentType)
 	_, _ = w.Write(body)
 }
 

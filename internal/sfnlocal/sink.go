@@ -122,7 +122,7 @@ func (h *HTTPSink) Deliver(ctx context.Context, n SNSNotification) error {
 	if err != nil {
 		return fmt.Errorf("http sink: %w", err)
 	}
-	req.Header.Set("Content-Type", "text/plain; charset=UTF-8")
+	req.Header.Set(headerContentType, "text/plain; charset=UTF-8")
 	req.Header.Set("x-amz-sns-message-type", n.Type)
 	req.Header.Set("x-amz-sns-message-id", n.MessageID)
 	req.Header.Set("x-amz-sns-topic-arn", n.TopicArn)
@@ -134,7 +134,7 @@ func (h *HTTPSink) Deliver(ctx context.Context, n SNSNotification) error {
 	if err != nil {
 		return fmt.Errorf("http sink: %w", err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
 	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("http sink: %s answered %s", h.URL, resp.Status)

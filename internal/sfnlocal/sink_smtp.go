@@ -97,7 +97,7 @@ func (s *SMTPSink) send(ctx context.Context, to string, msg []byte) error {
 	if err != nil {
 		return errors.Join(err, conn.Close())
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	if err := c.Hello("localhost"); err != nil {
 		return err
 	}
@@ -137,11 +137,11 @@ func mailMessage(n SNSNotification, to string) ([]byte, error) {
 		{"From", SMTPSender},
 		{"To", to},
 		{"Subject", mime.QEncoding.Encode("utf-8", subject)},
-		{"Date", date.Format(time.RFC1123Z)},
+		{headerDate, date.Format(time.RFC1123Z)},
 		{"Message-ID", "<" + n.MessageID + "@sfnlocal>"},
 		{"X-SNS-Topic-Arn", n.TopicArn},
 		{"MIME-Version", "1.0"},
-		{"Content-Type", "text/plain; charset=UTF-8"},
+		{headerContentType, "text/plain; charset=UTF-8"},
 		{"Content-Transfer-Encoding", "quoted-printable"},
 	} {
 		fmt.Fprintf(&b, "%s: %s\r\n", h[0], h[1])

@@ -193,12 +193,16 @@ func parseAttributes(v any) (map[string]SNSAttribute, *snsError) {
 	return out, nil
 }
 
+func isAttributeNameRune(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.'
+}
+
 func checkAttributeName(name string) *snsError {
 	if len(name) >= 256 {
 		return snsParameterValueInvalid("Length of message attribute name must be less than 256 bytes.")
 	}
 	for _, r := range name {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+		if !isAttributeNameRune(r) {
 			return snsParameterValueInvalid("Invalid non-alphanumeric character '#x%X' was found in the message attribute name. Can only include alphanumeric characters, hyphens, underscores, or dots.", r)
 		}
 	}
@@ -267,12 +271,12 @@ func (c *publishCall) result(now time.Time) map[string]any {
 				"x-amzn-RequestId": []any{c.RequestID},
 				"connection":       []any{"keep-alive"},
 				"Content-Length":   []any{length},
-				"Date":             []any{date},
-				"Content-Type":     []any{"text/xml"},
+				headerDate:         []any{date},
+				headerContentType:  []any{"text/xml"},
 			},
 			"HttpHeaders": map[string]any{
-				"connection": "keep-alive", "Content-Length": length, "Content-Type": "text/xml",
-				"Date": date, "x-amzn-RequestId": c.RequestID,
+				"connection": "keep-alive", "Content-Length": length, headerContentType: "text/xml",
+				headerDate: date, "x-amzn-RequestId": c.RequestID,
 			},
 			"HttpStatusCode": int64(http.StatusOK),
 		},

@@ -152,7 +152,7 @@ func newSMTPServer(t testing.TB) *smtpServer {
 }
 
 func (s *smtpServer) serve(conn net.Conn) {
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
 	tp := textproto.NewConn(conn)
 	var m receivedMail
