@@ -31,18 +31,26 @@ func TestMain(m *testing.M) {
 // The demo survives kill -9. Its kube-apiserver and etcd die with it (Linux's parent-death
 // signal); where they outlive it (without that signal, as TOLLGATE_DEVENV_CHILDREN_OUTLIVE
 // makes them here), the next demo says so and ends them. Either way the next demo comes up on
-// the kept cluster, and the request it left pending is still there.
+// the kept cluster, and the request it left pending is still there with its approval; the
+// impostor it shows tries a slot still open.
 func TestDemoComesBackAfterKill9(t *testing.T) {
-	if _, err := devenv.Assets(); err != nil {
+	assets, err := devenv.Assets()
+	if err != nil {
 		t.Fatal(err)
 	}
 	state := t.TempDir()
 	t.Cleanup(func() { _, _ = devenv.EndLeftovers(filepath.Join(state, "run")) }) // whatever a failure left
 
-	t.Log("a demo whose kube-apiserver and etcd outlive it, killed once its request is pending")
+	t.Log("a demo whose kube-apiserver and etcd outlive it, killed once its request is pending with one approval")
 	first := startDemo(t, state, "TOLLGATE_DEVENV_CHILDREN_OUTLIVE=1")
 	first.waitFor(t, "applied")
 	first.waitFor(t, "this terminal now shows every phase change")
+	kubectl := exec.Command(filepath.Join(assets, "kubectl"), "--kubeconfig", filepath.Join(state, "kubeconfig"),
+		"annotate", "approvalrequest/deploy-payments-v42", "approvals.tollgate.dev/alice=approve", "--as", "alice@example.com")
+	if out, err := kubectl.CombinedOutput(); err != nil {
+		t.Fatalf("alice approves: %v: %s", err, out)
+	}
+	first.waitFor(t, "watch: default/deploy-payments-v42 is Pending (approvals 1/3)")
 	outlived := first.controlPlane(t)
 	first.kill9(t)
 	for name, pid := range outlived {
@@ -59,7 +67,8 @@ func TestDemoComesBackAfterKill9(t *testing.T) {
 			t.Errorf("%s (pid %d) still runs after the demo said it ended it", name, pid)
 		}
 	}
-	second.waitFor(t, "ApprovalRequest default/deploy-payments-v42 is kept from an earlier run: phase=Pending")
+	second.waitFor(t, "ApprovalRequest default/deploy-payments-v42 is kept from an earlier run: phase=Pending approvals=1/3")
+	second.waitFor(t, "REFUSED, as it must be: admission webhook \"vapprovalrequest-v1alpha1.tollgate.dev\" denied the request: mallory@example.com may not decide slot bob")
 	second.waitFor(t, "this terminal now shows every phase change")
 	own := second.controlPlane(t)
 	second.kill9(t)
@@ -74,7 +83,7 @@ func TestDemoComesBackAfterKill9(t *testing.T) {
 	for name, pid := range own {
 		third.waitFor(t, fmt.Sprintf("  %s (pid %d): had ended already", name, pid))
 	}
-	third.waitFor(t, "ApprovalRequest default/deploy-payments-v42 is kept from an earlier run: phase=Pending")
+	third.waitFor(t, "ApprovalRequest default/deploy-payments-v42 is kept from an earlier run: phase=Pending approvals=1/3")
 	third.waitFor(t, "this terminal now shows every phase change")
 	last := third.controlPlane(t)
 	third.interrupt(t)

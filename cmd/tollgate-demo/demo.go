@@ -130,14 +130,14 @@ func runInteractive(ctx context.Context, o options, op *devenv.Operator, cp *dev
 	}
 }
 
-// showImpostor has mallory try the first slot, and prints the refusal she reads.
+// showImpostor has mallory try a slot still open, and prints the refusal she reads.
 func showImpostor(ctx context.Context, team *devenv.Team, obj *v1.ApprovalRequest) {
 	c, err := as(team, impostor)
 	if err != nil {
 		say("  (could not act as %s: %v)", impostor, err)
 		return
 	}
-	slot := obj.Spec.Approvers[0].Name
+	slot := openSlot(obj)
 	err = (scenario{}).send(ctx, c, obj, decide{by: impostor, slot: slot, decision: v1.DecisionApprove})
 	if err == nil {
 		say("UNEXPECTED: %s's decision for slot %s was admitted", impostor, slot)
