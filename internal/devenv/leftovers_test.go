@@ -150,3 +150,30 @@ func TestEndLeftoversLeavesARunThatGoesOn(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// A run whose program was rebuilt while it runs (`make demo` rebuilds the demo before a second
+// one is refused) still goes on: its processes are not ended. A leftover whose binary was
+// rebuilt since is still the killed run's, and is ended.
+func TestEndLeftoversKnowsProcessesWhoseBinaryWasReplaced(t *testing.T) {
+	owner, replaceOwner := startCopyOfSleep(t)
+	leftover, replaceLeftover := startCopyOfSleep(t)
+	dir := t.TempDir()
+	writeRecord(t, dir, record{Owner: inspected(t, "tollgate-demo", owner), Processes: []Proc{inspected(t, "etcd", leftover)}})
+	replaceOwner()
+	replaceLeftover()
+	if _, err := endLeftovers(dir, time.Second); !errors.Is(err, ErrInUse) {
+		t.Fatalf("EndLeftovers = %v while the run goes on; want ErrInUse", err)
+	}
+	if sig := signalled(t, leftover, 300*time.Millisecond); sig != 0 {
+		t.Fatalf("a running run's process was ended (%v)", sig)
+	}
+	_ = owner.Process.Kill()
+	_ = owner.Wait()
+	left, err := endLeftovers(dir, 5*time.Second)
+	if err != nil || len(left.Processes) != 1 || !left.Processes[0].Ended {
+		t.Fatalf("EndLeftovers = %+v, %v once the run was killed; want etcd ended", left, err)
+	}
+	if sig := signalled(t, leftover, 5*time.Second); sig != syscall.SIGTERM {
+		t.Errorf("ended by %v, want SIGTERM", sig)
+	}
+}

@@ -81,11 +81,19 @@ func (p Proc) running() (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("pid %d cannot be told apart from another process: %w", p.PID, err)
 	}
-	if now.StartTicks != p.StartTicks || now.BootID != p.BootID || now.Exe != p.Exe || !slices.Equal(now.Cmdline, p.Cmdline) {
+	if now.StartTicks != p.StartTicks || now.BootID != p.BootID || !sameExe(now.Exe, p.Exe) || !slices.Equal(now.Cmdline, p.Cmdline) {
 		return false, fmt.Errorf("pid %d is now another process (%s, started at tick %d; %s started at tick %d)",
 			p.PID, now.Exe, now.StartTicks, p.Name, p.StartTicks)
 	}
 	return true, nil
+}
+
+// sameExe reports whether two readings of a process's executable name one file path. A binary
+// replaced while it runs (`go build -o` rebuilding the demo, `make envtest-assets` the control
+// plane) reads "<path> (deleted)" from then on; the process is still the one recorded.
+func sameExe(now, recorded string) bool {
+	const replaced = " (deleted)"
+	return strings.TrimSuffix(now, replaced) == strings.TrimSuffix(recorded, replaced)
 }
 
 // ended reports whether p has ended: no process has its pid any more, a later process has it,

@@ -1,7 +1,9 @@
 package devenv
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -81,5 +83,48 @@ func TestRunningCountsAnUnreapedProcessAsEnded(t *testing.T) {
 	}
 	if cmd.ProcessState != nil {
 		t.Fatal("the process was reaped: the test proves nothing")
+	}
+}
+
+// startCopyOfSleep starts a copy of sleep; replace replaces the copy's file with a new one, as
+// `go build -o` and `make envtest-assets` replace a binary that runs: the process's executable
+// then reads "<path> (deleted)".
+func startCopyOfSleep(t *testing.T) (cmd *exec.Cmd, replace func()) {
+	t.Helper()
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(sleep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "sleep")
+	if err := os.WriteFile(bin, data, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cmd = startSleeping(t, bin, "60")
+	return cmd, func() {
+		t.Helper()
+		if err := os.Remove(bin); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(bin, data, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if exe, err := os.Readlink("/proc/" + itoa(cmd.Process.Pid) + "/exe"); err != nil || exe != bin+" (deleted)" {
+			t.Fatalf("the executable reads %q, %v: the test proves nothing", exe, err)
+		}
+	}
+}
+
+// A process whose binary was replaced since it started is still the process that was recorded:
+// a demo whose program was rebuilt still runs, and what a killed one started is still its own.
+func TestRunningKnowsAProcessWhoseBinaryWasReplaced(t *testing.T) {
+	cmd, replace := startCopyOfSleep(t)
+	p := inspected(t, "tollgate-demo", cmd)
+	replace()
+	if alive, err := p.running(); !alive || err != nil {
+		t.Errorf("running() = %t, %v once its binary was replaced; want true, nil", alive, err)
 	}
 }
