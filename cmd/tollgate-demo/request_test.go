@@ -18,7 +18,11 @@ func TestOpenSlotIsTheFirstUndecided(t *testing.T) {
 		{"no status yet", nil, "alice"},
 		{"tokens only", []v1.ApproverStatus{{Name: "alice", TaskToken: "t"}, {Name: "bob", TaskToken: "t"}}, "alice"},
 		{"the first decided", []v1.ApproverStatus{{Name: "alice", Decision: v1.DecisionApprove}, {Name: "bob", TaskToken: "t"}}, "bob"},
-		{"every slot decided: the first", []v1.ApproverStatus{{Name: "security", Decision: v1.DecisionApprove}, {Name: "alice", Decision: v1.DecisionReject}, {Name: "bob", Decision: v1.DecisionNotRequired}}, "alice"},
+		{"every slot decided: the first", []v1.ApproverStatus{
+			{Name: "security", Decision: v1.DecisionApprove},
+			{Name: "alice", Decision: v1.DecisionReject},
+			{Name: "bob", Decision: v1.DecisionNotRequired},
+		}, "alice"},
 		{"the first two decided", []v1.ApproverStatus{{Name: "bob", Decision: v1.DecisionApprove}, {Name: "alice", Decision: v1.DecisionApprove}}, "security"},
 	} {
 		r := &v1.ApprovalRequest{Spec: v1.ApprovalRequestSpec{Approvers: spec}, Status: v1.ApprovalRequestStatus{Approvers: tc.status}}
