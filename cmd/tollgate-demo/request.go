@@ -87,6 +87,26 @@ func everySlotReady(obj *v1.ApprovalRequest) bool {
 	return true
 }
 
+// openSlot is the first of r's slots that no one has decided yet: an impostor's decision there
+// would change the request and is refused. On a decided slot, the same decision again changes
+// nothing and is admitted (a kept request whose first slot was approved before a restart). With
+// every slot decided, the first.
+func openSlot(r *v1.ApprovalRequest) string {
+	decided := map[string]bool{}
+	for _, a := range r.Status.Approvers {
+		decided[a.Name] = a.Decision != ""
+	}
+	for _, a := range r.Spec.Approvers {
+		if !decided[a.Name] {
+			return a.Name
+		}
+	}
+	if len(r.Spec.Approvers) == 0 {
+		return "<slot>"
+	}
+	return r.Spec.Approvers[0].Name
+}
+
 // concluded: the request reached its end and the operator concluded it (its conditions say
 // so, and it holds no finalizer), as `kubectl wait --for=condition=...` would see it.
 func concluded(obj *v1.ApprovalRequest) bool {

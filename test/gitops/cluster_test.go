@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/controller"
 	"github.com/tollgate-dev/tollgate/internal/devenv"
 	"github.com/tollgate-dev/tollgate/internal/operator"
@@ -56,16 +53,23 @@ func startCluster(ctx context.Context, beforeOperator func(*cluster) error) (c *
 	}()
 	cp := c.env.ControlPlane
 	c.admin = cp.Client
-	if err := c.bindPeople(ctx); err != nil {
+	// The roles a team grants: the GitOps controller may request, alice and the security group
+	// may approve.
+	team, err := cp.NewTeam(ctx, devenv.TeamOptions{
+		Namespace:  namespace,
+		Requesters: devenv.Users(gitopsUser),
+		Approvers:  append(devenv.Users(alice), devenv.Groups(securityGroup)...),
+	})
+	if err != nil {
 		return c, err
 	}
-	if c.gitops, err = client.New(cp.As(gitopsUser, gitopsGroups...), client.Options{Scheme: cp.Scheme}); err != nil {
-		return c, fmt.Errorf("a client for %s: %w", gitopsUser, err)
+	if c.gitops, err = team.As(gitopsUser, gitopsGroups...); err != nil {
+		return c, err
 	}
 	c.people = map[string]client.Client{}
 	for slot, who := range map[string][]string{"alice": {alice}, "security": {carol, securityGroup}} {
-		if c.people[slot], err = client.New(cp.As(who[0], who[1:]...), client.Options{Scheme: cp.Scheme}); err != nil {
-			return c, fmt.Errorf("a client for %s: %w", who[0], err)
+		if c.people[slot], err = team.As(who[0], who[1:]...); err != nil {
+			return c, err
 		}
 	}
 	if err := beforeOperator(c); err != nil {
@@ -76,29 +80,6 @@ func startCluster(ctx context.Context, beforeOperator func(*cluster) error) (c *
 		return c, fmt.Errorf("starting the operator: %w", err)
 	}
 	return c, nil
-}
-
-// bindPeople creates the namespace and grants the roles a team would: the GitOps controller
-// may request, alice and the security group may approve.
-func (c *cluster) bindPeople(ctx context.Context) error {
-	cp := c.env.ControlPlane
-	if err := c.admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}); err != nil {
-		return fmt.Errorf("creating namespace %s: %w", namespace, err)
-	}
-	if err := cp.Bind(ctx, devenv.RoleRequester, namespace, devenv.Users(gitopsUser)...); err != nil {
-		return err
-	}
-	approvers := append(devenv.Users(alice), devenv.Groups(securityGroup)...)
-	if err := cp.Bind(ctx, devenv.RoleApprover, namespace, approvers...); err != nil {
-		return err
-	}
-	if err := cp.WaitAllowed(ctx, gitopsUser, gitopsGroups, namespace, "create"); err != nil {
-		return err
-	}
-	if err := cp.WaitAllowed(ctx, alice, nil, namespace, v1.ApproveVerb); err != nil {
-		return err
-	}
-	return cp.WaitAllowed(ctx, carol, []string{securityGroup}, namespace, v1.ApproveVerb)
 }
 
 // operatorConfig is the operator as the flags set it, quicker where the tests wait on it: an
