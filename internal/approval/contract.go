@@ -21,6 +21,8 @@ const (
 	ErrorRequestNotFound = "tollgate.RequestNotFound"
 	ErrorUnknownApprover = "tollgate.UnknownApprover"
 	ErrorStopped         = "tollgate.Deleted"
+	// ErrorForeignExecution answers a task of another execution than its request's own.
+	ErrorForeignExecution = "tollgate.ForeignExecution"
 )
 
 // Task kinds of the activity task input.
