@@ -86,3 +86,8 @@ const ReasonForeignExecution = "ForeignExecution"
 // request) when an execution under the request's deterministic name already exists with another
 // input than the request's: someone else started it, and it is not adopted.
 const ReasonExecutionNotOurs = "ExecutionNotOurs"
+
+// ReasonTokenUnreadable is the reason of the Warning event when a slot's sealed task token does
+// not open: sealed with a key the operator no longer holds (its token key Secret was replaced
+// or lost), or altered. The slot waits for the task's new token.
+const ReasonTokenUnreadable = "TokenUnreadable"

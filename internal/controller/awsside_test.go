@@ -12,6 +12,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
@@ -50,7 +51,9 @@ var _ = Describe("The AWS side", func() {
 		foreign := foreignTasks()
 
 		arn := handStarted(key, "hand-started-expired", sfnLocal.clock.Now().Add(-time.Hour))
-		Eventually(executionEnd(arn), settle).Should(Equal("FAILED " + approval.ErrorForeignExecution))
+		// The shipped machine goes on past a failed report: the execution ends with its own verdict.
+		Eventually(executionEnd(arn), settle).Should(Equal("FAILED " + approval.ErrorExpired))
+		Expect(activityErrors(arn)).To(ConsistOf(approval.ErrorForeignExecution), "its outcome report was refused")
 
 		By("the request keeps waiting, with the tokens of its own execution")
 		obj := getRequest(key)
@@ -90,9 +93,9 @@ var _ = Describe("The AWS side", func() {
 		obj := waitTokens(key, 1)
 		stored := slotOf(obj, "alice").TaskToken
 		_, err := sfnLocal.client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(stored), Output: aws.String(`{"approver":"alice","decision":"approve","quorum":"reached"}`)})
-		Expect(err).To(HaveOccurred(), "Step Functions took the token stored in status")
+		Expect(stepfunctions.Code(err)).To(Equal("InvalidToken"), "Step Functions took the token stored in status")
 		_, err = sfnLocal.client.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: aws.String(stored), Error: aws.String("tollgate.Rejected")})
-		Expect(err).To(HaveOccurred(), "Step Functions took the token stored in status")
+		Expect(stepfunctions.Code(err)).To(Equal("InvalidToken"), "Step Functions took the token stored in status")
 		Expect(execution(obj).Status).To(Equal(sfntypes.ExecutionStatusRunning))
 
 		approveAll(key, "alice")
@@ -106,7 +109,7 @@ var _ = Describe("The AWS side", func() {
 		key := newRequest(ns, "name-taken", []string{"alice"}, 0)
 		obj := waitPhase(key, v1.PhaseFailed)
 		Expect(obj.Status.ExecutionARN).To(BeEmpty())
-		Expect(conditionReason(key, v1.ConditionReady)).To(Equal(v1.ReasonExecutionNotOurs))
+		Expect(meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionReady).Message).To(ContainSubstring("another input"))
 		Expect(eventNotes(key, v1.ReasonExecutionNotOurs)).To(ContainElement(ContainSubstring("another input")))
 		Expect(api.raced.Load()).To(BeTrue())
 	})
@@ -156,6 +159,22 @@ func executionEnd(arn string) func() string {
 		Expect(err).NotTo(HaveOccurred())
 		return strings.TrimSpace(string(out.Status) + " " + aws.ToString(out.Error))
 	}
+}
+
+// activityErrors are the errors of an execution's failed activity tasks.
+func activityErrors(arn string) []string {
+	var names []string
+	p := sfn.NewGetExecutionHistoryPaginator(sfnLocal.client, &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		for _, e := range page.Events {
+			if e.ActivityFailedEventDetails != nil {
+				names = append(names, aws.ToString(e.ActivityFailedEventDetails.Error))
+			}
+		}
+	}
+	return names
 }
 
 // tokensOf is the token text status holds per slot.

@@ -106,8 +106,8 @@ func waitPhase(key client.ObjectKey, phase v1.Phase) *v1.ApprovalRequest {
 func undecided(key client.ObjectKey, slots ...string) {
 	tokens := map[string]string{}
 	for _, s := range slots {
-		tokens[s] = slotOf(getRequest(key), s).TaskToken
-		Expect(tokens[s]).NotTo(BeEmpty(), "slot %s holds its token", s)
+		Expect(slotOf(getRequest(key), s).TaskToken).NotTo(BeEmpty(), "slot %s holds its token", s)
+		tokens[s] = tokenOf(getRequest(key), s)
 	}
 	Consistently(func(g Gomega) {
 		obj := getRequest(key)

@@ -110,5 +110,8 @@ func (k *Keyring) Open(value, binding string) (string, error) {
 	return string(plain), nil
 }
 
+// Binding is what a slot's token is sealed for: the request (by UID) and the slot.
+func Binding(uid, slot string) string { return uid + "/" + slot }
+
 // Sealed reports whether value is a sealed token (whether or not it opens).
 func Sealed(value string) bool { return strings.HasPrefix(value, prefix) }
