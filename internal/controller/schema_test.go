@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/controller"
 	"github.com/tollgate-dev/tollgate/internal/devenv"
 )
 
@@ -165,12 +166,17 @@ spec:`+spec)
 		Expect(err.Error()).To(ContainSubstring("spec is immutable: a changed request is a new request"))
 	})
 
-	It("keeps a task token of 2,048 characters, the longest AWS's service model allows", func() {
+	It("keeps a task token of 2,048 characters, the longest AWS's service model allows, sealed", func() {
 		key := newRequest(ns, "long-token", []string{"alice"}, 0)
 		obj := getRequest(key)
 		base := obj.DeepCopy()
-		obj.Status.Approvers = []v1.ApproverStatus{{Name: "alice", TaskToken: strings.Repeat("t", 2048)}}
+		sealed := suiteKeyring().Seal(strings.Repeat("t", 2048), controller.TokenBinding(obj, "alice"))
+		obj.Status.Approvers = []v1.ApproverStatus{{Name: "alice", TaskToken: sealed}}
 		Expect(as(devenv.OperatorUsername).Status().Patch(ctx, obj, client.MergeFrom(base))).To(Succeed())
+
+		obj, base = getRequest(key), obj.DeepCopy()
+		obj.Status.Approvers[0].TaskToken = sealed + strings.Repeat("A", 4097-len(sealed))
+		Expect(as(devenv.OperatorUsername).Status().Patch(ctx, obj, client.MergeFrom(base))).To(MatchError(ContainSubstring("4096")))
 	})
 
 	It("refuses any change to a decision's spec", func() {
