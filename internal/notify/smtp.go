@@ -37,6 +37,22 @@ var errCredentialsWithoutTLS = errors.New("credentials are only sent over TLS")
 // sendMail runs one SMTP session that hands data, from from, to the server for to. ctx bounds
 // it: its deadline is the connection's, and its end closes the connection.
 func sendMail(ctx context.Context, s smtpServer, from string, to []string, data []byte) error {
+	err := dialAndSend(ctx, s, from, to, data)
+	if err == nil {
+		return nil
+	}
+	// The connection was closed under the session, or its deadline (the context's) passed:
+	// say why.
+	if cause := ctx.Err(); cause != nil {
+		return fmt.Errorf("%w: %w", cause, err)
+	}
+	if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+		return fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
+	}
+	return err
+}
+
+func dialAndSend(ctx context.Context, s smtpServer, from string, to []string, data []byte) error {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(s.Host, strconv.Itoa(s.Port)))
 	if err != nil {
