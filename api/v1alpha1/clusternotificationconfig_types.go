@@ -27,6 +27,7 @@ type ClusterNotificationConfigSpec struct {
 	// namespaceSelector selects the namespaces whose requests this object routes, by their
 	// labels. Without it, every namespace.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchExpressions) || self.matchExpressions.all(e, e.operator in ['In', 'NotIn', 'Exists', 'DoesNotExist'] && ((e.operator in ['In', 'NotIn']) == (has(e.values) && size(e.values) > 0)))",message="each matchExpressions operator is In or NotIn (with values) or Exists or DoesNotExist (without)"
 	NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector,omitempty"`
 
 	NotificationConfigSpec `json:",inline"`

@@ -38,11 +38,18 @@ var _ = Describe("CRD schema", func() {
 			Expect(err).NotTo(HaveOccurred())
 			for _, obj := range decodeYAML(string(raw)) {
 				obj.SetNamespace(ns)
-				if obj.GetKind() == "ApproverDecision" {
+				switch obj.GetKind() {
+				case "ApproverDecision":
 					decisions = append(decisions, obj) // after the requests they decide
-					continue
+				case "NotificationConfig":
+					Expect(notificationsAdmin(ns).Create(ctx, obj)).To(Succeed(), "sample %s", f)
+				case "ClusterNotificationConfig":
+					obj.SetNamespace("")
+					Expect(clusterNotificationsAdmin().Create(ctx, obj)).To(Succeed(), "sample %s", f)
+					DeferCleanup(func() { Expect(k8sClient.Delete(ctx, obj)).To(Succeed()) })
+				default:
+					Expect(as(requesterUser).Create(ctx, obj)).To(Succeed(), "sample %s", f)
 				}
-				Expect(as(requesterUser).Create(ctx, obj)).To(Succeed(), "sample %s", f)
 			}
 		}
 		Expect(decisions).NotTo(BeEmpty())

@@ -181,3 +181,25 @@ func TestResolve(t *testing.T) {
 		})
 	}
 }
+
+// The e-mail a request gives its slots (spec.approvers[].email, for the state machine's own
+// notifications) is the request's word, not an administrator's: the notifier never sends to it.
+func TestResolve_IgnoresAddressesARequestGives(t *testing.T) {
+	req := request()
+	req.Spec.Approvers[0].Email = "attacker@evil.example.com"
+	m, err := Waiting(req, "security", "alice@example.com", received)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := v1.NotificationConfigSpec{Channels: []v1.NotificationChannel{mailChannel}, Routes: []v1.NotificationRoute{{Name: "default", Channels: []string{"mail"}}}}
+	res, err := Resolve(m, "", Configs{Namespace: "payments", Namespaced: []v1.NotificationConfig{namespaced("team", spec)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Destinations) != 0 {
+		t.Errorf("destinations %v: the request's own address was used", res.Destinations)
+	}
+	if want := []string{"NotificationConfig/team/mail: group security-oncall", "NotificationConfig/team/mail: user carol@example.com"}; !slices.Equal(res.Unreached, want) {
+		t.Errorf("unreached %q, want %q", res.Unreached, want)
+	}
+}
