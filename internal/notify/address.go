@@ -8,7 +8,7 @@ import (
 
 // addressPattern is the schema's pattern for an e-mail address (spec.channels[].email.from,
 // spec.recipients[].email): HTML's "valid e-mail address", ASCII only, without the backtick.
-var addressPattern = regexp.MustCompile("^[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$")
+var addressPattern = regexp.MustCompile(`^[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$`)
 
 // maxAddressLength is the longest address SMTP carries (RFC 5321's forward-path, less the
 // angle brackets).

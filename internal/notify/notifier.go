@@ -125,7 +125,7 @@ func (n *Notifier) deliver(ctx context.Context, m Message, d Destination, at tim
 		hidden.add(string(data[SecretKeySigning]))
 		e := webhookEndpoint{URL: d.Webhook.URL}
 		if e.Key, err = parseSigningSecret(data[SecretKeySigning]); err != nil {
-			return fmt.Errorf("Secret %s/%s: %w", d.SecretNamespace, d.Webhook.SigningSecretRef.Name, err)
+			return fmt.Errorf("the Secret %s/%s: %w", d.SecretNamespace, d.Webhook.SigningSecretRef.Name, err)
 		}
 		hidden.add(string(e.Key))
 		if e.RootCAs, err = n.roots(ctx, d.SecretNamespace, d.Webhook.CASecretRef); err != nil {
@@ -144,11 +144,11 @@ func (n *Notifier) deliver(ctx context.Context, m Message, d Destination, at tim
 func (n *Notifier) secret(ctx context.Context, namespace, name string, keys ...string) (map[string][]byte, error) {
 	data, err := n.Secrets.SecretData(ctx, namespace, name)
 	if err != nil {
-		return nil, fmt.Errorf("reading Secret %s/%s: %w", namespace, name, err)
+		return nil, fmt.Errorf("reading the Secret %s/%s: %w", namespace, name, err)
 	}
 	for _, k := range keys {
 		if len(data[k]) == 0 {
-			return nil, fmt.Errorf("Secret %s/%s has no key %q", namespace, name, k)
+			return nil, fmt.Errorf("the Secret %s/%s has no key %q", namespace, name, k)
 		}
 	}
 	return data, nil
@@ -165,7 +165,7 @@ func (n *Notifier) roots(ctx context.Context, namespace string, ref *v1.SecretRe
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(data[SecretKeyCA]) {
-		return nil, fmt.Errorf("Secret %s/%s: key %s holds no PEM certificate", namespace, ref.Name, SecretKeyCA)
+		return nil, fmt.Errorf("the Secret %s/%s: key %s holds no PEM certificate", namespace, ref.Name, SecretKeyCA)
 	}
 	return pool, nil
 }

@@ -57,7 +57,7 @@ func newWorld(t *testing.T, smtpOpts smtptest.Options) *world {
 	if smtpOpts.TLS == smtptest.Implicit {
 		tlsMode = v1.EmailImplicitTLS
 	}
-	w.config = namespaced("team", v1.NotificationConfigSpec{
+	w.config = namespaced(v1.NotificationConfigSpec{
 		Channels: []v1.NotificationChannel{
 			{Name: "mail", Email: &v1.EmailChannel{Host: host, Port: int32(p), TLS: tlsMode, From: "tollgate@example.com",
 				CredentialsSecretRef: &v1.SecretReference{Name: "smtp"}, CASecretRef: &v1.SecretReference{Name: "smtp-ca"}}},
@@ -264,7 +264,7 @@ func TestSend_Failures(t *testing.T) {
 		w.secrets["payments/smtp"] = map[string][]byte{SecretKeyUsername: []byte(smtpUser)}
 		results := w.send(t, m, nil)
 		got := []string{results[0].Failure, results[1].Failure}
-		want := []string{`reading Secret payments/hook: secrets "hook" not found`, `Secret payments/smtp has no key "password"`}
+		want := []string{`reading the Secret payments/hook: secrets "hook" not found`, `the Secret payments/smtp has no key "password"`}
 		if !slices.Equal(got, want) {
 			t.Errorf("failures %q, want %q", got, want)
 		}

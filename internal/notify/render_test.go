@@ -38,7 +38,7 @@ func readMail(t testing.TB, raw []byte) (mail.Header, string, string) {
 // one-line subject.
 func checkMailShape(t testing.TB, raw []byte, header mail.Header, subject string) {
 	t.Helper()
-	var keys []string
+	keys := make([]string, 0, len(header))
 	for k := range header {
 		keys = append(keys, k)
 	}

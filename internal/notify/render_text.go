@@ -70,7 +70,7 @@ func person(name string) string {
 
 // people are a slot's users and groups, for a sentence.
 func people(s Slot) string {
-	var parts []string
+	parts := make([]string, 0, len(s.Users)+len(s.Groups))
 	for _, u := range s.Users {
 		parts = append(parts, "user "+oneLine(u, nameLimit))
 	}

@@ -17,8 +17,9 @@ var (
 	hookChannel = v1.NotificationChannel{Name: "hook", Webhook: &v1.WebhookChannel{URL: "https://hooks.example.com/t", SigningSecretRef: v1.SecretReference{Name: "hook"}}}
 )
 
-func namespaced(name string, spec v1.NotificationConfigSpec) v1.NotificationConfig {
-	return v1.NotificationConfig{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "payments"}, Spec: spec}
+// namespaced is payments' NotificationConfig "team".
+func namespaced(spec v1.NotificationConfigSpec) v1.NotificationConfig {
+	return v1.NotificationConfig{ObjectMeta: metav1.ObjectMeta{Name: "team", Namespace: "payments"}, Spec: spec}
 }
 
 func central(name string, sel *metav1.LabelSelector, spec v1.NotificationConfigSpec) v1.ClusterNotificationConfig {
@@ -65,22 +66,22 @@ func TestResolve(t *testing.T) {
 		{name: "no object: no notification, no error", m: waiting},
 		{
 			name: "a slot's users and groups by e-mail, with the object's link", m: waiting,
-			namespaced: []v1.NotificationConfig{namespaced("team", v1.NotificationConfigSpec{Channels: mailRoute.Channels, Recipients: people, Routes: mailRoute.Routes, Link: link})},
+			namespaced: []v1.NotificationConfig{namespaced(v1.NotificationConfigSpec{Channels: mailRoute.Channels, Recipients: people, Routes: mailRoute.Routes, Link: link})},
 			want:       []string{"default NotificationConfig/team/mail email payments carol@example.com security-oncall@lists.example.com https://console.example.com/payments/deploy-v42"},
 		},
 		{
 			name: "the requester when the request ends", m: ended,
-			namespaced: []v1.NotificationConfig{namespaced("team", mailRoute)},
+			namespaced: []v1.NotificationConfig{namespaced(mailRoute)},
 			want:       []string{"default NotificationConfig/team/mail email payments alice@example.com "},
 		},
 		{
 			name: "people without an address are named, and a channel that reaches no one is not a destination", m: waitingBob,
-			namespaced: []v1.NotificationConfig{namespaced("team", mailRoute)},
+			namespaced: []v1.NotificationConfig{namespaced(mailRoute)},
 			unreached:  []string{"NotificationConfig/team/mail: user bob@example.com"},
 		},
 		{
 			name: "a slot's channels add to the route's, for that slot only", m: waiting,
-			namespaced: []v1.NotificationConfig{namespaced("team", v1.NotificationConfigSpec{
+			namespaced: []v1.NotificationConfig{namespaced(v1.NotificationConfigSpec{
 				Channels: []v1.NotificationChannel{mailChannel, hookChannel}, Recipients: people,
 				Routes: []v1.NotificationRoute{{Name: "default", Channels: []string{"mail"}, Slots: []v1.SlotRoute{{Name: "security", Channels: []string{"hook", "mail"}}}}},
 			})},
@@ -91,20 +92,20 @@ func TestResolve(t *testing.T) {
 		},
 		{
 			name: "another slot's channels are not this slot's", m: waitingBob,
-			namespaced: []v1.NotificationConfig{namespaced("team", v1.NotificationConfigSpec{
+			namespaced: []v1.NotificationConfig{namespaced(v1.NotificationConfigSpec{
 				Channels: []v1.NotificationChannel{hookChannel}, Routes: []v1.NotificationRoute{{Name: "default", Slots: []v1.SlotRoute{{Name: "security", Channels: []string{"hook"}}}}},
 			})},
 		},
 		{
 			name: "the end goes through the channels of every slot the request has", m: ended,
-			namespaced: []v1.NotificationConfig{namespaced("team", v1.NotificationConfigSpec{
+			namespaced: []v1.NotificationConfig{namespaced(v1.NotificationConfigSpec{
 				Channels: []v1.NotificationChannel{hookChannel}, Routes: []v1.NotificationRoute{{Name: "default", Slots: []v1.SlotRoute{{Name: "security", Channels: []string{"hook"}}, {Name: "absent", Channels: []string{"hook"}}}}},
 			})},
 			want: []string{"default NotificationConfig/team/hook webhook payments "},
 		},
 		{
 			name: "a route the request picks", m: waiting, route: "urgent",
-			namespaced: []v1.NotificationConfig{namespaced("team", v1.NotificationConfigSpec{
+			namespaced: []v1.NotificationConfig{namespaced(v1.NotificationConfigSpec{
 				Channels: []v1.NotificationChannel{mailChannel, hookChannel}, Recipients: people,
 				Routes: []v1.NotificationRoute{{Name: "default", Channels: []string{"mail"}}, {Name: "urgent", Channels: []string{"hook"}}},
 			})},
@@ -112,7 +113,7 @@ func TestResolve(t *testing.T) {
 		},
 		{
 			name: "a route no object defines is an error", m: waiting, route: "nowhere",
-			namespaced: []v1.NotificationConfig{namespaced("team", mailRoute)},
+			namespaced: []v1.NotificationConfig{namespaced(mailRoute)},
 			err:        ErrNoRoute,
 		},
 		{
@@ -126,7 +127,7 @@ func TestResolve(t *testing.T) {
 		},
 		{
 			name: "a namespace's mail reaches people by central recipients too, and takes the central link", m: waiting,
-			namespaced: []v1.NotificationConfig{namespaced("team", v1.NotificationConfigSpec{Channels: mailRoute.Channels, Routes: mailRoute.Routes})},
+			namespaced: []v1.NotificationConfig{namespaced(v1.NotificationConfigSpec{Channels: mailRoute.Channels, Routes: mailRoute.Routes})},
 			cluster: []v1.ClusterNotificationConfig{
 				central("directory", everywhere, v1.NotificationConfigSpec{Channels: []v1.NotificationChannel{hookChannel}, Recipients: people, Routes: []v1.NotificationRoute{{Name: "unused", Channels: []string{"hook"}}}, Link: link}),
 			},
@@ -134,7 +135,7 @@ func TestResolve(t *testing.T) {
 		},
 		{
 			name: "a central channel never mails the addresses a namespace gives", m: waiting,
-			namespaced: []v1.NotificationConfig{namespaced("team", v1.NotificationConfigSpec{
+			namespaced: []v1.NotificationConfig{namespaced(v1.NotificationConfigSpec{
 				Channels: []v1.NotificationChannel{hookChannel}, Routes: []v1.NotificationRoute{{Name: "unused", Channels: []string{"hook"}}},
 				Recipients: []v1.NotificationRecipient{{Group: "security-oncall", Email: "attacker@evil.example.com"}, {User: "carol@example.com", Email: "attacker@evil.example.com"}},
 			})},
@@ -149,7 +150,7 @@ func TestResolve(t *testing.T) {
 		},
 		{
 			name: "a route naming a channel that does not exist is a problem", m: waiting,
-			namespaced: []v1.NotificationConfig{namespaced("team", v1.NotificationConfigSpec{Channels: []v1.NotificationChannel{hookChannel}, Routes: []v1.NotificationRoute{{Name: "default", Channels: []string{"gone", "hook"}}}})},
+			namespaced: []v1.NotificationConfig{namespaced(v1.NotificationConfigSpec{Channels: []v1.NotificationChannel{hookChannel}, Routes: []v1.NotificationRoute{{Name: "default", Channels: []string{"gone", "hook"}}}})},
 			want:       []string{"default NotificationConfig/team/hook webhook payments "},
 			problems:   []string{"NotificationConfig/team: route default names no channel gone"},
 		},
@@ -192,7 +193,7 @@ func TestResolve_IgnoresAddressesARequestGives(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec := v1.NotificationConfigSpec{Channels: []v1.NotificationChannel{mailChannel}, Routes: []v1.NotificationRoute{{Name: "default", Channels: []string{"mail"}}}}
-	res, err := Resolve(m, "", Configs{Namespace: "payments", Namespaced: []v1.NotificationConfig{namespaced("team", spec)}})
+	res, err := Resolve(m, "", Configs{Namespace: "payments", Namespaced: []v1.NotificationConfig{namespaced(spec)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,7 +54,7 @@ func TestQuoted(t *testing.T) {
 	if got != want {
 		t.Errorf("quoted = %q, want %q", got, want)
 	}
-	for _, line := range strings.Split(got, "\n") {
+	for line := range strings.SplitSeq(got, "\n") {
 		if !strings.HasPrefix(line, "|") {
 			t.Errorf("line %q is not quoted", line)
 		}

@@ -18,6 +18,9 @@ import (
 	"time"
 )
 
+// serverName is the name the server gives itself, and its certificate's.
+const serverName = "localhost"
+
 // TLSMode is how the server offers TLS.
 type TLSMode int
 
@@ -173,7 +176,7 @@ func (s *Server) serve(conn net.Conn) {
 		c.conn, c.secure = tc, true
 	}
 	c.tp = textproto.NewConn(c.conn)
-	if c.reply("220 localhost smtptest") != nil {
+	if c.reply("220 %s smtptest", serverName) != nil {
 		return
 	}
 	for {
@@ -226,7 +229,7 @@ func (c *conversation) command(verb, arg string) bool {
 }
 
 func (c *conversation) ehlo() bool {
-	lines := []string{"localhost"}
+	lines := []string{serverName}
 	if c.s.opts.TLS == StartTLS && !c.secure {
 		lines = append(lines, "STARTTLS")
 	}
@@ -343,4 +346,6 @@ func (c *conversation) data() bool {
 func (m Mail) Reader() *bufio.Reader { return bufio.NewReader(bytes.NewReader(m.Data)) }
 
 // String is the envelope, for failure messages.
-func (m Mail) String() string { return fmt.Sprintf("from %s to %v, %d bytes", m.From, m.To, len(m.Data)) }
+func (m Mail) String() string {
+	return fmt.Sprintf("from %s to %v, %d bytes", m.From, m.To, len(m.Data))
+}
