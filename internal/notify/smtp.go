@@ -53,24 +53,13 @@ func sendMail(ctx context.Context, s smtpServer, from string, to []string, data 
 }
 
 func dialAndSend(ctx context.Context, s smtpServer, from string, to []string, data []byte) error {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(s.Host, strconv.Itoa(s.Port)))
+	tlsConfig := &tls.Config{ServerName: s.Host, RootCAs: s.RootCAs, MinVersion: tls.VersionTLS12}
+	conn, err := dial(ctx, s, tlsConfig)
 	if err != nil {
 		return err
 	}
-	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
-	defer stop()
-	if deadline, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(deadline)
-	}
-	tlsConfig := &tls.Config{ServerName: s.Host, RootCAs: s.RootCAs, MinVersion: tls.VersionTLS12}
-	if s.TLS == v1.EmailImplicitTLS {
-		tc := tls.Client(conn, tlsConfig)
-		if err := tc.HandshakeContext(ctx); err != nil {
-			return errors.Join(fmt.Errorf("TLS: %w", err), conn.Close())
-		}
-		conn = tc
-	}
+	// Ending ctx ends the session: the connection closes under it.
+	defer context.AfterFunc(ctx, func() { _ = conn.Close() })()
 	c, err := smtp.NewClient(conn, s.Host)
 	if err != nil {
 		return errors.Join(err, conn.Close())
@@ -80,6 +69,26 @@ func dialAndSend(ctx context.Context, s smtpServer, from string, to []string, da
 		return err
 	}
 	return c.Quit()
+}
+
+// dial connects to the server (in TLS from the first byte for Implicit), the connection's
+// deadline being ctx's.
+func dial(ctx context.Context, s smtpServer, tlsConfig *tls.Config) (net.Conn, error) {
+	addr := net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
+	var conn net.Conn
+	var err error
+	if s.TLS == v1.EmailImplicitTLS {
+		conn, err = (&tls.Dialer{Config: tlsConfig}).DialContext(ctx, "tcp", addr)
+	} else {
+		conn, err = new(net.Dialer).DialContext(ctx, "tcp", addr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(deadline)
+	}
+	return conn, nil
 }
 
 // session is an SMTP session from EHLO to the end of DATA.
