@@ -63,10 +63,7 @@ var _ = Describe("Notification routing", func() {
 
 	DescribeTable("refuses a bad NotificationConfig, naming the field",
 		func(spec string, wantField, wantMessage string) {
-			err := createYAML(ns, notificationConfigYAML(spec))
-			Expect(err).To(HaveOccurred())
-			Expect(err.Error()).To(ContainSubstring(wantField))
-			Expect(err.Error()).To(ContainSubstring(wantMessage))
+			expectRefusal(createYAML(ns, notificationConfigYAML(spec)), wantField, wantMessage)
 		},
 		Entry("a channel of no kind", `
   channels: [{name: nothing}]

@@ -65,9 +65,7 @@ var _ = Describe("CRD schema", func() {
 	DescribeTable("refuses a bad ApprovalRequest, naming the field",
 		func(spec string, wantField, wantMessage string) {
 			err := createYAML(ns, approvalRequestYAML(spec))
-			Expect(err).To(HaveOccurred())
-			Expect(err.Error()).To(ContainSubstring(wantField))
-			Expect(err.Error()).To(ContainSubstring(wantMessage))
+			expectRefusal(err, wantField, wantMessage)
 		},
 		Entry("no approvers", `
   description: d
@@ -141,9 +139,7 @@ apiVersion: approvals.tollgate.dev/v1alpha1
 kind: ApproverDecision
 metadata: {name: d1}
 spec:`+spec)
-			Expect(err).To(HaveOccurred())
-			Expect(err.Error()).To(ContainSubstring(wantField))
-			Expect(err.Error()).To(ContainSubstring(wantMessage))
+			expectRefusal(err, wantField, wantMessage)
 		},
 		Entry("a decision outside the enum", `
   approvalRequestName: r
@@ -201,6 +197,14 @@ spec:`+spec)
 		Expect(kubectl("explain", "approverdecision.spec.decision")).To(ContainSubstring("Approve or Reject"))
 	})
 })
+
+// expectRefusal fails unless the API server refused a write, naming the field and saying why.
+func expectRefusal(err error, field, message string) {
+	GinkgoHelper()
+	Expect(err).To(HaveOccurred())
+	Expect(err.Error()).To(ContainSubstring(field))
+	Expect(err.Error()).To(ContainSubstring(message))
+}
 
 // fortyOneApprovers lists 41 approver slots in YAML.
 func fortyOneApprovers() string {
