@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
@@ -36,11 +37,14 @@ type Notifier struct {
 	Clock   clock.PassiveClock
 	// Schedule says whether a failed attempt is followed by another, and when.
 	Schedule Schedule
-	// Timeout bounds one attempt, from the dial to the server's answer.
+	// Timeout bounds one attempt, from the dial to the server's answer (DefaultTimeout when 0).
 	Timeout time.Duration
-	// HelloName is the name the SMTP client gives in EHLO.
+	// HelloName is the name the SMTP client gives in EHLO ("localhost" when empty).
 	HelloName string
 }
+
+// DefaultTimeout bounds an attempt when the Notifier names no Timeout.
+const DefaultTimeout = 30 * time.Second
 
 // Result is the outcome of one attempt at one destination, to be recorded.
 type Result struct {
@@ -76,7 +80,11 @@ func (n *Notifier) Send(ctx context.Context, m Message, deliveries []Delivery) [
 // attempt tries one delivery and counts it.
 func (n *Notifier) attempt(ctx context.Context, m Message, d Delivery) Result {
 	r := Result{Route: d.Route, Channel: d.Channel, Type: d.Type, At: n.Clock.Now(), Attempts: d.Attempts + 1}
-	ctx, cancel := context.WithTimeout(ctx, n.Timeout)
+	timeout := n.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var hidden secrets
 	err := n.deliver(ctx, m, d.Destination, r.At, &hidden)
@@ -99,7 +107,7 @@ func (n *Notifier) deliver(ctx context.Context, m Message, d Destination, at tim
 	id := messageID(m, d)
 	switch {
 	case d.Email != nil:
-		server := smtpServer{Host: d.Email.Host, Port: int(d.Email.Port), TLS: d.Email.TLS, HelloName: n.HelloName}
+		server := smtpServer{Host: d.Email.Host, Port: int(d.Email.Port), TLS: d.Email.TLS, HelloName: cmp.Or(n.HelloName, "localhost")}
 		if ref := d.Email.CredentialsSecretRef; ref != nil {
 			data, err := n.secret(ctx, d.SecretNamespace, ref.Name, SecretKeyUsername, SecretKeyPassword)
 			if err != nil {

@@ -331,3 +331,17 @@ func delta(t *testing.T, before map[string]float64) string {
 
 // moved is counts' moves as delta writes them.
 func moved(m map[string]float64) string { return fmt.Sprint(m) }
+
+// A Notifier that names no timeout and no EHLO name sends with the defaults, not at once out of time.
+func TestSend_Defaults(t *testing.T) {
+	w := newWorld(t, smtptest.Options{TLS: smtptest.StartTLS, Mechanisms: []string{"PLAIN"}})
+	w.notifier.Timeout, w.notifier.HelloName = 0, ""
+	for _, r := range w.send(t, Ended(request(), "alice@example.com", "", ended), nil) {
+		if r.Failure != "" {
+			t.Errorf("%s: %s", r.Channel, r.Failure)
+		}
+	}
+	if first := w.smtp.WaitSessions(t, 1)[0].Lines[0].Text; first != "EHLO localhost" {
+		t.Errorf("the session began with %q", first)
+	}
+}
