@@ -37,11 +37,7 @@ func clusterNotificationsAdmin() client.Client {
 
 // notificationConfigYAML wraps a spec fragment into a NotificationConfig named team.
 func notificationConfigYAML(spec string) string {
-	return `
-apiVersion: approvals.tollgate.dev/v1alpha1
-kind: NotificationConfig
-metadata: {name: team}
-spec:` + spec
+	return objectYAML("NotificationConfig", "team", spec)
 }
 
 // A webhook channel and a route through it, to build bad objects from.
@@ -203,11 +199,6 @@ var _ = Describe("Notification routing", func() {
 
 // clusterConfig is a ClusterNotificationConfig through a webhook.
 func clusterConfig(name string) *unstructured.Unstructured {
-	obj := decodeYAML(`
-apiVersion: approvals.tollgate.dev/v1alpha1
-kind: ClusterNotificationConfig
-metadata: {name: ` + name + `}
-spec:
-  namespaceSelector: {matchLabels: {tollgate.dev/audit: "true"}}` + hookSpec)[0]
-	return obj
+	return decodeYAML(objectYAML("ClusterNotificationConfig", name, `
+  namespaceSelector: {matchLabels: {tollgate.dev/audit: "true"}}`+hookSpec))[0]
 }

@@ -233,12 +233,11 @@ func slotUsers(req *v1.ApprovalRequest, slot string) []string {
 }
 
 // approvalRequestYAML wraps a spec fragment into a request named r1.
-func approvalRequestYAML(spec string) string {
-	return `
-apiVersion: approvals.tollgate.dev/v1alpha1
-kind: ApprovalRequest
-metadata: {name: r1}
-spec:` + spec
+func approvalRequestYAML(spec string) string { return objectYAML("ApprovalRequest", "r1", spec) }
+
+// objectYAML wraps a spec fragment into an object of tollgate's API.
+func objectYAML(kind, name, spec string) string {
+	return "\napiVersion: approvals.tollgate.dev/v1alpha1\nkind: " + kind + "\nmetadata: {name: " + name + "}\nspec:" + spec
 }
 
 // createYAML creates the single object in doc in namespace ns, as `kubectl create` would.
