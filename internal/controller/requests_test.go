@@ -76,7 +76,7 @@ func waitTokens(key client.ObjectKey, n int) *v1.ApprovalRequest {
 // comes back with a new token. When tokens are missing after 90 s, the spec lets Step
 // Functions' time pass, ten seconds every two, while the operator's one-second heartbeats keep
 // the tokens it holds alive (one jump past the timeout would expire them all), and says so.
-func waitLargeRequestTokens(key client.ObjectKey, n int) *v1.ApprovalRequest {
+func waitLargeRequestTokens(key client.ObjectKey, n int) {
 	if InterceptGomegaFailure(func() { waitTokensWithin(key, n, 90*time.Second) }) != nil {
 		GinkgoWriter.Printf("only %d of %d tokens after 90s: letting Step Functions' time pass the task heartbeat timeout\n", tokensHeld(key), n)
 		Eventually(func() int {
@@ -84,7 +84,7 @@ func waitLargeRequestTokens(key client.ObjectKey, n int) *v1.ApprovalRequest {
 			return tokensHeld(key)
 		}, 2*time.Minute, 2*time.Second).Should(Equal(n))
 	}
-	return waitTokensWithin(key, n, time.Minute)
+	waitTokensWithin(key, n, time.Minute)
 }
 
 // tokensHeld counts the slots of a request that hold a task token.

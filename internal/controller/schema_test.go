@@ -39,11 +39,18 @@ var _ = Describe("CRD schema", func() {
 			Expect(err).NotTo(HaveOccurred())
 			for _, obj := range decodeYAML(string(raw)) {
 				obj.SetNamespace(ns)
-				if obj.GetKind() == "ApproverDecision" {
+				switch obj.GetKind() {
+				case "ApproverDecision":
 					decisions = append(decisions, obj) // after the requests they decide
-					continue
+				case "NotificationConfig":
+					Expect(notificationsAdmin(ns).Create(ctx, obj)).To(Succeed(), "sample %s", f)
+				case "ClusterNotificationConfig":
+					obj.SetNamespace("")
+					Expect(clusterNotificationsAdmin().Create(ctx, obj)).To(Succeed(), "sample %s", f)
+					DeferCleanup(func() { Expect(k8sClient.Delete(ctx, obj)).To(Succeed()) })
+				default:
+					Expect(as(requesterUser).Create(ctx, obj)).To(Succeed(), "sample %s", f)
 				}
-				Expect(as(requesterUser).Create(ctx, obj)).To(Succeed(), "sample %s", f)
 			}
 		}
 		Expect(decisions).NotTo(BeEmpty())
@@ -59,9 +66,7 @@ var _ = Describe("CRD schema", func() {
 	DescribeTable("refuses a bad ApprovalRequest, naming the field",
 		func(spec string, wantField, wantMessage string) {
 			err := createYAML(ns, approvalRequestYAML(spec))
-			Expect(err).To(HaveOccurred())
-			Expect(err.Error()).To(ContainSubstring(wantField))
-			Expect(err.Error()).To(ContainSubstring(wantMessage))
+			expectRefusal(err, wantField, wantMessage)
 		},
 		Entry("no approvers", `
   description: d
@@ -135,9 +140,7 @@ apiVersion: approvals.tollgate.dev/v1alpha1
 kind: ApproverDecision
 metadata: {name: d1}
 spec:`+spec)
-			Expect(err).To(HaveOccurred())
-			Expect(err.Error()).To(ContainSubstring(wantField))
-			Expect(err.Error()).To(ContainSubstring(wantMessage))
+			expectRefusal(err, wantField, wantMessage)
 		},
 		Entry("a decision outside the enum", `
   approvalRequestName: r
@@ -201,6 +204,14 @@ spec:`+spec)
 	})
 })
 
+// expectRefusal fails unless the API server refused a write, naming the field and saying why.
+func expectRefusal(err error, field, message string) {
+	GinkgoHelper()
+	Expect(err).To(HaveOccurred())
+	Expect(err.Error()).To(ContainSubstring(field))
+	Expect(err.Error()).To(ContainSubstring(message))
+}
+
 // fortyOneApprovers lists 41 approver slots in YAML.
 func fortyOneApprovers() string {
 	var b strings.Builder
@@ -228,12 +239,11 @@ func slotUsers(req *v1.ApprovalRequest, slot string) []string {
 }
 
 // approvalRequestYAML wraps a spec fragment into a request named r1.
-func approvalRequestYAML(spec string) string {
-	return `
-apiVersion: approvals.tollgate.dev/v1alpha1
-kind: ApprovalRequest
-metadata: {name: r1}
-spec:` + spec
+func approvalRequestYAML(spec string) string { return objectYAML("ApprovalRequest", "r1", spec) }
+
+// objectYAML wraps a spec fragment into an object of tollgate's API.
+func objectYAML(kind, name, spec string) string {
+	return "\napiVersion: approvals.tollgate.dev/v1alpha1\nkind: " + kind + "\nmetadata: {name: " + name + "}\nspec:" + spec
 }
 
 // createYAML creates the single object in doc in namespace ns, as `kubectl create` would.

@@ -4,21 +4,20 @@ import (
 	"errors"
 
 	. "github.com/onsi/gomega"
-	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/controller"
 	"github.com/tollgate-dev/tollgate/internal/devenv"
+	"github.com/tollgate-dev/tollgate/internal/operator"
 	"github.com/tollgate-dev/tollgate/internal/tokenseal"
 )
 
 // suiteKeyring is the operators' task token keys, read from their Secret as a cluster
-// administrator can.
+// administrator can, or created as the first operator would (specs of the schema run before
+// any operator has started).
 func suiteKeyring() *tokenseal.Keyring {
-	s := &corev1.Secret{}
-	Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: devenv.OperatorNamespace, Name: "tollgate-token-key"}, s)).To(Succeed())
-	k, err := tokenseal.New(s.Data)
+	k, err := operator.TokenKeyring(ctx, k8sClient, k8sClient, client.ObjectKey{Namespace: devenv.OperatorNamespace, Name: operator.DefaultTokenKeySecret})
 	Expect(err).NotTo(HaveOccurred())
 	return k
 }

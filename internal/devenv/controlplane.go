@@ -40,6 +40,10 @@ const (
 	RoleRequester = RolePrefix + "requester"
 	RoleApprover  = RolePrefix + "approver"
 	RoleViewer    = RolePrefix + "viewer"
+	// RoleNotificationsAdmin writes a namespace's NotificationConfigs;
+	// RoleClusterNotificationsAdmin writes ClusterNotificationConfigs too.
+	RoleNotificationsAdmin        = RolePrefix + "notifications-admin"
+	RoleClusterNotificationsAdmin = RolePrefix + "cluster-notifications-admin"
 )
 
 // rbacFiles are the parts of config/rbac the environment installs, as config/default names
@@ -49,6 +53,7 @@ var rbacFiles = []string{
 	"config/rbac/role.yaml", "config/rbac/role_binding.yaml",
 	"config/rbac/leader_election_role.yaml", "config/rbac/leader_election_role_binding.yaml",
 	"config/rbac/requester_role.yaml", "config/rbac/approver_role.yaml", "config/rbac/viewer_role.yaml",
+	"config/rbac/notifications_admin_role.yaml", "config/rbac/cluster_notifications_admin_role.yaml",
 }
 
 // NewScheme knows Kubernetes' built-in kinds and tollgate's.

@@ -3,6 +3,8 @@ package devenv
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,12 +18,24 @@ import (
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 )
 
-// grantedVerb is, for each of config/rbac's roles for people, a verb on approvalrequests the
-// role grants: Grant waits until the authorizer allows it.
-var grantedVerb = map[string]string{
-	RoleRequester: "create",
-	RoleApprover:  v1.ApproveVerb,
-	RoleViewer:    "watch",
+// approvalRequests is the resource most of the roles for people are about; create the verb
+// that roles for writers grant.
+const (
+	approvalRequests = "approvalrequests"
+	verbCreate       = "create"
+)
+
+// grant is a verb on one of tollgate's resources.
+type grant struct{ verb, resource string }
+
+// grantedVerb is, for each of config/rbac's roles for people, a verb the role grants: Grant
+// waits until the authorizer allows it.
+var grantedVerb = map[string]grant{
+	RoleRequester:                 {verbCreate, approvalRequests},
+	RoleApprover:                  {v1.ApproveVerb, approvalRequests},
+	RoleViewer:                    {"watch", approvalRequests},
+	RoleNotificationsAdmin:        {verbCreate, "notificationconfigs"},
+	RoleClusterNotificationsAdmin: {verbCreate, "clusternotificationconfigs"},
 }
 
 // groupMember is the user Grant asks the authorizer about for a group: a name no person of the
@@ -33,9 +47,9 @@ const groupMember = "devenv:member-of-group"
 // authorizer allows each subject what the role grants: RBAC learns new bindings from a watch, a
 // moment after they are written. Granting twice is harmless.
 func (cp *ControlPlane) Grant(ctx context.Context, role, namespace string, subjects ...rbacv1.Subject) error {
-	verb, ok := grantedVerb[role]
+	g, ok := grantedVerb[role]
 	if !ok {
-		return fmt.Errorf("granting %s: not one of config/rbac's roles for people (%s, %s, %s)", role, RoleRequester, RoleApprover, RoleViewer)
+		return fmt.Errorf("granting %s: not one of config/rbac's roles for people (%s)", role, strings.Join(slices.Sorted(maps.Keys(grantedVerb)), ", "))
 	}
 	for _, s := range subjects {
 		if s.Kind != rbacv1.UserKind && s.Kind != rbacv1.GroupKind {
@@ -50,7 +64,7 @@ func (cp *ControlPlane) Grant(ctx context.Context, role, namespace string, subje
 		if s.Kind == rbacv1.GroupKind {
 			user, groups = groupMember, []string{s.Name}
 		}
-		if err := cp.WaitAllowed(ctx, user, groups, namespace, verb); err != nil {
+		if err := cp.WaitAllowedOn(ctx, user, groups, namespace, g.verb, g.resource); err != nil {
 			return fmt.Errorf("granting %s: %w", role, err)
 		}
 	}
@@ -94,16 +108,21 @@ func Groups(names ...string) []rbacv1.Subject {
 // approvalrequests in namespace: RBAC learns new bindings from a watch, a moment after they
 // are written.
 func (cp *ControlPlane) WaitAllowed(ctx context.Context, user string, groups []string, namespace, verb string) error {
-	attrs := &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: verb, Group: v1.GroupVersion.Group, Resource: "approvalrequests"}
+	return cp.WaitAllowedOn(ctx, user, groups, namespace, verb, approvalRequests)
+}
+
+// WaitAllowedOn is WaitAllowed for another of tollgate's resources.
+func (cp *ControlPlane) WaitAllowedOn(ctx context.Context, user string, groups []string, namespace, verb, resource string) error {
+	attrs := &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: verb, Group: v1.GroupVersion.Group, Resource: resource}
 	err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
 		sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{User: user, Groups: groups, ResourceAttributes: attrs}}
 		if err := cp.Client.Create(ctx, sar); err != nil {
-			return false, fmt.Errorf("asking whether %s may %s approvalrequests in %s: %w", user, verb, namespace, err)
+			return false, fmt.Errorf("asking whether %s may %s %s in %s: %w", user, verb, resource, namespace, err)
 		}
 		return sar.Status.Allowed, nil
 	})
 	if wait.Interrupted(err) && ctx.Err() == nil {
-		return fmt.Errorf("%s may still not %s approvalrequests in %s after 30s", user, verb, namespace)
+		return fmt.Errorf("%s may still not %s %s in %s after 30s", user, verb, resource, namespace)
 	}
 	return err
 }

@@ -78,7 +78,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Lifecycle.MaxRetryDelay, "max-retry-delay", defaultLifecycle.MaxRetryDelay, "Longest delay between retries after failed calls to Step Functions.")
 	fs.IntVar(&c.Lifecycle.MaxConcurrentReconciles, "max-concurrent-reconciles", defaultLifecycle.MaxConcurrentReconciles, "How many ApprovalRequests are reconciled at once.")
 	fs.DurationVar(&c.AdmissionProbeInterval, "admission-probe-interval", 5*time.Minute, "How often the operator checks that tollgate's admission refuses a forged write (server-side dry-runs in --namespace); while it does not, decisions are held. Its webhook configurations are watched all the time.")
-	fs.StringVar(&c.TokenKeySecret, "token-key-secret", defaultTokenKeySecret, "Secret (in --namespace) holding the keys that seal task tokens in status, so that no reader of a request can spend them. Created with a random key when missing; rotate by adding the next numeric key id and restarting the operator.")
+	fs.StringVar(&c.TokenKeySecret, "token-key-secret", DefaultTokenKeySecret, "Secret (in --namespace) holding the keys that seal task tokens in status, so that no reader of a request can spend them. Created with a random key when missing; rotate by adding the next numeric key id and restarting the operator.")
 	fs.DurationVar(&c.Lifecycle.ExpiryGrace, "expiry-grace", defaultLifecycle.ExpiryGrace, "How long after a request's timeout the operator stops an execution the state machine did not expire itself.")
 }
 
@@ -111,7 +111,7 @@ func (c *Config) Defaults() {
 	orDefault(&l.MaxRetryDelay, d.MaxRetryDelay)
 	orDefault(&l.MaxConcurrentReconciles, d.MaxConcurrentReconciles)
 	orDefault(&c.Identity.LegacyKeySecret, defaultLegacyKeySecret)
-	orDefault(&c.TokenKeySecret, defaultTokenKeySecret)
+	orDefault(&c.TokenKeySecret, DefaultTokenKeySecret)
 	if c.WorkerName == "" {
 		c.WorkerName, _ = os.Hostname()
 	}
@@ -192,7 +192,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions
 	if cfg.Identity.Namespace == "" {
 		return nil, errors.New("--namespace (or $POD_NAMESPACE) is required: the operator keeps its task token keys there")
 	}
-	keyring, err := tokenKeyring(ctx, mgr.GetAPIReader(), mgr.GetClient(), types.NamespacedName{Namespace: cfg.Identity.Namespace, Name: cfg.TokenKeySecret})
+	keyring, err := TokenKeyring(ctx, mgr.GetAPIReader(), mgr.GetClient(), types.NamespacedName{Namespace: cfg.Identity.Namespace, Name: cfg.TokenKeySecret})
 	if err != nil {
 		return nil, err
 	}

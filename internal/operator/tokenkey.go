@@ -16,17 +16,17 @@ import (
 // +kubebuilder:rbac:groups="",namespace=system,resources=secrets,verbs=create
 // +kubebuilder:rbac:groups="",namespace=system,resources=secrets,resourceNames=tollgate-token-key,verbs=get
 
-// defaultTokenKeySecret is the Secret, in the operator's namespace, holding the keys that seal
+// DefaultTokenKeySecret is the Secret, in the operator's namespace, holding the keys that seal
 // task tokens in status.
-const defaultTokenKeySecret = "tollgate-token-key"
+const DefaultTokenKeySecret = "tollgate-token-key"
 
-// tokenKeyring reads the token keys from their Secret (uncached: the operator reads no other
+// TokenKeyring reads the token keys from their Secret (uncached: the operator reads no other
 // Secret, so it keeps no informer on them), creating it with a first random key when there is
 // none. Its data holds one 32-byte key per id ("1", "2", ...): the highest seals, all open —
 // an administrator rotates by adding the next id and restarting the operator, and removes an
 // old id once no pending request holds a token it sealed. Two replicas starting at once both
 // create; the one that loses reads what the other wrote.
-func tokenKeyring(ctx context.Context, r client.Reader, c client.Client, name types.NamespacedName) (*tokenseal.Keyring, error) {
+func TokenKeyring(ctx context.Context, r client.Reader, c client.Client, name types.NamespacedName) (*tokenseal.Keyring, error) {
 	s := &corev1.Secret{}
 	err := r.Get(ctx, name, s)
 	if apierrors.IsNotFound(err) {

@@ -12,7 +12,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -62,7 +62,7 @@ func New(keys map[string][]byte) (*Keyring, error) {
 		k.aeads[id] = aead
 		ids = append(ids, n)
 	}
-	sort.Ints(ids)
+	slices.Sort(ids)
 	k.current = strconv.Itoa(ids[len(ids)-1])
 	return k, nil
 }
