@@ -190,7 +190,7 @@ func (r *ApprovalRequestReconciler) run(ctx context.Context, obj *v1.ApprovalReq
 		r.holding(client.ObjectKeyFromObject(obj))
 		return *held, ctrl.Result{RequeueAfter: min(delay, heldRetry)}, nil
 	}
-	waiting := progress{reason: "AwaitingApprovals", message: fmt.Sprintf("%s approvals; waiting for %s", approval.TallyOf(obj, identity.Verified(obj)), strings.Join(waitingFor(obj), ", "))}
+	waiting := progress{reason: v1.ReasonAwaitingApprovals, message: fmt.Sprintf("%s approvals; waiting for %s", approval.TallyOf(obj, identity.Verified(obj)), strings.Join(waitingFor(obj), ", "))}
 	return waiting, ctrl.Result{RequeueAfter: delay}, nil
 }
 
@@ -199,7 +199,7 @@ func (r *ApprovalRequestReconciler) run(ctx context.Context, obj *v1.ApprovalReq
 func standing(obj *v1.ApprovalRequest) progress {
 	c := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionReady)
 	if obj.Status.ExecutionARN == "" || c == nil || approval.Ended(obj.Status.Phase) {
-		return progress{reason: "Starting", message: "starting the Step Functions execution"}
+		return progress{reason: v1.ReasonStarting, message: "starting the Step Functions execution"}
 	}
 	return progress{reason: c.Reason, message: c.Message, stalled: meta.IsStatusConditionTrue(obj.Status.Conditions, v1.ConditionStalled)}
 }
@@ -248,13 +248,13 @@ func (r *ApprovalRequestReconciler) retryOrWait(ctx context.Context, obj *v1.App
 	case stepfunctions.IsCallError(err):
 		delay := backoff(r.Options.MinRetryDelay, r.Options.MaxRetryDelay, r.checks.failed(obj.UID))
 		log.FromContext(ctx).Info("a call to Step Functions failed; retrying", "after", delay, "error", stepfunctions.Describe(err))
-		*pending = progress{reason: reasonRetrying, message: "Step Functions " + stepfunctions.Describe(err) + "; retrying"}
+		*pending = progress{reason: v1.ReasonRetrying, message: "Step Functions " + stepfunctions.Describe(err) + "; retrying"}
 		if c := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionReady); c == nil || c.Message != pending.message {
-			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "StepFunctionsUnavailable", "Reconcile", "%s", pending.message)
+			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonStepFunctionsUnavailable, "Reconcile", "%s", pending.message)
 		}
 		return ctrl.Result{RequeueAfter: delay}, nil
 	case err != nil && !apierrors.IsConflict(err):
-		*pending = progress{reason: reasonRetrying, message: err.Error()}
+		*pending = progress{reason: v1.ReasonRetrying, message: err.Error()}
 	case err == nil:
 		r.checks.succeeded(obj.UID)
 	}

@@ -36,7 +36,7 @@ type decisionOutcome struct {
 func (r *ApprovalRequestReconciler) intents(ctx context.Context, obj *v1.ApprovalRequest) ([]approval.Intent, map[string]*v1.ApproverDecision, error) {
 	intents, problems := approval.FromAnnotations(obj.Annotations)
 	for _, p := range problems {
-		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "InvalidDecision", "Record", "%s", p)
+		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonInvalidDecision, "Record", "%s", p)
 	}
 	var list v1.ApproverDecisionList
 	if err := r.List(ctx, &list, client.InNamespace(obj.Namespace), client.MatchingFields{decisionRequestField: obj.Name}); err != nil {
@@ -79,7 +79,7 @@ func (r *ApprovalRequestReconciler) record(obj *v1.ApprovalRequest, intents []ap
 			// An annotation stays where it is: it is refused (and counted) again on each
 			// reconcile of its request, as its event repeats.
 			countRefusal(in.Source, in.Decision, reason)
-			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "DecisionRefused", "Record", "annotation for %s refused: %s", in.Slot, msg)
+			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonDecisionRefused, "Record", "annotation for %s refused: %s", in.Slot, msg)
 		}
 	}
 	for _, in := range intents {
@@ -113,7 +113,7 @@ func (r *ApprovalRequestReconciler) record(obj *v1.ApprovalRequest, intents []ap
 			s.Decision, s.Comment, s.Source, s.Record, s.DecidedBy = in.Decision, in.Comment, in.Source, in.Record, rec.By.Username
 			s.DecidedAt = &decidedAt
 			outcomes[in.Source] = decisionOutcome{phase: v1.DecisionAccepted, message: fmt.Sprintf("%s recorded for %s", in.Decision, in.Slot)}
-			r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "DecisionRecorded", "Record", "%s: %s by %s (from %s)%s", in.Slot, in.Decision, rec.By.Username, in.Source, commentSuffix(in.Comment))
+			r.Events.Eventf(obj, nil, corev1.EventTypeNormal, v1.ReasonDecisionRecorded, "Record", "%s: %s by %s (from %s)%s", in.Slot, in.Decision, rec.By.Username, in.Source, commentSuffix(in.Comment))
 		}
 	}
 	return outcomes
@@ -157,7 +157,7 @@ func (r *ApprovalRequestReconciler) reportDecisions(ctx context.Context, decisio
 		}
 		if out.phase == v1.DecisionRefused && (d.Status.Phase != out.phase || d.Status.Message != out.message) {
 			countRefusal(source, d.Spec.Decision, out.reason)
-			r.Events.Eventf(obj, d, corev1.EventTypeWarning, "DecisionRefused", "Record", "%s for %s refused: %s", source, d.Spec.Approver, out.message)
+			r.Events.Eventf(obj, d, corev1.EventTypeWarning, v1.ReasonDecisionRefused, "Record", "%s for %s refused: %s", source, d.Spec.Approver, out.message)
 		}
 		if err := patchDecisionStatus(ctx, r.Client, d, out.phase, out.message, decidedBy); err != nil {
 			return err

@@ -61,11 +61,11 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 			metrics.Delivery(s.Decision, max(0, r.Clock.Since(rec.At)))
 			r.Events.Eventf(obj, nil, corev1.EventTypeNormal, sentReason(s.Decision), "Deliver", "%s by %s delivered to Step Functions", verb(s.Decision), s.Name)
 		case stepfunctions.Classify(err) == stepfunctions.Gone:
-			r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "TokenClosed", "Deliver", "the task of %s was already closed (%s): its decision counts as delivered", s.Name, stepfunctions.Code(err))
+			r.Events.Eventf(obj, nil, corev1.EventTypeNormal, v1.ReasonTokenClosed, "Deliver", "the task of %s was already closed (%s): its decision counts as delivered", s.Name, stepfunctions.Code(err))
 		case stepfunctions.Classify(err) == stepfunctions.Denied:
 			return refused(err)
 		case stepfunctions.Classify(err) == stepfunctions.Terminal:
-			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "DeliveryRefused", "Deliver", "Step Functions refused the decision of %s: %s", s.Name, stepfunctions.Describe(err))
+			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonDeliveryRefused, "Deliver", "Step Functions refused the decision of %s: %s", s.Name, stepfunctions.Describe(err))
 			continue
 		default:
 			return fmt.Errorf("delivering the decision of %s: %w", s.Name, err)
@@ -104,9 +104,9 @@ func (r *ApprovalRequestReconciler) send(ctx context.Context, s *v1.ApproverStat
 
 func sentReason(d v1.Decision) string {
 	if d == v1.DecisionReject {
-		return "RejectionSent"
+		return v1.ReasonRejectionSent
 	}
-	return "ApprovalSent"
+	return v1.ReasonApprovalSent
 }
 
 func verb(d v1.Decision) string {

@@ -28,11 +28,11 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 	machine := r.machineOf(obj)
 	now := metav1.NewTime(r.Clock.Now())
 	if machine == "" {
-		return blocked{reasonStartBlocked, "no state machine: set spec.stateMachineARN or the operator's --state-machine-arn"}
+		return blocked{v1.ReasonStartBlocked, "no state machine: set spec.stateMachineARN or the operator's --state-machine-arn"}
 	}
 	input, err := approval.BuildExecutionInput(obj, r.Options.ClusterID, r.Options.HeartbeatSeconds)
 	if err != nil {
-		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "StartFailed", "Start", "%v", err)
+		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonStartFailed, "Start", "%v", err)
 		fail(obj, v1.PhaseFailed, err.Error(), now)
 		return nil
 	}
@@ -59,15 +59,15 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 		}
 	case stepfunctions.Classify(err) == stepfunctions.Terminal && refusesRequest(err):
 		msg := fmt.Sprintf("StartExecution on %s refused the request: %s", machine, stepfunctions.Describe(err))
-		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "StartFailed", "Start", "%s", msg)
+		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonStartFailed, "Start", "%s", msg)
 		fail(obj, v1.PhaseFailed, msg, now)
 		return nil
 	case stepfunctions.Classify(err) == stepfunctions.Terminal, stepfunctions.Classify(err) == stepfunctions.Denied:
-		return blocked{reasonStartBlocked, fmt.Sprintf("StartExecution on %s refused: %s", machine, stepfunctions.Describe(err))}
+		return blocked{v1.ReasonStartBlocked, fmt.Sprintf("StartExecution on %s refused: %s", machine, stepfunctions.Describe(err))}
 	default:
 		return fmt.Errorf("starting the execution of %s/%s: %w", obj.Namespace, obj.Name, err)
 	}
-	r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "Started", "Start", "execution %s started; waiting for %d of %d approvers", executionARN, approval.RequiredApprovals(&obj.Spec), len(obj.Spec.Approvers))
+	r.Events.Eventf(obj, nil, corev1.EventTypeNormal, v1.ReasonStarted, "Start", "execution %s started; waiting for %d of %d approvers", executionARN, approval.RequiredApprovals(&obj.Spec), len(obj.Spec.Approvers))
 	// The activity worker may already be writing tokens: record the start through conflicts.
 	return w.commit(ctx, r.Reader, func(o *v1.ApprovalRequest) {
 		o.Status.Phase, o.Status.ExecutionARN, o.Status.StartedAt = v1.PhasePending, executionARN, &startedAt
@@ -78,14 +78,6 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 		}
 	})
 }
-
-// Reasons a request waits on something only an administrator can fix.
-const (
-	reasonStartBlocked = "StartBlocked"
-	reasonRefused      = "StepFunctionsRefused"
-	// reasonRetrying: a call failed for a reason that passes (throttling, 5xx, no answer).
-	reasonRetrying = "Retrying"
-)
 
 // blocked is a call Step Functions refused for a reason outside the request — no state
 // machine configured, a missing machine, missing permissions or expired credentials — that an
@@ -98,7 +90,7 @@ func (e blocked) Error() string { return e.msg }
 // refused is the blocked state of a call Step Functions refused the operator's credentials or
 // permissions for.
 func refused(err error) blocked {
-	return blocked{reasonRefused, "Step Functions refused the operator: " + stepfunctions.Describe(err)}
+	return blocked{v1.ReasonStepFunctionsRefused, "Step Functions refused the operator: " + stepfunctions.Describe(err)}
 }
 
 // refusesRequest tells a refusal of the request itself (its input or name), which no retry
@@ -256,7 +248,7 @@ func (r *ApprovalRequestReconciler) stop(ctx context.Context, obj *v1.ApprovalRe
 	})
 	switch {
 	case err == nil:
-		r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "Aborted", "Stop", "execution %s stopped: %s", arn, cause)
+		r.Events.Eventf(obj, nil, corev1.EventTypeNormal, v1.ReasonAborted, "Stop", "execution %s stopped: %s", arn, cause)
 	case stepfunctions.Classify(err) != stepfunctions.Gone:
 		return fmt.Errorf("stopping the execution of %s/%s: %w", obj.Namespace, obj.Name, err)
 	}

@@ -85,8 +85,8 @@ func summarize(obj *v1.ApprovalRequest, pending progress, counted func(*v1.Appro
 	switch {
 	case st.Phase == v1.PhaseApproved:
 		msg := fmt.Sprintf("Approved: %s approvals (%s)", st.Approvals, deciders(obj, v1.DecisionApprove))
-		set(v1.ConditionApproved, metav1.ConditionTrue, "Approved", msg)
-		set(v1.ConditionReady, metav1.ConditionTrue, "Approved", msg)
+		set(v1.ConditionApproved, metav1.ConditionTrue, v1.ReasonApproved, msg)
+		set(v1.ConditionReady, metav1.ConditionTrue, v1.ReasonApproved, msg)
 		meta.RemoveStatusCondition(&st.Conditions, v1.ConditionReconciling)
 		meta.RemoveStatusCondition(&st.Conditions, v1.ConditionStalled)
 	case approval.Ended(st.Phase):

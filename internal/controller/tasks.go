@@ -171,7 +171,7 @@ func (t *TaskRouter) route(ctx context.Context, key client.ObjectKey, in *approv
 		return err
 	}
 	t.Tokens.Keeper.Track(token, func(string) { t.OnGone(key) })
-	t.Events.Eventf(obj, nil, corev1.EventTypeNormal, "TokenReceived", "Poll", "task token received for %s", in.Approver)
+	t.Events.Eventf(obj, nil, corev1.EventTypeNormal, v1.ReasonTokenReceived, "Poll", "task token received for %s", in.Approver)
 	return nil
 }
 
