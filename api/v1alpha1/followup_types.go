@@ -148,8 +148,9 @@ type Ending struct {
 	// +kubebuilder:validation:MaxLength=64
 	Reason string `json:"reason"`
 
-	// message says why, in words.
+	// message says why, in words, as the Ready condition's message (an execution's error and
+	// cause may be long).
 	// +optional
-	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:MaxLength=32768
 	Message string `json:"message,omitempty"`
 }
