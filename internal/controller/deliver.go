@@ -76,7 +76,6 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 			// The execution is finishing: look soon. An open verdict keeps its idle check.
 			r.checks.checkAt(obj.UID, now.Add(r.Options.MinFollowDelay))
 		}
-		r.Tokens.Keeper.Untrack(token)
 		if err := w.commit(ctx, r.Reader, func(o *v1.ApprovalRequest) {
 			if sl := approval.Entry(o, name); sl != nil && sl.TaskToken == stored {
 				sl.SentAt = &now
@@ -84,6 +83,9 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 		}); err != nil {
 			return err
 		}
+		// Given up after the write that records the delivery, as every effect of a ledger
+		// write: a write that fails leaves the slot as it was, its token kept alive included.
+		r.Tokens.Keeper.Untrack(token)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
 	"github.com/tollgate-dev/tollgate/internal/identity"
+	"github.com/tollgate-dev/tollgate/internal/ledger"
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
 
@@ -33,7 +34,7 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 	input, err := approval.BuildExecutionInput(obj, r.Options.ClusterID, r.Options.HeartbeatSeconds)
 	if err != nil {
 		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonStartFailed, "Start", "%v", err)
-		fail(obj, v1.PhaseFailed, err.Error(), now)
+		w.end(ledger.Outcome{Phase: v1.PhaseFailed, Why: err.Error(), At: now})
 		return nil
 	}
 	name := approval.ExecutionName(obj)
@@ -54,13 +55,13 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 				return err
 			}
 			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonExecutionNotOurs, "Start", "%s", theirs.msg)
-			fail(obj, v1.PhaseFailed, theirs.msg, now)
+			w.end(ledger.Outcome{Phase: v1.PhaseFailed, Why: theirs.msg, At: now})
 			return nil
 		}
 	case stepfunctions.Classify(err) == stepfunctions.Terminal && refusesRequest(err):
 		msg := fmt.Sprintf("StartExecution on %s refused the request: %s", machine, stepfunctions.Describe(err))
 		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonStartFailed, "Start", "%s", msg)
-		fail(obj, v1.PhaseFailed, msg, now)
+		w.end(ledger.Outcome{Phase: v1.PhaseFailed, Why: msg, At: now})
 		return nil
 	case stepfunctions.Classify(err) == stepfunctions.Terminal, stepfunctions.Classify(err) == stepfunctions.Denied:
 		return blocked{v1.ReasonStartBlocked, fmt.Sprintf("StartExecution on %s refused: %s", machine, stepfunctions.Describe(err))}
@@ -133,8 +134,8 @@ func (r *ApprovalRequestReconciler) adoptable(ctx context.Context, arn string, i
 // finishing (its outcome report in flight, re-issued after a crash), and stopping it would
 // turn an approval into an expiry. Nor is it stopped while decisions are held (tollgate's
 // admission is not in force): they may be the verdict; the machine expires it by itself.
-func (r *ApprovalRequestReconciler) follow(ctx context.Context, obj *v1.ApprovalRequest, held bool) (time.Duration, error) {
-	now := r.Clock.Now()
+func (r *ApprovalRequestReconciler) follow(ctx context.Context, w *statusWriter, held bool) (time.Duration, error) {
+	obj, now := w.obj, r.Clock.Now()
 	expires := approval.ExpiresAt(obj)
 	expired := now.After(expires.Add(r.Options.ExpiryGrace))
 	decided := approval.TallyOf(obj, r.delivered(obj)).Verdict() != approval.VerdictOpen
@@ -156,14 +157,14 @@ func (r *ApprovalRequestReconciler) follow(ctx context.Context, obj *v1.Approval
 		return 0, err
 	}
 	if rep.phase != v1.PhasePending {
-		settle(obj, r.Events, rep.phase, rep.failure, rep.at)
+		w.end(reported(rep.phase, rep.failure, rep.at))
 		return 0, nil
 	}
 	if expired && !decided && !held {
 		if err := r.stop(ctx, obj, approval.ErrorExpired, "the request's timeout passed"); err != nil {
 			return 0, err
 		}
-		fail(obj, v1.PhaseExpired, fmt.Sprintf("Expired: no verdict by %s", expires.Format(time.RFC3339)), metav1.NewTime(now))
+		w.end(ledger.Outcome{Phase: v1.PhaseExpired, Why: fmt.Sprintf("Expired: no verdict by %s", expires.Format(time.RFC3339)), At: metav1.NewTime(now)})
 		return 0, nil
 	}
 	delay := r.followDelay(obj, decided, now, expires)

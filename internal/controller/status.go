@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -12,6 +11,7 @@ import (
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
+	"github.com/tollgate-dev/tollgate/internal/ledger"
 )
 
 // statusWriter patches a request's status with a JSON merge patch against the last written
@@ -21,6 +21,15 @@ type statusWriter struct {
 	c    client.Client
 	obj  *v1.ApprovalRequest
 	base *v1.ApprovalRequest
+	// ended is the end this reconcile made of the request, to be announced once a flush wrote it.
+	ended *ledger.End
+}
+
+// end writes an end into the request (decide) and keeps it for the announcement after the
+// flush that makes it durable.
+func (w *statusWriter) end(out ledger.Outcome) {
+	e := decide(w.obj, out)
+	w.ended = &e
 }
 
 func newStatusWriter(c client.Client, obj *v1.ApprovalRequest) *statusWriter {
@@ -84,7 +93,7 @@ func summarize(obj *v1.ApprovalRequest, pending progress, counted func(*v1.Appro
 	}
 	switch {
 	case st.Phase == v1.PhaseApproved:
-		msg := fmt.Sprintf("Approved: %s approvals (%s)", st.Approvals, deciders(obj, v1.DecisionApprove))
+		msg := fmt.Sprintf("Approved: %s approvals (%s)", st.Approvals, ledger.Deciders(obj, v1.DecisionApprove))
 		set(v1.ConditionApproved, metav1.ConditionTrue, v1.ReasonApproved, msg)
 		set(v1.ConditionReady, metav1.ConditionTrue, v1.ReasonApproved, msg)
 		meta.RemoveStatusCondition(&st.Conditions, v1.ConditionReconciling)
@@ -118,41 +127,13 @@ func terminalCondition(obj *v1.ApprovalRequest) (reason, message string) {
 	}
 	switch obj.Status.Phase {
 	case v1.PhaseRejected:
-		return phase, "Rejected by " + deciders(obj, v1.DecisionReject)
+		return phase, "Rejected by " + ledger.Deciders(obj, v1.DecisionReject)
 	case v1.PhaseExpired:
 		return phase, "Expired: no verdict before the timeout"
 	case v1.PhaseAborted:
 		return phase, "Aborted: the execution was stopped"
 	}
 	return phase, "Failed"
-}
-
-// fail ends a request with a terminal phase and a message (kept by summarize).
-func fail(obj *v1.ApprovalRequest, phase v1.Phase, msg string, now metav1.Time) {
-	failWith(obj, phase, string(phase), msg, now)
-}
-
-// failWith ends a request with a terminal phase, a reason of its own and a message.
-func failWith(obj *v1.ApprovalRequest, phase v1.Phase, reason, msg string, now metav1.Time) {
-	obj.Status.Phase = phase
-	obj.Status.CompletedAt = &now
-	meta.SetStatusCondition(&obj.Status.Conditions, metav1.Condition{
-		Type: v1.ConditionStalled, Status: metav1.ConditionTrue, Reason: reason, Message: msg, ObservedGeneration: obj.Generation,
-	})
-}
-
-// deciders lists who made decision d, for messages.
-func deciders(obj *v1.ApprovalRequest, d v1.Decision) string {
-	var names []string
-	for _, s := range obj.Status.Approvers {
-		if s.Decision == d {
-			names = append(names, s.Name)
-		}
-	}
-	if len(names) == 0 {
-		return "nobody"
-	}
-	return strings.Join(names, ", ")
 }
 
 // waitingFor lists the slots still undecided.

@@ -61,9 +61,9 @@ func Decide(obj *v1.ApprovalRequest, verified func(*v1.ApproverStatus) bool, out
 	case out.Phase == v1.PhaseRejected && verdict != approval.VerdictUnreachable:
 		unverified(fmt.Sprintf("Step Functions reported the request rejected, but tollgate recorded %d verified rejections, which leave %s approvals reachable: the execution was ended by an answer tollgate did not send", tally.Rejected, tally))
 	case out.Phase == v1.PhaseApproved:
-		e.Message = fmt.Sprintf("Approved: %s approvals (%s)", tally, deciders(obj, v1.DecisionApprove))
+		e.Message = fmt.Sprintf("Approved: %s approvals (%s)", tally, Deciders(obj, v1.DecisionApprove))
 	case out.Phase == v1.PhaseRejected:
-		e.Message = "Rejected by " + deciders(obj, v1.DecisionReject)
+		e.Message = "Rejected by " + Deciders(obj, v1.DecisionReject)
 	case e.Message == "":
 		e.Message = defaultMessage[out.Phase]
 	}
@@ -74,7 +74,7 @@ func Decide(obj *v1.ApprovalRequest, verified func(*v1.ApproverStatus) bool, out
 	}
 	announced := Event{corev1.EventTypeWarning, e.Reason, "Complete", e.Message}
 	if e.Phase == v1.PhaseApproved {
-		announced = Event{corev1.EventTypeNormal, v1.ReasonApproved, "Complete", "Approved by " + deciders(obj, v1.DecisionApprove)}
+		announced = Event{corev1.EventTypeNormal, v1.ReasonApproved, "Complete", "Approved by " + Deciders(obj, v1.DecisionApprove)}
 	}
 	if e.Reason == v1.ReasonUnverifiedOutcome {
 		announced.Reason = v1.ReasonFailed
@@ -121,8 +121,8 @@ func (e End) Apply(obj *v1.ApprovalRequest) {
 	set(v1.ConditionStalled, metav1.ConditionTrue)
 }
 
-// deciders lists who made decision d, for messages.
-func deciders(obj *v1.ApprovalRequest, d v1.Decision) string {
+// Deciders lists who made decision d, for messages.
+func Deciders(obj *v1.ApprovalRequest, d v1.Decision) string {
 	var names []string
 	for _, s := range obj.Status.Approvers {
 		if s.Decision == d {
