@@ -16,6 +16,7 @@ import (
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
 	"github.com/tollgate-dev/tollgate/internal/identity"
+	"github.com/tollgate-dev/tollgate/internal/ledger"
 	"github.com/tollgate-dev/tollgate/internal/metrics"
 )
 
@@ -168,18 +169,7 @@ func (r *ApprovalRequestReconciler) reportDecisions(ctx context.Context, decisio
 
 // patchDecisionStatus writes an ApproverDecision's status when it changed.
 func patchDecisionStatus(ctx context.Context, c client.Client, d *v1.ApproverDecision, phase v1.DecisionPhase, message, decidedBy string) error {
-	want := v1.ApproverDecisionStatus{Phase: phase, Message: message, DecidedBy: decidedBy, ObservedGeneration: d.Generation}
-	if d.Status == want {
-		return nil
-	}
-	base := d.DeepCopy()
-	d.Status = want
-	// A decision deleted meanwhile needs no status (IgnoreNotFound must come before wrapping:
-	// a wrapped nil is still an error).
-	if err := client.IgnoreNotFound(c.Status().Patch(ctx, d, client.MergeFrom(base))); err != nil {
-		return fmt.Errorf("patching the status of ApproverDecision %s/%s: %w", d.Namespace, d.Name, err)
-	}
-	return nil
+	return ledger.PatchDecision(ctx, c, d, v1.ApproverDecisionStatus{Phase: phase, Message: message, DecidedBy: decidedBy, ObservedGeneration: d.Generation})
 }
 
 // countRefusal counts a decision the ledger refused.

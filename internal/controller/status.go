@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -39,14 +38,9 @@ func newStatusWriter(c client.Client, obj *v1.ApprovalRequest) *statusWriter {
 // flush writes the status if it changed since the last flush. The ledger depends on it: a
 // decision is flushed before it is sent, and its delivery after.
 func (w *statusWriter) flush(ctx context.Context) error {
-	if equality.Semantic.DeepEqual(w.base.Status, w.obj.Status) {
-		return nil
-	}
-	patch := client.MergeFromWithOptions(w.base, client.MergeFromWithOptimisticLock{})
-	if err := w.c.Status().Patch(ctx, w.obj, patch); err != nil {
+	if err := ledger.Patch(ctx, w.c, w.base, w.obj, observe); err != nil {
 		return fmt.Errorf("patching the status of %s/%s: %w", w.obj.Namespace, w.obj.Name, err)
 	}
-	observe(w.base, w.obj)
 	w.base = w.obj.DeepCopy()
 	return nil
 }
@@ -57,10 +51,10 @@ func (w *statusWriter) flush(ctx context.Context) error {
 // replaces the writer's object with the request as stored. Callers flush their own changes
 // first, and find slots again by name afterwards: the object's status is a new one.
 func (w *statusWriter) commit(ctx context.Context, reader client.Reader, change func(*v1.ApprovalRequest)) error {
-	latest, err := commit(ctx, w.c, reader, client.ObjectKeyFromObject(w.obj), w.base, func(o *v1.ApprovalRequest) (bool, error) {
+	latest, err := ledger.Commit(ctx, w.c, reader, client.ObjectKeyFromObject(w.obj), w.base, func(o *v1.ApprovalRequest) (bool, error) {
 		change(o)
 		return true, nil
-	})
+	}, observe)
 	if err != nil {
 		return err
 	}

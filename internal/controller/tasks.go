@@ -233,12 +233,12 @@ func (t *TaskRouter) recordOutcome(ctx context.Context, key client.ObjectKey, in
 	return client.IgnoreNotFound(err)
 }
 
-// patchLatest commits a change of a request's status through the ledger (see commit), one
+// patchLatest commits a change of a request's status through the ledger (ledger.Commit), one
 // worker at a time per request.
 func (t *TaskRouter) patchLatest(ctx context.Context, key client.ObjectKey, change func(*v1.ApprovalRequest) (bool, error)) (*v1.ApprovalRequest, error) {
 	unlock := t.writing.lock(key)
 	defer unlock()
-	return commit(ctx, t.Client, t.Reader, key, nil, change)
+	return ledger.Commit(ctx, t.Client, t.Reader, key, nil, change, observe)
 }
 
 // keyedLock is a mutex per key, held only while in use.
