@@ -44,6 +44,17 @@ type Identity struct {
 	ApproverCount     int       `json:"approverCount"`
 	ExpiresAt         time.Time `json:"expiresAt"`
 	HeartbeatSeconds  int       `json:"heartbeatSeconds"`
+	// Policy names the GatePolicy copy the request runs under (absent for a request that names
+	// its own approvers).
+	Policy *PolicyIdentity `json:"policy,omitempty"`
+}
+
+// PolicyIdentity names a request's captured GatePolicy in the execution input: the same name,
+// generation and digest as its status.policy.
+type PolicyIdentity struct {
+	Name       string `json:"name"`
+	Generation int64  `json:"generation"`
+	Digest     string `json:"digest"`
 }
 
 // ExecutionInput is the document StartExecution carries.
@@ -76,8 +87,14 @@ func ExecutionName(req *v1.ApprovalRequest) string {
 	return "tollgate-" + string(req.UID)
 }
 
-// BuildExecutionInput renders the execution input of a request.
+// BuildExecutionInput renders the execution input of a request, from the policy it runs under
+// (PolicyOf): a request under a GatePolicy that has not captured it has none yet
+// (ErrPolicyNotCaptured).
 func BuildExecutionInput(req *v1.ApprovalRequest, cluster string, heartbeatSeconds int) ([]byte, error) {
+	p := PolicyOf(req)
+	if p == nil {
+		return nil, ErrPolicyNotCaptured
+	}
 	in := ExecutionInput{
 		Tollgate: Identity{
 			Version:           ContractVersion,
@@ -85,8 +102,8 @@ func BuildExecutionInput(req *v1.ApprovalRequest, cluster string, heartbeatSecon
 			Namespace:         req.Namespace,
 			Name:              req.Name,
 			UID:               string(req.UID),
-			RequiredApprovals: RequiredApprovals(&req.Spec),
-			ApproverCount:     len(req.Spec.Approvers),
+			RequiredApprovals: RequiredApprovals(p),
+			ApproverCount:     len(p.Approvers),
 			ExpiresAt:         ExpiresAt(req),
 			HeartbeatSeconds:  heartbeatSeconds,
 		},
@@ -96,7 +113,10 @@ func BuildExecutionInput(req *v1.ApprovalRequest, cluster string, heartbeatSecon
 	if req.Spec.Payload != nil && len(req.Spec.Payload.Raw) > 0 {
 		in.Payload = req.Spec.Payload.Raw
 	}
-	for _, a := range req.Spec.Approvers {
+	if c := req.Status.Policy; c != nil && req.Spec.PolicyRef != nil {
+		in.Tollgate.Policy = &PolicyIdentity{Name: c.Name, Generation: c.Generation, Digest: c.Digest}
+	}
+	for _, a := range p.Approvers {
 		in.Approvers = append(in.Approvers, InputApprover{Name: a.Name, Email: a.Email})
 	}
 	b, err := json.Marshal(in)

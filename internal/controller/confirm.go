@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -114,7 +115,8 @@ func (r *ApprovalRequestReconciler) confirmEnd(ctx context.Context, obj *v1.Appr
 func (r *ApprovalRequestReconciler) executionTruth(ctx context.Context, obj *v1.ApprovalRequest, now time.Time) (reportedEnd, error) {
 	arn := obj.Status.ExecutionARN
 	if arn == "" {
-		if _, err := approval.BuildExecutionInput(obj, r.Options.ClusterID, r.Options.HeartbeatSeconds); err != nil {
+		// A request under a GatePolicy it has not captured never started: it is looked for below.
+		if _, err := approval.BuildExecutionInput(obj, r.Options.ClusterID, r.Options.HeartbeatSeconds); err != nil && !errors.Is(err, approval.ErrPolicyNotCaptured) {
 			return reportedEnd{phase: v1.PhaseFailed, failure: err.Error()}, nil
 		}
 		if r.machineOf(obj) == "" {

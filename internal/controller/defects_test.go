@@ -35,6 +35,7 @@ var _ = Describe("Known delivery defects", Serial, func() {
 	It("1: a blocked start is retried every --start-retry-delay, its condition unchanged between attempts (no retry storm)", func() {
 		op := startOperatorWith(stepfunctions.Wrap(sfnLocal.client, nil), func(c *operator.Config) { c.Lifecycle.StartRetryDelay = time.Minute })
 		defer op.stop()
+		mayWriteInlineRules(ns, requesterUser)
 		key := newRequest(ns, "blocked", []string{"alice"}, 0, func(r *v1.ApprovalRequest) {
 			r.Spec.StateMachineARN = "arn:aws:states:us-east-1:123456789012:stateMachine:missing-" + ns
 		})
@@ -49,6 +50,7 @@ var _ = Describe("Known delivery defects", Serial, func() {
 	It("1: a throttled DescribeExecution backs off, its Retrying condition unchanged between attempts", func() {
 		op := startOperator(stepfunctions.Wrap(sfnLocal.client, nil))
 		defer op.stop()
+		mayWriteInlineRules(ns, requesterUser)
 		key := newRequest(ns, "throttled", []string{"alice", "bob", "carol"}, 0, func(r *v1.ApprovalRequest) { r.Spec.StateMachineARN = sfnLocal.fixedThreeARN })
 		arn := waitTokens(key, 3).Status.ExecutionARN
 		fault("DescribeExecution", "ThrottlingException", http.StatusBadRequest)
@@ -101,6 +103,7 @@ var _ = Describe("Known delivery defects", Serial, func() {
 	It("4: an AWS auth error on DescribeExecution keeps the request pending, with its finalizer, until it passes", func() {
 		op := startOperator(stepfunctions.Wrap(sfnLocal.client, nil))
 		defer op.stop()
+		mayWriteInlineRules(ns, requesterUser)
 		key := newRequest(ns, "denied", []string{"alice", "bob", "carol"}, 0, func(r *v1.ApprovalRequest) { r.Spec.StateMachineARN = sfnLocal.fixedThreeARN })
 		waitTokens(key, 3)
 		for _, code := range []string{"AccessDeniedException", "ExpiredTokenException", "UnrecognizedClientException", "RequestExpired"} {

@@ -68,6 +68,7 @@ var _ = Describe("Identity", func() {
 		})
 
 		It("the requester decides their own request when the policy allows it", func() {
+			mayWriteInlineRules(ns, requesterUser)
 			key := newRequest(ns, "self-allowed", []string{"requester", "bob"}, 0, func(r *v1.ApprovalRequest) {
 				r.Spec.Policy = &v1.ApprovalPolicy{AllowSelfApproval: true}
 			})
@@ -321,6 +322,7 @@ var _ = Describe("Identity", func() {
 		})
 
 		It("the same, found by DescribeExecution on a user's own machine", func() {
+			mayWriteInlineRules(ns, requesterUser)
 			key := newRequest(ns, "forged-fixed", []string{"alice"}, 0, func(r *v1.ApprovalRequest) {
 				r.Spec.StateMachineARN = sfnLocal.fixedThreeARN
 				r.Spec.Approvers = append(r.Spec.Approvers, v1.Approver{Name: "bob", Users: []string{person("bob")}}, v1.Approver{Name: "carol", Users: []string{person("carol")}})

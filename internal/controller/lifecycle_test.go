@@ -242,6 +242,7 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 	})
 
 	It("follows a user's own machine (the seed's fixed three-branch Parallel) to its end", func() {
+		mayWriteInlineRules(ns, requesterUser)
 		key := newRequest(ns, "fixed-three", []string{"alice", "bob", "carol"}, 0, func(r *v1.ApprovalRequest) {
 			r.Spec.StateMachineARN = sfnLocal.fixedThreeARN
 		})
@@ -252,6 +253,7 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 	})
 
 	It("stalls while its state machine does not exist, and starts once it does", func() {
+		mayWriteInlineRules(ns, requesterUser)
 		key := newRequest(ns, "machine-later", []string{"alice"}, 0, func(r *v1.ApprovalRequest) {
 			r.Spec.StateMachineARN = "arn:aws:states:us-east-1:123456789012:stateMachine:" + ns
 		})

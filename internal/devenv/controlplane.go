@@ -42,6 +42,9 @@ const (
 	RoleRequester = RolePrefix + "requester"
 	RoleApprover  = RolePrefix + "approver"
 	RoleViewer    = RolePrefix + "viewer"
+	// RolePolicyAdmin writes a namespace's GatePolicies; RolePolicyUser references them.
+	RolePolicyAdmin = RolePrefix + "policy-admin"
+	RolePolicyUser  = RolePrefix + "policy-user"
 )
 
 // rbacFiles are the parts of config/rbac the environment installs, as config/default names
@@ -51,6 +54,7 @@ var rbacFiles = []string{
 	"config/rbac/role.yaml", "config/rbac/role_binding.yaml",
 	"config/rbac/leader_election_role.yaml", "config/rbac/leader_election_role_binding.yaml",
 	"config/rbac/requester_role.yaml", "config/rbac/approver_role.yaml", "config/rbac/viewer_role.yaml",
+	"config/rbac/policy_admin_role.yaml", "config/rbac/policy_user_role.yaml",
 }
 
 // NewScheme knows Kubernetes' built-in kinds and tollgate's.
@@ -218,20 +222,26 @@ func (cp *ControlPlane) Stop() error {
 // WaitAllowed waits until the API server's authorizer lets user (in groups) do verb on
 // approvalrequests in namespace: RBAC learns new bindings from a watch, a moment after Bind.
 func (cp *ControlPlane) WaitAllowed(ctx context.Context, user string, groups []string, namespace, verb string) error {
+	return cp.WaitAllowedOn(ctx, user, groups, namespace, "approvalrequests", "", verb)
+}
+
+// WaitAllowedOn is WaitAllowed for any resource of tollgate's API group, and an object of it by
+// name ("" for any): `use` on gatepolicies/NAME, say.
+func (cp *ControlPlane) WaitAllowedOn(ctx context.Context, user string, groups []string, namespace, resource, name, verb string) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
 			User: user, Groups: groups,
-			ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: verb, Group: v1.GroupVersion.Group, Resource: "approvalrequests"},
+			ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: verb, Group: v1.GroupVersion.Group, Resource: resource, Name: name},
 		}}
 		if err := cp.Client.Create(ctx, sar); err != nil {
-			return fmt.Errorf("asking whether %s may %s approvalrequests in %s: %w", user, verb, namespace, err)
+			return fmt.Errorf("asking whether %s may %s %s in %s: %w", user, verb, resource, namespace, err)
 		}
 		if sar.Status.Allowed {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s may still not %s approvalrequests in %s after 30s", user, verb, namespace)
+			return fmt.Errorf("%s may still not %s %s %s in %s after 30s", user, verb, resource, name, namespace)
 		}
 		select {
 		case <-ctx.Done():

@@ -160,10 +160,13 @@ func byGroup(slotName, group string) v1.Approver {
 // createRequest has ravi create a request with the given slots.
 func createRequest(t *testing.T, ns, name string, slots ...v1.Approver) *v1.ApprovalRequest {
 	t.Helper()
-	req := &v1.ApprovalRequest{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec:       v1.ApprovalRequestSpec{Description: "Deploy " + name + " to production", Approvers: slots},
-	}
+	return createSpec(t, ns, name, v1.ApprovalRequestSpec{Description: "Deploy " + name + " to production", Approvers: slots})
+}
+
+// createSpec has ravi create a request with the given spec.
+func createSpec(t *testing.T, ns, name string, spec v1.ApprovalRequestSpec) *v1.ApprovalRequest {
+	t.Helper()
+	req := &v1.ApprovalRequest{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: spec}
 	c, err := client.New(env.ControlPlane.As(ravi), client.Options{Scheme: env.ControlPlane.Scheme})
 	must(t, err)
 	must(t, c.Create(t.Context(), req))
