@@ -1,8 +1,11 @@
 // Command sfnlocal runs the local AWS Step Functions endpoint of tollgate.
 //
-//	sfnlocal --listen 127.0.0.1:8083 --state-file /tmp/sfnlocal.json
+//	sfnlocal --listen 127.0.0.1:8083 --state-file /tmp/sfnlocal.json --sns-sink file:/tmp/sns.jsonl
 //
 // Point any AWS SDK or the AWS CLI at it (--endpoint-url http://127.0.0.1:8083).
+// --sns-sink is where the messages of sns:publish tasks go (a file, an HTTP
+// endpoint or an SMTP server); without it, a publish fails as for a topic
+// that does not exist.
 package main
 
 import (
@@ -33,6 +36,17 @@ func run() error {
 	account := flag.String("account", "123456789012", "account ID used in ARNs")
 	maxPollWait := flag.Duration("max-poll-wait", 60*time.Second, "longest GetActivityTask long poll")
 	debug := flag.Bool("debug", false, "log every request")
+	var sink sfnlocal.SNSSink
+	var sinkSpec string
+	flag.Func("sns-sink", "where sns:publish tasks deliver their messages (any well-formed topic ARN of --region is accepted): "+
+		"file:PATH (one JSON notification per line), http://HOST:PORT/PATH (POSTed as SNS posts to an HTTP subscription) or "+
+		"smtp://HOST:PORT[?to=ADDRESS] (an e-mail from "+sfnlocal.SMTPSender+" to the message's \"email\" attribute, else to ADDRESS, default "+
+		sfnlocal.SMTPDefaultRecipient+"). Empty: no topic exists, a publish fails with SNS.NotFoundException",
+		func(v string) (err error) {
+			sink, err = sfnlocal.ParseSNSSink(v)
+			sinkSpec = v
+			return err
+		})
 	var faults []string
 	flag.Func("fault", "inject a fault (repeatable): OPERATION=KIND[:PROBABILITY][:xCOUNT][:LATENCY][:CODE], KIND one of "+
 		"error, throttle, internal, unavailable, latency, reset, lost-reply; OPERATION \"*\" for every operation. "+
@@ -52,7 +66,7 @@ func run() error {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	srv, err := sfnlocal.New(sfnlocal.Options{
-		Region: *region, AccountID: *account, StateFile: *stateFile, MaxPollWait: *maxPollWait, Logger: logger,
+		Region: *region, AccountID: *account, StateFile: *stateFile, MaxPollWait: *maxPollWait, Logger: logger, SNSSink: sink,
 	})
 	if err != nil {
 		return err
@@ -68,7 +82,7 @@ func run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger.Info("sfnlocal listening", "url", l.URL, "stateFile", *stateFile, "region", *region, "account", *account)
+	logger.Info("sfnlocal listening", "url", l.URL, "stateFile", *stateFile, "region", *region, "account", *account, "snsSink", sinkSpec)
 	select {
 	case <-ctx.Done():
 		return l.Close()

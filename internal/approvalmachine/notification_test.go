@@ -28,7 +28,8 @@ type publication struct {
 }
 
 // publications reads an execution's history: the publishes scheduled, by approver slot, and
-// how many of them failed (the local endpoint calls no SNS: every one does).
+// how many of them failed because the topic does not exist (the harness's endpoint has no SNS
+// sink: every publish fails so, as AWS answers for a topic that does not exist).
 func (h *harness) publications(execArn string) (map[string]publication, int) {
 	h.t.Helper()
 	out, err := h.sfn.GetExecutionHistory(h.ctx(), &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(execArn), MaxResults: 1000})
@@ -50,7 +51,7 @@ func (h *harness) publications(execArn string) (map[string]publication, int) {
 			}
 			published[p.MessageAttributes["approver"].StringValue] = p
 		case types.HistoryEventTypeTaskFailed:
-			if aws.ToString(ev.TaskFailedEventDetails.Error) == "States.TaskFailed" {
+			if aws.ToString(ev.TaskFailedEventDetails.Error) == "SNS.NotFoundException" {
 				failed++
 			}
 		}
@@ -58,9 +59,10 @@ func (h *harness) publications(execArn string) (map[string]publication, int) {
 	return published, failed
 }
 
-// With a topic configured, NotifyApprover runs. The local endpoint does not call SNS, so
-// the task fails (States.TaskFailed) and its Catch goes on to the approval: a lost e-mail
-// never blocks the approval itself. The scheduled publish shows the message AWS would send.
+// With a topic configured, NotifyApprover runs. The harness's endpoint has no SNS sink, so the
+// publish fails (SNS.NotFoundException, as for a topic that does not exist) and its Catch goes
+// on to the approval: a lost e-mail never blocks the approval itself. The scheduled publish
+// shows the message AWS would send.
 func TestShippedNotificationFailureDoesNotBlockTheApproval(t *testing.T) {
 	h := newHarness(t)
 	exec := h.start(h.createMachineWithTopic(ShippedPath, testTopic), request{approvers: abc, requiredApprovals: 1})

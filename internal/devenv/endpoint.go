@@ -50,6 +50,9 @@ type EndpointOptions struct {
 	Logger *slog.Logger
 	// Wrap sees every request before the endpoint does.
 	Wrap func(http.Handler) http.Handler
+	// SNSSink receives the messages of sns:publish tasks (nil: none; see
+	// sfnlocal.Options.SNSSink).
+	SNSSink sfnlocal.SNSSink
 }
 
 // StartEndpoint serves the local endpoint and provisions it.
@@ -57,7 +60,7 @@ func StartEndpoint(ctx context.Context, o EndpointOptions) (*Endpoint, error) {
 	if o.Listen == "" {
 		o.Listen = "127.0.0.1:0"
 	}
-	srv, err := sfnlocal.New(sfnlocal.Options{Region: Region, AccountID: Account, StateFile: o.StateFile, Clock: o.Clock, Logger: o.Logger})
+	srv, err := sfnlocal.New(sfnlocal.Options{Region: Region, AccountID: Account, StateFile: o.StateFile, Clock: o.Clock, Logger: o.Logger, SNSSink: o.SNSSink})
 	if err != nil {
 		return nil, fmt.Errorf("starting the local Step Functions endpoint: %w", err)
 	}

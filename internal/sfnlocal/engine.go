@@ -231,8 +231,8 @@ func (s *Server) onThreadTimer(execARN string, id int) {
 	defer s.recoverTimer("thread")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.executions[execARN]
-	if s.closed || e == nil || e.Status != statusRunning || e.threads[id] == nil {
+	e := s.runningExecution(execARN)
+	if e == nil || e.threads[id] == nil {
 		return
 	}
 	th := e.threads[id]

@@ -11,7 +11,11 @@ import (
 // effective input (with $$.Task.Token), its deadlines, and a place in the
 // activity's queue.
 func (s *Server) runTask(e *execution, th *thread, st *state) {
-	if st.resource.kind != resActivity {
+	switch {
+	case st.resource.isSNSPublish():
+		s.runPublish(e, th, st)
+		return
+	case st.resource.kind != resActivity:
 		s.runIntegration(e, th, st)
 		return
 	}
@@ -25,7 +29,7 @@ func (s *Server) runTask(e *execution, th *thread, st *state) {
 		s.stateFailed(e, th, st, &asl.Error{Name: asl.ErrRuntime, Cause: err.Error()})
 		return
 	}
-	text, timeout, heartbeat, aerr := s.taskInput(e, th, st, map[string]any{"Task": map[string]any{"Token": token}})
+	_, text, timeout, heartbeat, aerr := s.taskInput(e, th, st, map[string]any{"Task": map[string]any{"Token": token}})
 	if aerr != nil {
 		s.stateFailed(e, th, st, aerr)
 		return
@@ -50,12 +54,13 @@ func (s *Server) runTask(e *execution, th *thread, st *state) {
 	s.enqueueTask(act, token)
 }
 
-// runIntegration plays a Task on a service integration or a Lambda function,
-// which sfnlocal does not call: the effective input is computed (so data
-// errors surface as they would on AWS), the task is scheduled and at once
-// fails with States.TaskFailed, which Retry and Catch see like any failure of
-// the called service. History shows TaskScheduled then TaskFailed
-// (LambdaFunctionScheduled then LambdaFunctionFailed for a function ARN).
+// runIntegration plays a Task on a service integration or a Lambda function
+// that sfnlocal does not call (all but sns:publish, engine_publish.go): the
+// effective input is computed (so data errors surface as they would on AWS),
+// the task is scheduled and at once fails with States.TaskFailed, which Retry
+// and Catch see like any failure of the called service. History shows
+// TaskScheduled then TaskFailed (LambdaFunctionScheduled then
+// LambdaFunctionFailed for a function ARN).
 func (s *Server) runIntegration(e *execution, th *thread, st *state) {
 	var extra map[string]any
 	if st.resource.waitsForToken() {
@@ -68,46 +73,70 @@ func (s *Server) runIntegration(e *execution, th *thread, st *state) {
 		}
 		extra = map[string]any{"Task": map[string]any{"Token": token}}
 	}
-	text, timeout, heartbeat, aerr := s.taskInput(e, th, st, extra)
+	_, text, timeout, heartbeat, aerr := s.taskInput(e, th, st, extra)
 	if aerr != nil {
 		s.stateFailed(e, th, st, aerr)
 		return
 	}
-	opt := func(v int64) *int64 {
-		if v > 0 {
-			return &v
-		}
-		return nil
-	}
-	fail := &asl.Error{Name: asl.ErrTaskFailed, Cause: fmt.Sprintf("sfnlocal does not execute %s: only activity tasks run locally", st.Resource)}
-	now := s.clock.Now()
+	fail := &asl.Error{Name: asl.ErrTaskFailed, Cause: fmt.Sprintf("sfnlocal does not execute %s: only activity tasks and sns:publish run locally", st.Resource)}
 	if st.resource.kind == resLambda {
-		e.record(th, now, "LambdaFunctionScheduled", lambdaScheduledDetails{Resource: st.Resource, Input: text, TimeoutInSeconds: opt(timeout)})
+		now := s.clock.Now()
+		e.record(th, now, "LambdaFunctionScheduled", lambdaScheduledDetails{Resource: st.Resource, Input: text, TimeoutInSeconds: positive(timeout)})
 		e.record(th, now, "LambdaFunctionFailed", newErrorDetails(fail.Name, fail.Cause))
-	} else {
-		r := st.resource
-		e.record(th, now, "TaskScheduled", taskScheduledDetails{
-			ResourceType: r.service, Resource: r.action, Region: s.opts.Region, Parameters: text,
-			TimeoutInSeconds: opt(timeout), HeartbeatInSeconds: opt(heartbeat),
-		})
-		d := newErrorDetails(fail.Name, fail.Cause)
-		e.record(th, now, "TaskFailed", taskFailedDetails{ResourceType: r.service, Resource: r.action, Error: d.Error, Cause: d.Cause})
+		s.stateFailed(e, th, st, fail)
+		return
 	}
-	s.stateFailed(e, th, st, fail)
+	s.recordTaskScheduled(e, th, st, text, timeout, heartbeat)
+	s.integrationFailed(e, th, st, fail)
+}
+
+// recordTaskScheduled records the TaskScheduled event of a service
+// integration: its service and action, the region and the parameters.
+func (s *Server) recordTaskScheduled(e *execution, th *thread, st *state, params string, timeout, heartbeat int64) {
+	r := st.resource
+	e.record(th, s.clock.Now(), "TaskScheduled", taskScheduledDetails{
+		ResourceType: r.service, Resource: r.action, Region: s.opts.Region, Parameters: params,
+		TimeoutInSeconds: positive(timeout), HeartbeatInSeconds: positive(heartbeat),
+	})
+}
+
+// integrationFailed records the TaskFailed event of a service integration
+// and applies the state's Retry and Catch to err.
+func (s *Server) integrationFailed(e *execution, th *thread, st *state, err *asl.Error) {
+	d := newErrorDetails(err.Name, err.Cause)
+	r := st.resource
+	e.record(th, s.clock.Now(), "TaskFailed", taskFailedDetails{ResourceType: r.service, Resource: r.action, Error: d.Error, Cause: d.Cause})
+	s.stateFailed(e, th, st, err)
+}
+
+// integrationSucceeded records the TaskSucceeded event of a service
+// integration and goes on with its result.
+func (s *Server) integrationSucceeded(e *execution, th *thread, st *state, result any) {
+	r := st.resource
+	e.record(th, s.clock.Now(), "TaskSucceeded", taskSucceededDetails{ResourceType: r.service, Resource: r.action, Output: jsonValue{V: result}.text()})
+	s.resultReceived(e, th, st, result)
+}
+
+// positive is v as an optional event field: nil when 0 (none).
+func positive(v int64) *int64 {
+	if v > 0 {
+		return &v
+	}
+	return nil
 }
 
 // taskInput is what every Task attempt computes first: its effective input (context extras
-// such as $$.Task.Token merged in), within the data limit, and its timeout and heartbeat.
-func (s *Server) taskInput(e *execution, th *thread, st *state, extra map[string]any) (text string, timeout, heartbeat int64, aerr *asl.Error) {
-	in, aerr := s.stateInput(e, th, st, extra)
-	if aerr != nil {
-		return "", 0, 0, aerr
+// such as $$.Task.Token merged in) and its text, within the data limit, and its timeout and
+// heartbeat.
+func (s *Server) taskInput(e *execution, th *thread, st *state, extra map[string]any) (in any, text string, timeout, heartbeat int64, aerr *asl.Error) {
+	if in, aerr = s.stateInput(e, th, st, extra); aerr != nil {
+		return nil, "", 0, 0, aerr
 	}
 	if text, aerr = checkDataLimit(jsonValue{V: in}, st.name); aerr != nil {
-		return "", 0, 0, aerr
+		return nil, "", 0, 0, aerr
 	}
 	timeout, heartbeat, aerr = taskLimits(th, st, s.env(e, th, nil))
-	return text, timeout, heartbeat, aerr
+	return in, text, timeout, heartbeat, aerr
 }
 
 // taskLimits reads TimeoutSeconds(Path) and HeartbeatSeconds(Path); 0 is none.
@@ -170,7 +199,13 @@ func (s *Server) taskTimedOut(e *execution, th *thread, st *state, name string) 
 func (s *Server) taskSucceeded(e *execution, th *thread, st *state, result jsonValue) {
 	s.closeTask(th)
 	e.record(th, s.clock.Now(), "ActivitySucceeded", outputDetails{Output: result.text()})
-	out, assigned, err := s.stateOutput(e, th, st, result.V)
+	s.resultReceived(e, th, st, result.V)
+}
+
+// resultReceived goes on with the result of a task: the state's output
+// (ResultSelector, ResultPath, OutputPath, Assign), then its exit.
+func (s *Server) resultReceived(e *execution, th *thread, st *state, result any) {
+	out, assigned, err := s.stateOutput(e, th, st, result)
 	if err != nil {
 		s.stateFailed(e, th, st, err)
 		return

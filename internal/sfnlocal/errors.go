@@ -85,7 +85,7 @@ func errInvalidDefinition(detail string) *APIError {
 }
 
 func writeAPIError(w http.ResponseWriter, e *APIError) {
-	w.Header().Set("Content-Type", contentType)
+	w.Header().Set(headerContentType, contentType)
 	w.Header().Set("X-Amzn-ErrorType", e.Code)
 	w.WriteHeader(e.Status)
 	// Encoding two strings cannot fail.

@@ -97,13 +97,24 @@ func (s *Server) armExecutionTimer(e *execution) {
 	e.timer = s.clock.AfterFunc(e.Deadline.Sub(s.clock.Now()), func() { s.onExecutionTimeout(arn) })
 }
 
+// runningExecution is the execution a timer or a delivery that fires
+// (under mu) is for, or nil when it has ended or the server is closed: what
+// fires late must change nothing.
+func (s *Server) runningExecution(arn string) *execution {
+	e := s.executions[arn]
+	if s.closed || e == nil || e.Status != statusRunning {
+		return nil
+	}
+	return e
+}
+
 // onExecutionTimeout ends an execution that ran past its TimeoutSeconds.
 func (s *Server) onExecutionTimeout(arn string) {
 	defer s.recoverTimer("execution timeout")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.executions[arn]
-	if s.closed || e == nil || e.Status != statusRunning {
+	e := s.runningExecution(arn)
+	if e == nil {
 		return
 	}
 	s.store.mark(kindExecution, arn)

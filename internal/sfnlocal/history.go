@@ -93,6 +93,16 @@ type (
 		Error        *string `json:"error,omitempty"`
 		Cause        *string `json:"cause,omitempty"`
 	}
+	taskStartedDetails struct {
+		ResourceType string `json:"resourceType"`
+		Resource     string `json:"resource"`
+	}
+	taskSucceededDetails struct {
+		ResourceType  string         `json:"resourceType"`
+		Resource      string         `json:"resource"`
+		Output        string         `json:"output"`
+		OutputDetails payloadDetails `json:"outputDetails"`
+	}
 	lambdaScheduledDetails struct {
 		Resource         string         `json:"resource"`
 		Input            string         `json:"input"`

@@ -10,9 +10,10 @@ import (
 )
 
 // Service integrations and Lambda functions are accepted at creation, as AWS
-// accepts them, and fail with States.TaskFailed when a Task reaches them.
+// accepts them, and (but sns:publish, sns_test.go) fail with
+// States.TaskFailed when a Task reaches them.
 
-const snsCause = "sfnlocal does not execute arn:aws:states:::sns:publish: only activity tasks run locally"
+const sqsCause = "sfnlocal does not execute arn:aws:states:::sqs:sendMessage: only activity tasks and sns:publish run locally"
 
 func TestCreateStateMachine_IntegrationResources_Accepted(t *testing.T) {
 	e := newEnv(t, Options{})
@@ -62,8 +63,8 @@ func TestCreateStateMachine_MalformedResource_AWSMessage(t *testing.T) {
 }
 
 const notifyThenDone = `{"StartAt":"Notify","States":{
-	"Notify":{"Type":"Task","Resource":"arn:aws:states:::sns:publish",
-		"Parameters":{"TopicArn":"arn:aws:sns:us-east-1:123456789012:t","Message.$":"$.msg"},
+	"Notify":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage",
+		"Parameters":{"QueueUrl":"https://sqs.us-east-1.amazonaws.com/123456789012/q","MessageBody.$":"$.msg"},
 		"ResultPath":null,%s"Next":"Done"},
 	"Done":{"Type":"Succeed"}}}`
 
@@ -72,7 +73,7 @@ func TestIntegrationTask_CaughtByStatesALL_ContinuesToSucceed(t *testing.T) {
 	sm := e.machine("m", sprintf(notifyThenDone, `"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.notifyError","Next":"Done"}],`))
 	exec := e.start(sm, "run", `{"msg":"hello"}`)
 	out := e.wantStatus(exec, types.ExecutionStatusSucceeded)
-	jsonEq(t, aws.ToString(out.Output), `{"msg":"hello","notifyError":{"Error":"States.TaskFailed","Cause":"`+snsCause+`"}}`)
+	jsonEq(t, aws.ToString(out.Output), `{"msg":"hello","notifyError":{"Error":"States.TaskFailed","Cause":"`+sqsCause+`"}}`)
 
 	events := e.history(exec)
 	want := []string{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskFailed", "TaskStateExited", "SucceedStateEntered", "SucceedStateExited", "ExecutionSucceeded"}
@@ -80,13 +81,13 @@ func TestIntegrationTask_CaughtByStatesALL_ContinuesToSucceed(t *testing.T) {
 		t.Fatalf("history = %v, want %v", got, want)
 	}
 	sched := events[2].TaskScheduledEventDetails
-	if sched == nil || aws.ToString(sched.ResourceType) != "sns" || aws.ToString(sched.Resource) != "publish" || aws.ToString(sched.Region) != "us-east-1" {
+	if sched == nil || aws.ToString(sched.ResourceType) != "sqs" || aws.ToString(sched.Resource) != "sendMessage" || aws.ToString(sched.Region) != "us-east-1" {
 		t.Fatalf("TaskScheduled details = %+v", sched)
 	}
-	jsonEq(t, aws.ToString(sched.Parameters), `{"TopicArn":"arn:aws:sns:us-east-1:123456789012:t","Message":"hello"}`)
+	jsonEq(t, aws.ToString(sched.Parameters), `{"QueueUrl":"https://sqs.us-east-1.amazonaws.com/123456789012/q","MessageBody":"hello"}`)
 	failed := events[3].TaskFailedEventDetails
-	if failed == nil || aws.ToString(failed.ResourceType) != "sns" || aws.ToString(failed.Resource) != "publish" ||
-		aws.ToString(failed.Error) != "States.TaskFailed" || aws.ToString(failed.Cause) != snsCause {
+	if failed == nil || aws.ToString(failed.ResourceType) != "sqs" || aws.ToString(failed.Resource) != "sendMessage" ||
+		aws.ToString(failed.Error) != "States.TaskFailed" || aws.ToString(failed.Cause) != sqsCause {
 		t.Fatalf("TaskFailed details = %+v", failed)
 	}
 }
@@ -96,7 +97,7 @@ func TestIntegrationTask_Uncaught_ExecutionFailedWithTaskFailed(t *testing.T) {
 	sm := e.machine("m", sprintf(notifyThenDone, ""))
 	exec := e.start(sm, "run", `{"msg":"hello"}`)
 	out := e.wantStatus(exec, types.ExecutionStatusFailed)
-	if aws.ToString(out.Error) != "States.TaskFailed" || aws.ToString(out.Cause) != snsCause {
+	if aws.ToString(out.Error) != "States.TaskFailed" || aws.ToString(out.Cause) != sqsCause {
 		t.Fatalf("error %q cause %q", aws.ToString(out.Error), aws.ToString(out.Cause))
 	}
 	want := []string{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskFailed", "ExecutionFailed"}
@@ -133,7 +134,7 @@ func TestIntegrationTask_LambdaFunction_LambdaFunctionFailed(t *testing.T) {
 	const fn = "arn:aws:lambda:us-east-1:123456789012:function:f"
 	exec := e.start(e.machine("m", sprintf(approvalTask, fn)), "run", `{"a":1}`)
 	out := e.wantStatus(exec, types.ExecutionStatusFailed)
-	if aws.ToString(out.Error) != "States.TaskFailed" || aws.ToString(out.Cause) != "sfnlocal does not execute "+fn+": only activity tasks run locally" {
+	if aws.ToString(out.Error) != "States.TaskFailed" || aws.ToString(out.Cause) != "sfnlocal does not execute "+fn+": only activity tasks and sns:publish run locally" {
 		t.Fatalf("error %q cause %q", aws.ToString(out.Error), aws.ToString(out.Cause))
 	}
 	events := e.history(exec)

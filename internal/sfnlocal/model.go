@@ -55,6 +55,7 @@ type execution struct {
 const (
 	phaseReady     = "READY"     // about to enter State
 	phaseTask      = "TASK"      // an activity task is outstanding
+	phasePublish   = "PUBLISH"   // an sns:publish is with the sink (Publish)
 	phaseWait      = "WAIT"      // a Wait state sleeps until WakeAt
 	phaseRetry     = "RETRY"     // a retrier sleeps until WakeAt
 	phaseChildren  = "CHILDREN"  // a Parallel or Map state runs Children
@@ -79,6 +80,7 @@ type thread struct {
 	Retries      []int64 // attempts used, per retrier of State
 	RetryCount   int64
 	Task         *taskAttempt
+	Publish      *publishCall `json:",omitempty"`
 	WakeAt       time.Time
 	Children     []*thread
 	Items        []jsonValue // Map: the iteration inputs

@@ -48,3 +48,9 @@ func parseTaskResource(arn string) (taskResource, bool) {
 func (r taskResource) waitsForToken() bool {
 	return strings.HasSuffix(r.action, ".waitForTaskToken")
 }
+
+// isSNSPublish reports whether the resource is the request-response
+// sns:publish integration, the one service integration sfnlocal runs.
+func (r taskResource) isSNSPublish() bool {
+	return r.kind == resIntegration && r.service == "sns" && r.action == "publish"
+}

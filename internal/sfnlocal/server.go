@@ -19,8 +19,12 @@ import (
 )
 
 const (
-	contentType  = "application/x-amz-json-1.0"
-	targetPrefix = "AWSStepFunctions."
+	contentType = "application/x-amz-json-1.0"
+	// headerContentType and headerDate are HTTP header names, on the API's
+	// answers, the sinks' messages and the sns:publish result's metadata.
+	headerContentType = "Content-Type"
+	headerDate        = "Date"
+	targetPrefix      = "AWSStepFunctions."
 	// maxRequestBytes bounds a request body: payloads are limited to 256 KiB,
 	// the rest of a request is small.
 	maxRequestBytes = 2 << 20
@@ -37,6 +41,10 @@ type Options struct {
 	// MaxPollWait bounds a GetActivityTask long poll (default and maximum 60s).
 	MaxPollWait time.Duration
 	Logger      *slog.Logger // default discards
+	// SNSSink receives the messages of sns:publish tasks (ParseSNSSink
+	// builds one from its command-line form). nil: no topic exists, and a
+	// publish fails with SNS.NotFoundException as on AWS (engine_publish.go).
+	SNSSink SNSSink
 }
 
 // Server is the endpoint. All its state is guarded by mu; the execution
@@ -59,6 +67,12 @@ type Server struct {
 	plan faultPlan
 	// panics counts the defects recovered in handlers and timers (recover.go).
 	panics atomic.Int64
+	// deliveries are the sns:publish deliveries under way, each in its own
+	// goroutine (engine_publish.go); Close cancels deliveryCtx and waits.
+	deliveries   sync.WaitGroup
+	deliveryCtx  context.Context
+	stopDelivery context.CancelFunc
+	snsSeq       uint64 // the last FIFO sequence number (sns.go)
 }
 
 // New builds a Server, reloading Options.StateFile when it exists.
@@ -87,17 +101,21 @@ func New(opts Options) (*Server, error) {
 		executions: map[string]*execution{},
 		tokens:     map[string]*tokenRecord{},
 	}
+	s.deliveryCtx, s.stopDelivery = context.WithCancel(context.Background())
 	if err := s.load(); err != nil {
 		return nil, errors.Join(fmt.Errorf("sfnlocal: load %s: %w", opts.StateFile, err), s.store.close())
 	}
+	s.resumeDeliveries()
 	return s, nil
 }
 
-// Close stops every timer, releases long polls and saves the state.
+// Close stops every timer, releases long polls, saves the state, then
+// cancels the sns:publish deliveries under way and waits for them (their
+// tasks stay scheduled in the state file: a restart delivers them again).
 func (s *Server) Close() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return nil
 	}
 	s.closed = true
@@ -107,7 +125,11 @@ func (s *Server) Close() error {
 	for _, e := range s.executions {
 		e.stopTimers()
 	}
-	return errors.Join(s.saveLocked(), s.store.close())
+	err := errors.Join(s.saveLocked(), s.store.close())
+	s.stopDelivery()
+	s.mu.Unlock()
+	s.deliveries.Wait() // outside mu: a delivery ends by taking it
+	return err
 }
 
 type handler func(s *Server, ctx context.Context, body []byte) (any, error)
@@ -180,7 +202,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, op string) {
 		return
 	}
 	s.log.Debug("sfnlocal request", "op", op, "status", http.StatusOK, "elapsed", time.Since(start))
-	w.Header().Set("Content-Type", contentType)
+	w.Header().Set(headerContentType, contentType)
 	_, _ = w.Write(body)
 }
 
