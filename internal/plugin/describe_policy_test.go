@@ -21,7 +21,7 @@ func TestDescribeShowsTheCapturedPolicy(t *testing.T) {
 	must(t, cp.WaitAllowedOn(ctx, ravi, nil, ns, "gatepolicies", "", v1.UseVerb))
 	policy := &v1.GatePolicy{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "deploy-prod"},
-		Spec:       v1.GatePolicySpec{Approvers: []v1.Approver{byUser("alice", alice), byGroup("on-call", securityGroup)}},
+		Spec:       v1.GatePolicySpec{Approvers: []v1.Approver{byUser("alice", alice), bySecurityGroup("on-call")}},
 	}
 	must(t, cp.Client.Create(ctx, policy))
 	req := createUnder(t, ns, "deploy", "deploy-prod")

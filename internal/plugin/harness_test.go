@@ -153,8 +153,10 @@ func newNamespace(t *testing.T) string {
 func byUser(slotName, user string) v1.Approver {
 	return v1.Approver{Name: slotName, Users: []string{user}}
 }
-func byGroup(slotName, group string) v1.Approver {
-	return v1.Approver{Name: slotName, Groups: []string{group}}
+
+// bySecurityGroup is a slot for the members of the security on-call group.
+func bySecurityGroup(slotName string) v1.Approver {
+	return v1.Approver{Name: slotName, Groups: []string{securityGroup}}
 }
 
 // createRequest has ravi create a request with the given slots.
