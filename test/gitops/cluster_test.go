@@ -78,12 +78,27 @@ func startCluster(ctx context.Context, beforeOperator func(*cluster) error) (c *
 	return c, nil
 }
 
-// bindPeople creates the namespace and grants the roles a team would: the GitOps controller
-// may request, alice and the security group may approve.
+// bindPeople creates the namespace, which requires policies, and grants the roles a team
+// would: the GitOps controller may request, alice and the security group may approve; the
+// namespace's administrators write the examples' policy and let the GitOps controller use it
+// (gitops/policy, applied as they would).
 func (c *cluster) bindPeople(ctx context.Context) error {
 	cp := c.env.ControlPlane
-	if err := c.admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}); err != nil {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace, Labels: map[string]string{v1.RequirePolicyLabel: "true"}}}
+	if err := c.admin.Create(ctx, ns); err != nil {
 		return fmt.Errorf("creating namespace %s: %w", namespace, err)
+	}
+	objs, err := manifests(examplePolicy)
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		if err := c.admin.Create(ctx, o); err != nil {
+			return fmt.Errorf("applying %s %s of %s: %w", o.GetKind(), o.GetName(), examplePolicy, err)
+		}
+	}
+	if err := cp.WaitAllowedOn(ctx, gitopsUser, gitopsGroups, namespace, "gatepolicies", examplePolicyName, v1.UseVerb); err != nil {
+		return err
 	}
 	if err := cp.Bind(ctx, devenv.RoleRequester, namespace, devenv.Users(gitopsUser)...); err != nil {
 		return err
