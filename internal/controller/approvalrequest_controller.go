@@ -100,6 +100,7 @@ type ApprovalRequestReconciler struct {
 	Options Options
 	checks  schedule
 	held    held
+	inline  inlineWarned
 	// wakeups re-queue requests from outside a watch (a token that went stale).
 	wakeups chan event.GenericEvent
 }
@@ -145,9 +146,10 @@ func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	return r.conclude(ctx, obj, w, stands, result, err)
 }
 
-// run is the list of steps: settle the policy the request runs under, start the execution, screen the decisions asked of it (what
-// tollgate's admission vouches for), record them, deliver them, follow the execution to its
-// end. It returns where a pending request stands and when to look again.
+// run is the list of steps: settle the policy the request runs under, start the execution,
+// screen the decisions asked of it (what tollgate's admission vouches for), record them,
+// deliver them, follow the execution to its end. It returns where a pending request stands and
+// when to look again.
 func (r *ApprovalRequestReconciler) run(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter) (progress, ctrl.Result, error) {
 	starting := standing(obj) // what a step that fails (or conflicts) leaves said
 	if !approval.Ended(obj.Status.Phase) {
@@ -155,6 +157,7 @@ func (r *ApprovalRequestReconciler) run(ctx context.Context, obj *v1.ApprovalReq
 			return starting, ctrl.Result{}, err
 		}
 		w.base.ObjectMeta = *obj.ObjectMeta.DeepCopy()
+		r.warnInline(obj)
 	}
 	if obj.Status.ExecutionARN == "" && !approval.Ended(obj.Status.Phase) {
 		switch waiting, err := r.underPolicy(ctx, obj, w); {

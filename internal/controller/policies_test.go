@@ -19,6 +19,7 @@ import (
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/devenv"
 	"github.com/tollgate-dev/tollgate/internal/identity"
+	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
 
 // Policies owned by administrators (issue 24): the person who asks never picks who approves. A
@@ -193,6 +194,21 @@ spec:
 		Expect(env.ControlPlane.WaitAllowed(ctx, policyAdminUser, nil, ns, "create")).To(Succeed())
 		self = requestObject(ns, "self", []string{"alice"}, 0, func(r *v1.ApprovalRequest) { r.Spec.Policy = &v1.ApprovalPolicy{AllowSelfApproval: true} })
 		Expect(as(policyAdminUser).Create(ctx, self)).To(Succeed(), "an administrator holds the verb")
+	})
+
+	It("an upgrade keeps running the requests that name their own approvers, and warns each of them", func() {
+		key := newRequest(ns, "before", []string{"alice", "bob"}, 0)
+		waitTokens(key, 2)
+		Eventually(func() []string { return eventNotes(key, v1.ReasonInlineApprovers) }, settle).Should(HaveLen(1))
+		Consistently(func() []string { return eventNotes(key, v1.ReasonInlineApprovers) }, "1s", 100*time.Millisecond).Should(HaveLen(1),
+			"once per start of the operator, not on every reconcile")
+
+		By("the operator is replaced, as an upgrade replaces it")
+		op.stop()
+		op = startOperator(stepfunctions.Wrap(sfnLocal.client, nil))
+		Eventually(func() []string { return eventNotes(key, v1.ReasonInlineApprovers) }, settle).Should(HaveLen(2))
+		annotate(key, "approvals.tollgate.dev/alice", "approve", "approvals.tollgate.dev/bob", "approve")
+		waitPhase(key, v1.PhaseApproved)
 	})
 })
 

@@ -3,11 +3,13 @@ package controller
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -26,15 +28,10 @@ const policyRefField = "spec.policyRef.name"
 // after: the execution input, the slots, the quorum and the identity check all read it
 // (approval.PolicyOf). While the policy does not exist the request waits, in progress rather
 // than stalled (a sync may apply the request before its policy); the policy's watch wakes it.
-// A request that names its own approvers gets a Warning. It returns where a request that cannot
-// start yet stands (nil: it can start).
+// It returns where a request that cannot start yet stands (nil: it can start).
 func (r *ApprovalRequestReconciler) underPolicy(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter) (*progress, error) {
 	ref := obj.Spec.PolicyRef
-	switch {
-	case ref == nil:
-		r.warnInline(obj)
-		return nil, nil
-	case obj.Status.Policy != nil:
+	if ref == nil || obj.Status.Policy != nil {
 		return nil, nil
 	}
 	policy := &v1.GatePolicy{}
@@ -67,10 +64,31 @@ func (r *ApprovalRequestReconciler) underPolicy(ctx context.Context, obj *v1.App
 	return nil, nil
 }
 
-// warnInline puts a Warning on a request that names its own approvers, once: when the operator
-// first meets it (it has no conditions yet).
+// inlineWarned remembers the requests this operator has warned that they name their own
+// approvers (by UID), so each is warned once per start of the operator rather than on every
+// reconcile. It holds one entry per such request met since the start.
+type inlineWarned struct {
+	mu   sync.Mutex
+	uids map[types.UID]struct{}
+}
+
+// warnInline puts a Warning on a pending request that names its own approvers, the first time
+// this operator meets it: a new request, and after an upgrade (the operator's start) each one
+// created before, which an upgrade keeps running as it was.
 func (r *ApprovalRequestReconciler) warnInline(obj *v1.ApprovalRequest) {
-	if meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionReady) != nil {
+	if obj.Spec.PolicyRef != nil || approval.Ended(obj.Status.Phase) {
+		return
+	}
+	r.inline.mu.Lock()
+	_, warned := r.inline.uids[obj.UID]
+	if !warned {
+		if r.inline.uids == nil {
+			r.inline.uids = map[types.UID]struct{}{}
+		}
+		r.inline.uids[obj.UID] = struct{}{}
+	}
+	r.inline.mu.Unlock()
+	if warned {
 		return
 	}
 	r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonInlineApprovers, "Capture",
