@@ -144,7 +144,8 @@ func checkObjects(t *testing.T, objs []*unstructured.Unstructured, prefix string
 			t.Errorf("%s %s%s %v = %v, want %v", c.kind, prefix, c.name, c.path, got, c.want)
 		}
 	}
-	if p := manifests.Find(objs, "GatePolicy", "payments-deploy"); p == nil || p.GetNamespace() != "approvals" || !containsJSON(p.Object["spec"], `"requiredApprovals":1`) {
+	p := manifests.Find(objs, "GatePolicy", "payments-deploy")
+	if p == nil || p.GetNamespace() != "approvals" || !containsJSON(p.Object["spec"], `"requiredApprovals":1`) {
 		t.Errorf("policies.items renders no GatePolicy payments-deploy in approvals with its spec: %v", p)
 	}
 	rules := get("Role", "manager-role", "rules")

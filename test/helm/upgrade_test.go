@@ -59,7 +59,8 @@ func TestUpgradeFromTheChartOfBefore(t *testing.T) {
 		if got := enforcement(t, ns, fullname); got != "labelled" {
 			t.Errorf("%s: after the upgrade from a chart without policies the manager runs --policy-enforcement=%s; want labelled (today's behaviour kept)", h.name, got)
 		}
-		if _, err := h.run(append([]string{"upgrade", name, filepath.Join(root, "dist", "chart"), "--set", "policies.enforcement=everywhere"}, common...)...); err != nil {
+		turnOn := []string{"upgrade", name, filepath.Join(root, "dist", "chart"), "--set", "policies.enforcement=everywhere"}
+		if _, err := h.run(append(turnOn, common...)...); err != nil {
 			t.Fatalf("%s upgrade turning enforcement on: %v", h.name, err)
 		}
 		if _, err := h.run(append([]string{"upgrade", name, filepath.Join(root, "dist", "chart")}, common...)...); err != nil {
