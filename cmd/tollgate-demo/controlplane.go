@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,10 +10,32 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/devenv"
 )
 
+// endLeftovers ends what a demo killed before it could clean up (kill -9, an OOM kill) left
+// running on this state directory, and says so: its kube-apiserver and etcd would hold the
+// cluster's data and keep this demo's from starting. Only processes that are still exactly the
+// ones it recorded are ended; on Linux they have usually died with it already.
+func endLeftovers(runDir string) error {
+	left, err := devenv.EndLeftovers(runDir)
+	if errors.Is(err, devenv.ErrInUse) {
+		return fmt.Errorf("another demo runs on this state directory (%w): stop it, or give this one its own --state-dir", err)
+	}
+	if err != nil {
+		return fmt.Errorf("ending what the last demo left running: %w", err)
+	}
+	if left == nil {
+		return nil
+	}
+	say("the last demo, %s, was killed before it could clean up; of what it had started:", left.Owner)
+	for _, l := range left.Processes {
+		say("  %s", l)
+	}
+	return nil
+}
+
 // startControlPlane starts the local kube-apiserver and etcd (internal/devenv, as the tests do)
 // with etcd's data kept in the state directory, so a restarted demo still has its requests, and
 // writes an administrator's kubeconfig for the person at the other terminal.
-func startControlPlane(ctx context.Context, stateDir string) (*devenv.ControlPlane, string, error) {
+func startControlPlane(ctx context.Context, stateDir, runDir string) (*devenv.ControlPlane, string, error) {
 	etcdDir := filepath.Join(stateDir, "etcd")
 	fresh := true
 	if _, err := os.Stat(filepath.Join(etcdDir, "member")); err == nil {
@@ -33,7 +56,7 @@ func startControlPlane(ctx context.Context, stateDir string) (*devenv.ControlPla
 	}
 	say("  control plane output goes to %s", logPath)
 	done := step("  waiting for kube-apiserver, then installing tollgate's CRDs, webhook configurations and RBAC")
-	cp, err := devenv.StartControlPlane(ctx, devenv.ControlPlaneOptions{DataDir: etcdDir, Out: logFile})
+	cp, err := devenv.StartControlPlane(ctx, devenv.ControlPlaneOptions{DataDir: etcdDir, Out: logFile, RunDir: runDir})
 	if err != nil {
 		_ = logFile.Close()
 		return nil, "", fmt.Errorf("starting the control plane (see %s): %w", logPath, err)

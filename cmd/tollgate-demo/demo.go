@@ -28,14 +28,15 @@ func runDemo(ctx context.Context, o options, done *cleanups) error {
 	say("operator log (controller-runtime, client-go): %s   (tail -f it in another terminal to see the reconciles)", logPath)
 
 	// 1. control plane, with tollgate's CRDs, webhook configurations and RBAC
-	cp, kubeconfig, err := startControlPlane(ctx, o.stateDir)
+	cp, kubeconfig, err := startControlPlane(ctx, o.stateDir, o.runDir())
 	if cp != nil {
 		done.add(func() error { say("stopping the control plane (kube-apiserver, etcd)"); return cp.Stop() })
 	}
 	if err != nil {
 		return err
 	}
-	if err := bindPeople(ctx, cp); err != nil {
+	team, err := newTeam(ctx, cp)
+	if err != nil {
 		return err
 	}
 	if ctx.Err() != nil {
@@ -54,19 +55,18 @@ func runDemo(ctx context.Context, o options, done *cleanups) error {
 	if err != nil {
 		return err
 	}
-	who := &people{cp: cp}
-	if err := setUpPolicies(ctx, cp, who, o.samplesDir); err != nil {
+	if err := setUpPolicies(ctx, cp, team, o.samplesDir); err != nil {
 		return err
 	}
 	if o.play {
-		return runPlay(ctx, o, who, cp.Client, ep)
+		return runPlay(ctx, o, team, cp.Client, ep)
 	}
-	return runInteractive(ctx, o, op, cp, who, kubeconfig)
+	return runInteractive(ctx, o, op, cp, team, kubeconfig)
 }
 
-func runPlay(ctx context.Context, o options, who *people, r client.Reader, ep *devenv.Endpoint) error {
+func runPlay(ctx context.Context, o options, team *devenv.Team, r client.Reader, ep *devenv.Endpoint) error {
 	start := time.Now()
-	failed := play(ctx, who, r, ep.Client, o.samplesDir, o.tokenTimeout)
+	failed := play(ctx, team, r, ep.Client, o.samplesDir, o.tokenTimeout)
 	if failed > 0 {
 		return fmt.Errorf("%d scenario(s) did not end as expected (after %s); see %s",
 			failed, time.Since(start).Round(time.Second), filepath.Join(o.stateDir, "operator.log"))
@@ -75,13 +75,13 @@ func runPlay(ctx context.Context, o options, who *people, r client.Reader, ep *d
 	return nil
 }
 
-func runInteractive(ctx context.Context, o options, op *devenv.Operator, cp *devenv.ControlPlane, who *people, kubeconfig string) error {
+func runInteractive(ctx context.Context, o options, op *devenv.Operator, cp *devenv.ControlPlane, team *devenv.Team, kubeconfig string) error {
 	samplePath := filepath.Join(o.samplesDir, o.sample)
 	m, err := readRequest(samplePath)
 	if err != nil {
 		return err
 	}
-	asker, err := who.as(requester)
+	asker, err := as(team, requester)
 	if err != nil {
 		return err
 	}
@@ -116,8 +116,8 @@ func runInteractive(ctx context.Context, o options, op *devenv.Operator, cp *dev
 			say("  the operator's log says more: %s", filepath.Join(o.stateDir, "operator.log"))
 		default:
 			say("the operator holds a Step Functions task token for every open approver: %s", summary(obj))
-			showImpostor(ctx, who, obj)
-			if err := tryRecreate(ctx, cp.Client, who, obj, true); err != nil {
+			showImpostor(ctx, team, obj)
+			if err := tryRecreate(ctx, cp.Client, team, obj, true); err != nil {
 				say("%v", err)
 			}
 		}
@@ -136,14 +136,14 @@ func runInteractive(ctx context.Context, o options, op *devenv.Operator, cp *dev
 	}
 }
 
-// showImpostor has mallory try the first slot, and prints the refusal she reads.
-func showImpostor(ctx context.Context, who *people, obj *v1.ApprovalRequest) {
-	c, err := who.as(impostor)
+// showImpostor has mallory try a slot still open, and prints the refusal she reads.
+func showImpostor(ctx context.Context, team *devenv.Team, obj *v1.ApprovalRequest) {
+	c, err := as(team, impostor)
 	if err != nil {
 		say("  (could not act as %s: %v)", impostor, err)
 		return
 	}
-	slot := slotsOf(obj)[0].Name
+	slot := openSlot(obj)
 	err = (scenario{}).send(ctx, c, obj, decide{by: impostor, slot: slot, decision: v1.DecisionApprove})
 	if err == nil {
 		say("UNEXPECTED: %s's decision for slot %s was admitted", impostor, slot)

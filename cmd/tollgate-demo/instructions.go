@@ -58,7 +58,7 @@ func printInstructions(kubeconfig, kubectl, samplePath string, r *v1.ApprovalReq
 		fmt.Sprintf("k patch%s gatepolicy/%s --type=merge -p '{\"spec\":{\"policy\":{\"requiredApprovals\":1}}}' --as %s", ns, policyName(r), requester),
 		"",
 		"# an impostor is refused, with the reason (mallory may approve in this namespace, but is no approver of this slot):",
-		fmt.Sprintf("k annotate%s %s %s%s=approve --as %s", ns, name, v1.DecisionAnnotationPrefix, a0, impostor),
+		fmt.Sprintf("k annotate%s %s %s%s=approve --as %s", ns, name, v1.DecisionAnnotationPrefix, openSlot(r), impostor),
 		"",
 		"# approve slot by slot AS THE APPROVERS (the demo's admin acts as anyone with --as): with an annotation...",
 		fmt.Sprintf("k annotate%s %s %s%s=approve %s", ns, name, v1.DecisionAnnotationPrefix, a0, as0),

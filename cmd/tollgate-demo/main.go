@@ -82,6 +82,14 @@ func run(ctx context.Context, o options) (code int) {
 		say("ERROR %v", err)
 		return 2
 	}
+	if err := endLeftovers(o.runDir()); err != nil {
+		say("ERROR %v", err)
+		return 2
+	}
+	if err := o.freshState(); err != nil {
+		say("ERROR %v", err)
+		return 2
+	}
 	var done cleanups
 	defer func() {
 		if err := done.run(); err != nil {
@@ -127,6 +135,17 @@ func (o *options) resolve() error {
 	}
 	if o.play {
 		o.stateDir = filepath.Join(o.stateDir, "play")
+	}
+	return nil
+}
+
+// runDir is where the control plane records the processes it starts (internal/devenv), so
+// that the next demo ends them if this one is killed.
+func (o *options) runDir() string { return filepath.Join(o.stateDir, "run") }
+
+// freshState creates the state directory; --play's is wiped first (each play starts afresh).
+func (o *options) freshState() error {
+	if o.play {
 		if err := os.RemoveAll(o.stateDir); err != nil {
 			return fmt.Errorf("wiping %s: %w", o.stateDir, err)
 		}

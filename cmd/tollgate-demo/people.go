@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/devenv"
 )
 
@@ -42,43 +40,24 @@ func groupsOf(user string) []string {
 	return nil
 }
 
-// bindPeople grants the demo's people their roles, as a team's administrator would.
-func bindPeople(ctx context.Context, cp *devenv.ControlPlane) error {
-	if err := cp.Bind(ctx, devenv.RoleRequester, demoNamespace, devenv.Users(requester)...); err != nil {
-		return err
-	}
-	subjects := append(devenv.Users(approverUsers...), devenv.Groups(approverGroups...)...)
-	if err := cp.Bind(ctx, devenv.RoleApprover, demoNamespace, subjects...); err != nil {
-		return err
-	}
-	if err := cp.WaitAllowed(ctx, requester, nil, demoNamespace, "create"); err != nil {
-		return err
-	}
-	if err := cp.WaitAllowed(ctx, impostor, nil, demoNamespace, v1.ApproveVerb); err != nil {
-		return err
+// newTeam grants the demo's people their roles in the demo's namespace, as a team's
+// administrator would, and waits until RBAC allows them.
+func newTeam(ctx context.Context, cp *devenv.ControlPlane) (*devenv.Team, error) {
+	team, err := cp.NewTeam(ctx, devenv.TeamOptions{
+		Namespace:  demoNamespace,
+		Requesters: devenv.Users(requester),
+		Approvers:  append(devenv.Users(approverUsers...), devenv.Groups(approverGroups...)...),
+	})
+	if err != nil {
+		return nil, err
 	}
 	say("RBAC in namespace %s: %s may request (tollgate-requester); %d people and groups %v may approve (tollgate-approver, verb approve)",
 		demoNamespace, requester, len(approverUsers), approverGroups)
-	return nil
+	return team, nil
 }
 
-// people gives a client per person, each impersonated by the administrator.
-type people struct {
-	cp      *devenv.ControlPlane
-	clients map[string]client.Client
-}
-
-func (p *people) as(user string) (client.Client, error) {
-	if c, ok := p.clients[user]; ok {
-		return c, nil
-	}
-	c, err := client.New(p.cp.As(user, groupsOf(user)...), client.Options{Scheme: p.cp.Scheme})
-	if err != nil {
-		return nil, fmt.Errorf("a client for %s: %w", user, err)
-	}
-	if p.clients == nil {
-		p.clients = map[string]client.Client{}
-	}
-	p.clients[user] = c
-	return c, nil
+// as is a client acting as one of the demo's people, in the groups their identity provider
+// would give them.
+func as(team *devenv.Team, user string) (client.Client, error) {
+	return team.As(user, groupsOf(user)...)
 }

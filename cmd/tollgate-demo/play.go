@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/devenv"
 )
 
 // decide is one decision a scenario makes, as the person who makes it: by annotation, or by
@@ -119,12 +120,12 @@ func scenarios() []scenario {
 }
 
 // play runs every scenario and returns how many did not end as expected.
-func play(ctx context.Context, who *people, r client.Reader, api *sfn.Client, samplesDir string, tokenTimeout time.Duration) int {
+func play(ctx context.Context, team *devenv.Team, r client.Reader, api *sfn.Client, samplesDir string, tokenTimeout time.Duration) int {
 	all := scenarios()
 	failed := 0
 	for i, sc := range all {
 		say("=== scenario %d/%d %s", i+1, len(all), sc.title)
-		problems, err := sc.run(ctx, who, r, api, samplesDir, tokenTimeout)
+		problems, err := sc.run(ctx, team, r, api, samplesDir, tokenTimeout)
 		switch {
 		case err != nil:
 			say("FAIL %s: %v", sc.title, err)
@@ -147,13 +148,14 @@ func play(ctx context.Context, who *people, r client.Reader, api *sfn.Client, sa
 	return failed
 }
 
-func (sc scenario) run(ctx context.Context, who *people, r client.Reader, api *sfn.Client, samplesDir string, tokenTimeout time.Duration) ([]string, error) {
+func (sc scenario) run(ctx context.Context, team *devenv.Team, r client.Reader, api *sfn.Client,
+	samplesDir string, tokenTimeout time.Duration) ([]string, error) {
 	m, err := readRequest(filepath.Join(samplesDir, sc.sample))
 	if err != nil {
 		return nil, err
 	}
 	m.rename(sc.name)
-	asker, err := who.as(requester)
+	asker, err := as(team, requester)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +164,7 @@ func (sc scenario) run(ctx context.Context, who *people, r client.Reader, api *s
 		return nil, err
 	}
 	if sc.recreate {
-		if err := tryRecreate(ctx, r, who, obj, false); err != nil {
+		if err := tryRecreate(ctx, r, team, obj, false); err != nil {
 			return nil, err
 		}
 		if obj, err = sc.create(ctx, r, asker, m, tokenTimeout); err != nil {
@@ -172,7 +174,7 @@ func (sc scenario) run(ctx context.Context, who *people, r client.Reader, api *s
 	key := client.ObjectKeyFromObject(obj)
 	var problems []string
 	for _, d := range sc.decisions {
-		c, err := who.as(d.by)
+		c, err := as(team, d.by)
 		if err != nil {
 			return nil, err
 		}

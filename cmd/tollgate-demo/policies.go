@@ -31,19 +31,16 @@ const (
 
 // setUpPolicies does what a cluster administrator and the team's administrator do once: the
 // namespace's label, priya's role, her policies, and ravi's right to use the gates.
-func setUpPolicies(ctx context.Context, cp *devenv.ControlPlane, who *people, samplesDir string) error {
+func setUpPolicies(ctx context.Context, cp *devenv.ControlPlane, team *devenv.Team, samplesDir string) error {
 	label := fmt.Sprintf(`{"metadata":{"labels":{%q:"true"}}}`, v1.RequirePolicyLabel)
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: demoNamespace}}
 	if err := cp.Client.Patch(ctx, ns, client.RawPatch(types.MergePatchType, []byte(label))); err != nil {
 		return fmt.Errorf("labelling namespace %s: %w", demoNamespace, err)
 	}
-	if err := cp.Bind(ctx, devenv.RolePolicyAdmin, demoNamespace, devenv.Users(teamAdmin)...); err != nil {
+	if err := cp.Grant(ctx, devenv.RolePolicyAdmin, demoNamespace, devenv.Users(teamAdmin)...); err != nil {
 		return err
 	}
-	if err := cp.WaitAllowedOn(ctx, teamAdmin, nil, demoNamespace, identity.ResourcePolicies, "", "create"); err != nil {
-		return err
-	}
-	admin, err := who.as(teamAdmin)
+	admin, err := as(team, teamAdmin)
 	if err != nil {
 		return err
 	}
@@ -117,8 +114,8 @@ func mayUse(ctx context.Context, cp *devenv.ControlPlane, user string, policies 
 // mallory — naming the approvers himself, or under the sandbox policy, whose slot is hers. Both
 // are refused at admission. With dryRun the gate stays (server-side dry-runs: admission runs,
 // nothing is stored). It returns an error when an attempt was not refused.
-func tryRecreate(ctx context.Context, r client.Reader, who *people, obj *v1.ApprovalRequest, dryRun bool) error {
-	c, err := who.as(requester)
+func tryRecreate(ctx context.Context, r client.Reader, team *devenv.Team, obj *v1.ApprovalRequest, dryRun bool) error {
+	c, err := as(team, requester)
 	if err != nil {
 		return err
 	}
@@ -133,7 +130,7 @@ func tryRecreate(ctx context.Context, r client.Reader, who *people, obj *v1.Appr
 	}
 	say("  %s deletes his own gate %s: he created it, so he may%s", requester, obj.Name, note)
 	if !dryRun {
-		if err := waitGone(ctx, r, client.ObjectKeyFromObject(obj)); err != nil {
+		if err := waitRequestGone(ctx, r, client.ObjectKeyFromObject(obj)); err != nil {
 			return err
 		}
 	}

@@ -103,6 +103,27 @@ func everySlotReady(obj *v1.ApprovalRequest) bool {
 	return true
 }
 
+// openSlot is the first of r's slots that no one has decided yet: an impostor's decision there
+// would change the request and is refused. On a decided slot, the same decision again changes
+// nothing and is admitted (a kept request whose first slot was approved before a restart). With
+// every slot decided, the first.
+func openSlot(r *v1.ApprovalRequest) string {
+	decided := map[string]bool{}
+	for _, a := range r.Status.Approvers {
+		decided[a.Name] = a.Decision != ""
+	}
+	slots := slotsOf(r)
+	for _, a := range slots {
+		if !decided[a.Name] {
+			return a.Name
+		}
+	}
+	if len(slots) == 0 {
+		return "<slot>"
+	}
+	return slots[0].Name
+}
+
 // concluded: the request reached its end and the operator concluded it (its conditions say
 // so, and it holds no finalizer), as `kubectl wait --for=condition=...` would see it.
 func concluded(obj *v1.ApprovalRequest) bool {
@@ -156,8 +177,8 @@ func waitFor(ctx context.Context, c client.Reader, key client.ObjectKey, what st
 	}
 }
 
-// waitGone waits until a deleted request is gone (its finalizer stops its execution first).
-func waitGone(ctx context.Context, r client.Reader, key client.ObjectKey) error {
+// waitRequestGone waits until a deleted request is gone (its finalizer stops its execution first).
+func waitRequestGone(ctx context.Context, r client.Reader, key client.ObjectKey) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for {

@@ -82,7 +82,12 @@ var _ = Describe("Policies", func() {
 		Expect(k8sClient.List(ctx, &aggregated, client.MatchingLabels{"rbac.authorization.k8s.io/aggregate-to-edit": "true"})).To(Succeed())
 		for _, r := range aggregated.Items {
 			Expect(r.Name).NotTo(HavePrefix(devenv.RolePrefix), "tollgate's roles are bound on purpose, never aggregated into edit")
-			Expect(env.ControlPlane.Bind(ctx, r.Name, ns, devenv.Users("editor@example.com")...)).To(Succeed())
+			binding := &rbacv1.RoleBinding{
+				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "editor-" + r.Name},
+				RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: r.Name},
+				Subjects:   devenv.Users("editor@example.com"),
+			}
+			Expect(k8sClient.Create(ctx, binding)).To(Succeed())
 		}
 		Expect(aggregated.Items).NotTo(BeEmpty())
 		edit := map[string]any{"spec": map[string]any{"approvers": []any{map[string]any{"name": "alice", "users": []any{"mallory@example.com"}}}}}
@@ -136,7 +141,7 @@ var _ = Describe("Policies", func() {
 
 	It("a request applied together with its policy, request first, waits for it and reaches Pending", func() {
 		const gitops = "gitops@example.com"
-		Expect(env.ControlPlane.Bind(ctx, devenv.RoleRequester, ns, devenv.Users(gitops)...)).To(Succeed())
+		Expect(env.ControlPlane.Grant(ctx, devenv.RoleRequester, ns, devenv.Users(gitops)...)).To(Succeed())
 		bindPolicyAdmin(ns, gitops)
 		manifest := filepath.Join(GinkgoT().TempDir(), "sync.yaml")
 		Expect(os.WriteFile(manifest, []byte(`
@@ -190,8 +195,7 @@ spec:
 		machine := requestObject(ns, "machine", []string{"alice"}, 0, func(r *v1.ApprovalRequest) { r.Spec.StateMachineARN = sfnLocal.fixedThreeARN })
 		Expect(as(requesterUser).Create(ctx, machine)).To(refusedWith(`"choose-state-machine"`, "spec.stateMachineARN"))
 		mayWriteInlineRules(ns, policyAdminUser)
-		Expect(env.ControlPlane.Bind(ctx, devenv.RoleRequester, ns, devenv.Users(policyAdminUser)...)).To(Succeed())
-		Expect(env.ControlPlane.WaitAllowed(ctx, policyAdminUser, nil, ns, "create")).To(Succeed())
+		Expect(env.ControlPlane.Grant(ctx, devenv.RoleRequester, ns, devenv.Users(policyAdminUser)...)).To(Succeed())
 		self = requestObject(ns, "self", []string{"alice"}, 0, func(r *v1.ApprovalRequest) { r.Spec.Policy = &v1.ApprovalPolicy{AllowSelfApproval: true} })
 		Expect(as(policyAdminUser).Create(ctx, self)).To(Succeed(), "an administrator holds the verb")
 	})
@@ -307,8 +311,7 @@ func executionInput(obj *v1.ApprovalRequest) map[string]any {
 
 // bindPolicyAdmin makes user an administrator of the namespace's policies.
 func bindPolicyAdmin(ns, user string) {
-	Expect(env.ControlPlane.Bind(ctx, devenv.RolePolicyAdmin, ns, devenv.Users(user)...)).To(Succeed())
-	Expect(env.ControlPlane.WaitAllowedOn(ctx, user, nil, ns, identity.ResourcePolicies, "", "create")).To(Succeed())
+	Expect(env.ControlPlane.Grant(ctx, devenv.RolePolicyAdmin, ns, devenv.Users(user)...)).To(Succeed())
 }
 
 // mayWriteInlineRules grants user the verbs an inline request's allowSelfApproval: true and

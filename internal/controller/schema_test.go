@@ -17,7 +17,6 @@ import (
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/devenv"
-	"github.com/tollgate-dev/tollgate/internal/identity"
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
 
@@ -33,8 +32,7 @@ var _ = Describe("CRD schema", func() {
 	It("accepts every sample in config/samples, each created by whom it is for", func() {
 		op := startOperator(stepfunctions.Wrap(sfnLocal.client, nil)) // requests start under their policies
 		defer op.stop()
-		Expect(env.ControlPlane.Bind(ctx, devenv.RolePolicyUser, ns, devenv.Users(requesterUser)...)).To(Succeed())
-		Expect(env.ControlPlane.WaitAllowedOn(ctx, requesterUser, nil, ns, identity.ResourcePolicies, "", v1.UseVerb)).To(Succeed())
+		Expect(env.ControlPlane.Grant(ctx, devenv.RolePolicyUser, ns, devenv.Users(requesterUser)...)).To(Succeed())
 		files, err := filepath.Glob(filepath.Join("..", "..", "config", "samples", "approvals_*.yaml"))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(files).NotTo(BeEmpty())

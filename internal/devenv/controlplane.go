@@ -7,11 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
+	"sync"
 
-	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -80,6 +78,13 @@ type ControlPlane struct {
 	// RestartAPIServer started (envtest's own is gone then).
 	out       io.Writer
 	restarted *process
+	// run is the control plane's own directory, with the record of what it started; thread is
+	// the thread its processes were started from, held until they are stopped.
+	run    *runDir
+	thread *heldThread
+	// clients are ClientAs's, by person and groups.
+	clientsMu sync.Mutex
+	clients   map[string]client.Client
 }
 
 // ControlPlaneOptions configure StartControlPlane.
@@ -88,6 +93,13 @@ type ControlPlaneOptions struct {
 	DataDir string
 	// Out receives kube-apiserver's and etcd's output (nil: discarded).
 	Out io.Writer
+	// RunDir is the control plane's own directory, wiped: the record of the processes it
+	// starts, written as they start and stop, so that the next run ends what this one left if
+	// it is killed; kube-apiserver's certificates and, without DataDir, etcd's data. Stop
+	// removes it. A record of a killed run in it is refused: EndLeftovers first. Empty: a new
+	// one in the per-user directory of test runs, where what killed test runs left is ended
+	// first (said on stderr).
+	RunDir string
 	// AuditLog, when set, is where kube-apiserver writes an audit event (level Metadata, when
 	// the response is complete) for every request: who did what to which object, and when it
 	// was received and answered, to the microsecond. The bench's -trace reads it.
@@ -123,10 +135,6 @@ func StartControlPlane(ctx context.Context, o ControlPlaneOptions) (*ControlPlan
 			LocalServingHost: "127.0.0.1",
 		},
 	}
-	if o.DataDir != "" || o.Out != nil {
-		env.ControlPlane.Etcd = &envtest.Etcd{DataDir: o.DataDir, Out: o.Out, Err: o.Out}
-		env.ControlPlane.APIServer = &envtest.APIServer{Out: o.Out, Err: o.Out}
-	}
 	if o.AuditLog != "" {
 		policy := filepath.Join(filepath.Dir(o.AuditLog), "audit-policy.yaml")
 		if err := os.WriteFile(policy, []byte(auditPolicy), 0o600); err != nil {
@@ -135,18 +143,51 @@ func StartControlPlane(ctx context.Context, o ControlPlaneOptions) (*ControlPlan
 		env.ControlPlane.GetAPIServer().Configure().
 			Set("audit-policy-file", policy).Set("audit-log-path", o.AuditLog).Set("audit-log-mode", "blocking")
 	}
-	admin, err := env.Start()
-	if err != nil {
-		return nil, errors.Join(fmt.Errorf("starting the control plane from %s: %w", assets, err), env.Stop())
+	cp := &ControlPlane{Env: env, Scheme: NewScheme(), Assets: assets, out: o.Out}
+	if err := cp.start(o); err != nil {
+		return nil, err
 	}
 	// As cmd/main.go's ctrl.GetConfig does: no client-side rate limit, the API server's priority
 	// and fairness protect it.
-	admin.QPS = -1
-	cp := &ControlPlane{Env: env, Scheme: NewScheme(), Admin: admin, Assets: assets, out: o.Out}
+	cp.Admin.QPS = -1
 	if err := cp.install(ctx, root); err != nil {
 		return nil, errors.Join(err, cp.Stop())
 	}
 	return cp, nil
+}
+
+// start starts etcd and kube-apiserver through the launcher (on Linux they die with this
+// process), from a held thread, in the run directory, and records them there.
+func (cp *ControlPlane) start(o ControlPlaneOptions) error {
+	run, err := startRun(o.RunDir, os.Stderr)
+	if err != nil {
+		return err
+	}
+	etcd, apiServer, err := launchers(run.path, cp.Assets)
+	if err != nil {
+		return errors.Join(err, run.close())
+	}
+	dataDir, certDir := o.DataDir, filepath.Join(run.path, "apiserver")
+	if dataDir == "" {
+		dataDir = filepath.Join(run.path, "etcd")
+	}
+	for _, dir := range []string{dataDir, certDir} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return errors.Join(fmt.Errorf("creating the control plane's directories: %w", err), run.close())
+		}
+	}
+	cp.Env.ControlPlane.Etcd = &envtest.Etcd{Path: etcd, DataDir: dataDir, Out: o.Out, Err: o.Out}
+	api := cp.Env.ControlPlane.GetAPIServer() // configured already (the audit log)
+	api.Path, api.CertDir, api.Out, api.Err = apiServer, certDir, o.Out, o.Out
+	cp.run, cp.thread = run, holdThread()
+	cp.thread.do(func() { cp.Admin, err = cp.Env.Start() })
+	if err != nil {
+		return errors.Join(fmt.Errorf("starting the control plane from %s: %w", cp.Assets, err), cp.Stop())
+	}
+	if err := errors.Join(run.addRunning("etcd", "--data-dir="+dataDir), run.addRunning("kube-apiserver", "--cert-dir="+certDir)); err != nil {
+		return errors.Join(err, cp.Stop())
+	}
+	return nil
 }
 
 // install creates the operator's identity and config/rbac's roles.
@@ -181,72 +222,13 @@ func (cp *ControlPlane) As(user string, groups ...string) *rest.Config {
 	return cfg
 }
 
-// Bind grants a ClusterRole to subjects: in one namespace (a RoleBinding) or, with namespace
-// "", cluster-wide (a ClusterRoleBinding). Binding twice is harmless.
-func (cp *ControlPlane) Bind(ctx context.Context, role, namespace string, subjects ...rbacv1.Subject) error {
-	ref := rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role}
-	name := fmt.Sprintf("%s-%s", role, subjectsName(subjects))
-	var obj client.Object = &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name}, RoleRef: ref, Subjects: subjects}
-	if namespace != "" {
-		obj = &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace}, RoleRef: ref, Subjects: subjects}
-	}
-	if err := cp.Client.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("binding %s to %s: %w", role, subjectsName(subjects), err)
-	}
-	return nil
-}
-
-// Users are RBAC subjects for user names.
-func Users(names ...string) []rbacv1.Subject {
-	out := make([]rbacv1.Subject, 0, len(names))
-	for _, n := range names {
-		out = append(out, rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: n})
-	}
-	return out
-}
-
-// Groups are RBAC subjects for groups.
-func Groups(names ...string) []rbacv1.Subject {
-	out := make([]rbacv1.Subject, 0, len(names))
-	for _, n := range names {
-		out = append(out, rbacv1.Subject{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: n})
-	}
-	return out
-}
-
-// Stop stops kube-apiserver and etcd (a DataDir keeps etcd's data).
+// Stop stops kube-apiserver and etcd (a DataDir keeps etcd's data) and removes the run
+// directory; what it could not stop stays recorded there.
 func (cp *ControlPlane) Stop() error {
-	return errors.Join(cp.stopRestarted(), cp.Env.Stop())
-}
-
-// WaitAllowed waits until the API server's authorizer lets user (in groups) do verb on
-// approvalrequests in namespace: RBAC learns new bindings from a watch, a moment after Bind.
-func (cp *ControlPlane) WaitAllowed(ctx context.Context, user string, groups []string, namespace, verb string) error {
-	return cp.WaitAllowedOn(ctx, user, groups, namespace, "approvalrequests", "", verb)
-}
-
-// WaitAllowedOn is WaitAllowed for any resource of tollgate's API group, and an object of it by
-// name ("" for any): `use` on gatepolicies/NAME, say.
-func (cp *ControlPlane) WaitAllowedOn(ctx context.Context, user string, groups []string, namespace, resource, name, verb string) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
-			User: user, Groups: groups,
-			ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: verb, Group: v1.GroupVersion.Group, Resource: resource, Name: name},
-		}}
-		if err := cp.Client.Create(ctx, sar); err != nil {
-			return fmt.Errorf("asking whether %s may %s %s in %s: %w", user, verb, resource, namespace, err)
-		}
-		if sar.Status.Allowed {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s may still not %s %s %s in %s after 30s", user, verb, resource, name, namespace)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(10 * time.Millisecond):
-		}
+	err := errors.Join(cp.stopRestarted(), cp.Env.Stop())
+	cp.thread.release()
+	if err != nil {
+		return err
 	}
+	return cp.run.close()
 }

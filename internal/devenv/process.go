@@ -86,16 +86,26 @@ func (e *Env) StartManagerProcess(ctx context.Context, binary string, o ProcessO
 	cmd := exec.Command(binary, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local", "AWS_EC2_METADATA_DISABLED=true")
-	if err := cmd.Start(); err != nil {
+	cmd.SysProcAttr = childAttr() // it dies with this process
+	thread := holdThread()
+	thread.do(func() { err = cmd.Start() })
+	if err != nil {
+		thread.release()
 		_ = logFile.Close() // nothing was written
 		return nil, fmt.Errorf("starting %s: %w", o.Name, err)
 	}
 	p := &Process{Name: o.Name, cmd: cmd, done: make(chan struct{})}
+	recorded := cp.run.add(o.Name, cmd.Process.Pid)
 	go func() {
 		p.err = cmd.Wait()
-		_ = logFile.Close() // the process is gone; its log is complete
+		thread.release()
+		_ = cp.run.remove(cmd.Process.Pid) // a record that says too much only costs a check
+		_ = logFile.Close()                // the process is gone; its log is complete
 		close(p.done)
 	}()
+	if recorded != nil {
+		return nil, errors.Join(recorded, p.Kill())
+	}
 	return p, nil
 }
 

@@ -52,7 +52,9 @@ func (cp *ControlPlane) RestartAPIServer(ctx context.Context, down time.Duration
 	}
 	cmd := exec.Command(argv[0], argv[1:]...) //nolint:gosec // the command line kube-apiserver ran with
 	cmd.Env, cmd.Dir, cmd.Stdout, cmd.Stderr = environ, dir, cp.out, cp.out
-	if err := cmd.Start(); err != nil {
+	cmd.SysProcAttr = childAttr()
+	cp.thread.do(func() { err = cmd.Start() })
+	if err != nil {
 		return fmt.Errorf("starting kube-apiserver again: %w", err)
 	}
 	done := make(chan struct{})
@@ -61,6 +63,9 @@ func (cp *ControlPlane) RestartAPIServer(ctx context.Context, down time.Duration
 		close(done)
 	}()
 	cp.restarted = &process{pid: cmd.Process.Pid, done: done}
+	if err := errors.Join(cp.run.remove(pid), cp.run.add("kube-apiserver", cmd.Process.Pid)); err != nil {
+		return err
+	}
 	return cp.waitReady(ctx)
 }
 

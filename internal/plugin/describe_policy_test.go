@@ -17,8 +17,7 @@ import (
 func TestDescribeShowsTheCapturedPolicy(t *testing.T) {
 	ns := newNamespace(t)
 	ctx, cp := t.Context(), environment(t).ControlPlane
-	must(t, cp.Bind(ctx, devenv.RolePolicyUser, ns, devenv.Users(ravi)...))
-	must(t, cp.WaitAllowedOn(ctx, ravi, nil, ns, "gatepolicies", "", v1.UseVerb))
+	must(t, cp.Grant(ctx, devenv.RolePolicyUser, ns, devenv.Users(ravi)...))
 	policy := &v1.GatePolicy{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "deploy-prod"},
 		Spec:       v1.GatePolicySpec{Approvers: []v1.Approver{byUser("alice", alice), bySecurityGroup("on-call")}},

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/utils/clock"
@@ -138,16 +137,13 @@ func cmd(ns string, who []string, words ...string) []string {
 // bob, mallory and the security-oncall group approve (verb approve).
 func newNamespace(t *testing.T) string {
 	t.Helper()
-	ctx := t.Context()
-	cp := environment(t).ControlPlane
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "plugin-"}}
-	must(t, cp.Client.Create(ctx, ns))
-	must(t, cp.Bind(ctx, devenv.RoleRequester, ns.Name, devenv.Users(ravi)...))
-	must(t, cp.Bind(ctx, devenv.RoleApprover, ns.Name, append(devenv.Users(alice, bob, mallory), devenv.Groups(securityGroup)...)...))
-	must(t, cp.WaitAllowed(ctx, ravi, nil, ns.Name, "create"))
-	must(t, cp.WaitAllowed(ctx, mallory, nil, ns.Name, v1.ApproveVerb))
-	must(t, cp.WaitAllowed(ctx, carol, []string{securityGroup}, ns.Name, v1.ApproveVerb))
-	return ns.Name
+	team, err := environment(t).ControlPlane.NewTeam(t.Context(), devenv.TeamOptions{
+		GenerateName: "plugin-",
+		Requesters:   devenv.Users(ravi),
+		Approvers:    append(devenv.Users(alice, bob, mallory), devenv.Groups(securityGroup)...),
+	})
+	must(t, err)
+	return team.Namespace
 }
 
 func byUser(slotName, user string) v1.Approver {
@@ -169,7 +165,7 @@ func createRequest(t *testing.T, ns, name string, slots ...v1.Approver) *v1.Appr
 func createSpec(t *testing.T, ns, name string, spec v1.ApprovalRequestSpec) *v1.ApprovalRequest {
 	t.Helper()
 	req := &v1.ApprovalRequest{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: spec}
-	c, err := client.New(env.ControlPlane.As(ravi), client.Options{Scheme: env.ControlPlane.Scheme})
+	c, err := env.ControlPlane.ClientAs(ravi)
 	must(t, err)
 	must(t, c.Create(t.Context(), req))
 	return req

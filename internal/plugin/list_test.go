@@ -41,8 +41,7 @@ func TestListShowsOnlyWhatICanDecide(t *testing.T) {
 	}
 
 	// -A needs a cluster-wide grant to list.
-	must(t, environment(t).ControlPlane.Bind(t.Context(), devenv.RoleViewer, "", devenv.Users(alice)...))
-	must(t, environment(t).ControlPlane.WaitAllowed(t.Context(), alice, nil, "", "list"))
+	must(t, environment(t).ControlPlane.Grant(t.Context(), devenv.RoleViewer, "", devenv.Users(alice)...))
 	r = run(t, append(as(alice), "list", "-A")...)
 	expect(t, r, plugin.ExitApproved, "NAMESPACE", ns)
 

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -67,27 +66,15 @@ func startHarness(ctx context.Context, dir, auditLog string, managerArgs []strin
 	}
 	cp := h.env.ControlPlane
 	h.admin = cp.Client
-	if err := h.admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}); err != nil {
-		return h, fmt.Errorf("creating namespace %s: %w", namespace, err)
-	}
-	if err := cp.Bind(ctx, devenv.RoleRequester, namespace, devenv.Users(requester)...); err != nil {
+	team, err := cp.NewTeam(ctx, devenv.TeamOptions{Namespace: namespace, Requesters: devenv.Users(requester), Approvers: devenv.Groups(approversGroup)})
+	if err != nil {
 		return h, err
 	}
-	if err := cp.Bind(ctx, devenv.RoleApprover, namespace, devenv.Groups(approversGroup)...); err != nil {
+	if h.people[requester], err = team.As(requester); err != nil {
 		return h, err
 	}
-	if err := cp.WaitAllowed(ctx, requester, nil, namespace, "create"); err != nil {
-		return h, err
-	}
-	if err := cp.WaitAllowed(ctx, person("alice"), []string{approversGroup}, namespace, v1.ApproveVerb); err != nil {
-		return h, err
-	}
-	for _, user := range append([]string{requester}, people()...) {
-		groups := []string{approversGroup}
-		if user == requester {
-			groups = nil
-		}
-		if h.people[user], err = client.New(cp.As(user, groups...), client.Options{Scheme: cp.Scheme}); err != nil {
+	for _, user := range people() {
+		if h.people[user], err = team.As(user, approversGroup); err != nil {
 			return h, err
 		}
 	}

@@ -70,10 +70,7 @@ func kubectlEnv(t *testing.T, user string) []string {
 	t.Helper()
 	ctx := context.Background()
 	cp := testCluster.env.ControlPlane
-	if err := cp.Bind(ctx, devenv.RoleViewer, namespace, devenv.Users(user)...); err != nil {
-		t.Fatal(err)
-	}
-	if err := cp.WaitAllowed(ctx, user, nil, namespace, "watch"); err != nil {
+	if err := cp.Grant(ctx, devenv.RoleViewer, namespace, devenv.Users(user)...); err != nil {
 		t.Fatal(err)
 	}
 	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")

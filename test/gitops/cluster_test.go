@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
@@ -42,7 +40,7 @@ type cluster struct {
 }
 
 // startCluster starts the environment, binds the examples' people to config/rbac's roles in
-// the namespace, and creates the request that no operator has seen yet (noStatus) before it
+// the namespace, writes the examples' policy, and creates the request that no operator has seen yet (noStatus) before it
 // starts the operator.
 func startCluster(ctx context.Context, beforeOperator func(*cluster) error) (c *cluster, err error) {
 	c = &cluster{clock: sfnlocal.NewFakeClock(time.Now())}
@@ -56,16 +54,27 @@ func startCluster(ctx context.Context, beforeOperator func(*cluster) error) (c *
 	}()
 	cp := c.env.ControlPlane
 	c.admin = cp.Client
-	if err := c.bindPeople(ctx); err != nil {
+	// The roles a team grants, in a namespace that requires policies: the GitOps controller may
+	// request, alice and the security group may approve; the examples' policy is written.
+	team, err := cp.NewTeam(ctx, devenv.TeamOptions{
+		Namespace:  namespace,
+		Labels:     map[string]string{v1.RequirePolicyLabel: "true"},
+		Requesters: devenv.Users(gitopsUser),
+		Approvers:  append(devenv.Users(alice), devenv.Groups(securityGroup)...),
+	})
+	if err != nil {
 		return c, err
 	}
-	if c.gitops, err = client.New(cp.As(gitopsUser, gitopsGroups...), client.Options{Scheme: cp.Scheme}); err != nil {
-		return c, fmt.Errorf("a client for %s: %w", gitopsUser, err)
+	if err := c.writePolicy(ctx); err != nil {
+		return c, err
+	}
+	if c.gitops, err = team.As(gitopsUser, gitopsGroups...); err != nil {
+		return c, err
 	}
 	c.people = map[string]client.Client{}
 	for slot, who := range map[string][]string{"alice": {alice}, "security": {carol, securityGroup}} {
-		if c.people[slot], err = client.New(cp.As(who[0], who[1:]...), client.Options{Scheme: cp.Scheme}); err != nil {
-			return c, fmt.Errorf("a client for %s: %w", who[0], err)
+		if c.people[slot], err = team.As(who[0], who[1:]...); err != nil {
+			return c, err
 		}
 	}
 	if err := beforeOperator(c); err != nil {
@@ -78,16 +87,9 @@ func startCluster(ctx context.Context, beforeOperator func(*cluster) error) (c *
 	return c, nil
 }
 
-// bindPeople creates the namespace, which requires policies, and grants the roles a team
-// would: the GitOps controller may request, alice and the security group may approve; the
-// namespace's administrators write the examples' policy and let the GitOps controller use it
-// (gitops/policy, applied as they would).
-func (c *cluster) bindPeople(ctx context.Context) error {
-	cp := c.env.ControlPlane
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace, Labels: map[string]string{v1.RequirePolicyLabel: "true"}}}
-	if err := c.admin.Create(ctx, ns); err != nil {
-		return fmt.Errorf("creating namespace %s: %w", namespace, err)
-	}
+// writePolicy is what the namespace's administrators do: the examples' policy, and the GitOps
+// controller's right to use it (gitops/policy, applied as they would).
+func (c *cluster) writePolicy(ctx context.Context) error {
 	objs, err := manifests(examplePolicy)
 	if err != nil {
 		return err
@@ -97,23 +99,7 @@ func (c *cluster) bindPeople(ctx context.Context) error {
 			return fmt.Errorf("applying %s %s of %s: %w", o.GetKind(), o.GetName(), examplePolicy, err)
 		}
 	}
-	if err := cp.WaitAllowedOn(ctx, gitopsUser, gitopsGroups, namespace, "gatepolicies", examplePolicyName, v1.UseVerb); err != nil {
-		return err
-	}
-	if err := cp.Bind(ctx, devenv.RoleRequester, namespace, devenv.Users(gitopsUser)...); err != nil {
-		return err
-	}
-	approvers := append(devenv.Users(alice), devenv.Groups(securityGroup)...)
-	if err := cp.Bind(ctx, devenv.RoleApprover, namespace, approvers...); err != nil {
-		return err
-	}
-	if err := cp.WaitAllowed(ctx, gitopsUser, gitopsGroups, namespace, "create"); err != nil {
-		return err
-	}
-	if err := cp.WaitAllowed(ctx, alice, nil, namespace, v1.ApproveVerb); err != nil {
-		return err
-	}
-	return cp.WaitAllowed(ctx, carol, []string{securityGroup}, namespace, v1.ApproveVerb)
+	return c.env.ControlPlane.WaitAllowedOn(ctx, gitopsUser, gitopsGroups, namespace, "gatepolicies", examplePolicyName, v1.UseVerb)
 }
 
 // operatorConfig is the operator as the flags set it, quicker where the tests wait on it: an

@@ -22,7 +22,6 @@ import (
 
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/go-logr/logr"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -79,7 +78,19 @@ func TestSoak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	people := setUpPeople(ctx, t, env.ControlPlane)
+	// Everyone of the soak is in the approvers group, the requester too (who is named by no slot).
+	team, err := env.ControlPlane.NewTeam(ctx, devenv.TeamOptions{
+		Namespace:  namespace,
+		Requesters: devenv.Users(requester),
+		Approvers:  devenv.Groups(approversGroup),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asker, err := team.As(requester, approversGroup)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// Faults of every kind, on the calls that carry decisions and their outcome.
 	srv := env.Endpoint.Server
@@ -127,12 +138,12 @@ func TestSoak(t *testing.T) {
 
 	plans := makePlans(requests)
 	for _, p := range plans {
-		createRequest(ctx, t, people.as(requester), p)
+		createRequest(ctx, t, asker, p)
 	}
 	var decided sync.WaitGroup
 	decisions := make(chan int, len(plans))
 	for i, p := range plans {
-		decided.Go(func() { decisions <- decide(ctx, t, people, p, i) })
+		decided.Go(func() { decisions <- decide(ctx, t, team, p, i) })
 	}
 	// The API server goes down in the middle of the decisions and comes back on the same data
 	// and port.
@@ -222,51 +233,6 @@ func makePlans(n int) []plan {
 	return plans
 }
 
-// people are clients acting as the soak's people.
-type people struct {
-	cp      *devenv.ControlPlane
-	mu      sync.Mutex
-	clients map[string]client.Client
-}
-
-func (p *people) as(user string) client.Client {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if c, ok := p.clients[user]; ok {
-		return c
-	}
-	c, err := client.New(p.cp.As(user, approversGroup), client.Options{Scheme: p.cp.Scheme})
-	if err != nil {
-		panic(err)
-	}
-	p.clients[user] = c
-	return c
-}
-
-func setUpPeople(ctx context.Context, t *testing.T, cp *devenv.ControlPlane) *people {
-	if err := client.IgnoreAlreadyExists(cp.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}})); err != nil {
-		t.Fatal(err)
-	}
-	for _, b := range []struct {
-		role     string
-		subjects []string
-	}{{devenv.RoleRequester, []string{requester}}} {
-		if err := cp.Bind(ctx, b.role, namespace, devenv.Users(b.subjects...)...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := cp.Bind(ctx, devenv.RoleApprover, namespace, devenv.Groups(approversGroup)...); err != nil {
-		t.Fatal(err)
-	}
-	if err := cp.WaitAllowed(ctx, requester, nil, namespace, "create"); err != nil {
-		t.Fatal(err)
-	}
-	if err := cp.WaitAllowed(ctx, "alice@example.com", []string{approversGroup}, namespace, v1.ApproveVerb); err != nil {
-		t.Fatal(err)
-	}
-	return &people{cp: cp, clients: map[string]client.Client{}}
-}
-
 func createRequest(ctx context.Context, t *testing.T, c client.Client, p plan) {
 	req := &v1.ApprovalRequest{
 		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: p.name},
@@ -286,7 +252,7 @@ func createRequest(ctx context.Context, t *testing.T, c client.Client, p plan) {
 // decide makes a request's planned decisions as their people, by annotation or by
 // ApproverDecision (alternating), at staggered moments, some twice; it returns how many
 // decisions were admitted.
-func decide(ctx context.Context, t *testing.T, who *people, p plan, seed int) int {
+func decide(ctx context.Context, t *testing.T, team *devenv.Team, p plan, seed int) int {
 	rnd := rand.New(rand.NewPCG(uint64(seed), 7))
 	n := 0
 	for i, slot := range slices.Sorted(maps.Keys(p.decisions)) {
@@ -295,9 +261,12 @@ func decide(ctx context.Context, t *testing.T, who *people, p plan, seed int) in
 			return n
 		case <-time.After(time.Duration(rnd.IntN(3000)) * time.Millisecond):
 		}
-		c := who.as(slot + "@example.com")
+		c, err := team.As(slot+"@example.com", approversGroup)
+		if err != nil {
+			t.Error(err)
+			return n
+		}
 		d := p.decisions[slot]
-		var err error
 		for attempt := range 2 { // a person who clicks twice
 			err = untilAnswered(ctx, func() error {
 				if (seed+i)%2 == 0 {
