@@ -56,7 +56,7 @@ var _ = Describe("Known delivery defects", Serial, func() {
 		fault("DescribeExecution", "ThrottlingException", http.StatusBadRequest)
 		Eventually(func() string { return conditionReason(key, v1.ConditionReady) }, settle).Should(Equal("Retrying"))
 		Expect(meta.FindStatusCondition(getRequest(key).Status.Conditions, v1.ConditionReady).Message).NotTo(ContainSubstring("RequestID"))
-		Expect(eventNotes(key, "StepFunctionsUnavailable")).To(ContainElement("Step Functions DescribeExecution: ThrottlingException: ThrottlingException (injected); retrying"))
+		Eventually(func() []string { return eventNotes(key, "StepFunctionsUnavailable") }, settle).Should(ContainElement("Step Functions DescribeExecution: ThrottlingException: ThrottlingException (injected); retrying"))
 		before := sfnLocal.callsAbout("DescribeExecution", arn)
 		time.Sleep(4 * time.Second) // counting calls over a stretch of real time is the point here
 		Expect(sfnLocal.callsAbout("DescribeExecution", arn)-before).To(BeNumerically("<=", 12),

@@ -46,7 +46,7 @@ var _ = Describe("Identity", func() {
 			Expect(s.DecidedAt).NotTo(BeNil())
 			Expect(s.Record).To(ContainSubstring(`"username":"alice@example.com"`))
 			Expect(sfnLocal.sendsFor(s.TaskToken)).To(Equal(1))
-			Expect(eventNotes(key, "DecisionRecorded")).To(ContainElement("alice: Approve by alice@example.com (from annotation): diff reviewed"))
+			Eventually(func() []string { return eventNotes(key, "DecisionRecorded") }, settle).Should(ContainElement("alice: Approve by alice@example.com (from annotation): diff reviewed"))
 			Expect(getRequest(key).Annotations).To(HaveKeyWithValue(v1.DecisionAnnotationPrefix+"alice"+v1.DecisionRecordSuffix, ContainSubstring(`"slot":"alice"`)))
 		})
 
@@ -311,7 +311,7 @@ var _ = Describe("Identity", func() {
 			Expect(c.Reason).To(Equal(v1.ReasonUnverifiedOutcome))
 			Expect(c.Message).To(ContainSubstring("Step Functions reported the request approved, but tollgate recorded 0/1 verified approvals"))
 			Expect(meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionApproved)).To(BeNil())
-			Expect(eventReasons(key)).To(ContainElement(v1.ReasonUnverifiedOutcome))
+			Eventually(func() []string { return eventReasons(key) }, settle).Should(ContainElement(v1.ReasonUnverifiedOutcome))
 		}
 
 		It("a SendTaskSuccess on a token read from status, reported by the outcome task", func() {

@@ -44,7 +44,7 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 		}, settle).Should(Succeed())
 		Expect(kstatusOf(obj)).To(Equal(status.InProgressStatus))
 		Expect(execution(obj).Status).To(Equal(sfntypes.ExecutionStatusRunning))
-		Expect(eventReasons(key)).To(ContainElements("Started", "TokenReceived"))
+		Eventually(func() []string { return eventReasons(key) }, settle).Should(ContainElements("Started", "TokenReceived"))
 	})
 
 	It("approves when all three approvers approve by annotation (the seed's first scenario)", func() {
@@ -267,7 +267,7 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 		}, settle).Should(Succeed())
 		Expect(obj.Status.Phase).To(BeEmpty(), "nothing started, nothing decided")
 		Expect(kstatusOf(obj)).To(Equal(status.FailedStatus))
-		Expect(eventReasons(key)).To(ContainElement("StartBlocked"))
+		Eventually(func() []string { return eventReasons(key) }, settle).Should(ContainElement("StartBlocked"))
 		early := approveDecision(key, "while-blocked", "alice", "")
 
 		By("the administrator creates the state machine: the next retry starts the execution")
