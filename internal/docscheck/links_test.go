@@ -22,6 +22,8 @@ var (
 	htmlAnchor = regexp.MustCompile(`<a\s+(?:id|name)="([^"]+)"`)
 	atxHeading = regexp.MustCompile(`^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$`)
 	codeSpan   = regexp.MustCompile("`+[^`]*`+")
+	// packagePath matches a package of this module named in a code span: `internal/controller`.
+	packagePath = regexp.MustCompile("`((?:api|cmd|internal|test)(?:/[a-z0-9_.-]+)*)[`.]")
 )
 
 // TestDocumentationLinksResolve checks every relative link in README.md and docs/*.md: the
@@ -243,5 +245,49 @@ func TestLinkParsing(t *testing.T) {
 	}
 	if anchors["not-a-heading"] {
 		t.Error("a heading inside a code block counted")
+	}
+}
+
+// TestArchitectureNamesEveryPackage keeps docs/architecture.md's package list true: every Go
+// package of the module (a directory with a .go file under api/, cmd/, internal/ or test/, not
+// test/gitops and test/helm, modules of their own) is named there, and every package named
+// there exists.
+func TestArchitectureNamesEveryPackage(t *testing.T) {
+	text, err := os.ReadFile(filepath.Join(repoRoot, "docs", "architecture.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := map[string]bool{}
+	for _, m := range packagePath.FindAllStringSubmatch(string(text), -1) {
+		named[m[1]] = true
+	}
+	packages := map[string]bool{}
+	for _, top := range []string{"api", "cmd", "internal", "test"} {
+		err := filepath.WalkDir(filepath.Join(repoRoot, top), func(path string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(repoRoot, path)
+			if d.IsDir() && (rel == "test/gitops" || rel == "test/helm" || strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
+				return filepath.SkipDir
+			}
+			if !d.IsDir() && strings.HasSuffix(path, ".go") {
+				packages[filepath.ToSlash(filepath.Dir(rel))] = true
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for p := range packages {
+		if !named[p] {
+			t.Errorf("docs/architecture.md does not name package %s", p)
+		}
+	}
+	for p := range named {
+		if _, err := os.Stat(filepath.Join(repoRoot, p)); err != nil {
+			t.Errorf("docs/architecture.md names %s, which does not exist", p)
+		}
 	}
 }
