@@ -115,6 +115,7 @@ func main() {
 	exitOn(err, "creating the manager")
 
 	exitOn(cfg.AWS.Validate(), "checking the AWS flags")
+	exitOn(cfg.AWS.CheckIdentity(ctx, setupLog), "checking the operator's AWS identity")
 	client, err := stepfunctions.NewClient(ctx, cfg.AWS)
 	exitOn(err, "creating the Step Functions client")
 	api := stepfunctions.Wrap(client, stepfunctions.NewLimiter(cfg.AWS.Limits()))

@@ -179,11 +179,13 @@ type ApproverStatus struct {
 	// +kubebuilder:validation:MaxLength=55
 	Name string `json:"name"`
 
-	// taskToken is the Step Functions task token of the slot's waiting activity task. A token
-	// re-issued after a heartbeat timeout replaces the previous one. Up to 2,048 characters, as
-	// AWS's service model allows.
+	// taskToken is the Step Functions task token of the slot's waiting activity task, sealed
+	// ("sealed.v1.<key id>.<data>") with a key only the operator holds and bound to this request
+	// and slot: whoever reads the request cannot spend it. A token re-issued after a heartbeat
+	// timeout replaces the previous one. AWS's tokens have up to 2,048 characters; sealed, up to
+	// 2,783. (Tokens recorded before version 0.2 are in the clear until their request ends.)
 	// +optional
-	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:MaxLength=4096
 	TaskToken string `json:"taskToken,omitempty"`
 
 	// tokenReceivedAt is when the operator received taskToken.

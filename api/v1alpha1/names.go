@@ -115,3 +115,18 @@ const (
 	// ReasonNoStateMachineVerb: an inline stateMachineARN by a requester without the verb.
 	ReasonNoStateMachineVerb = "NoStateMachineVerb"
 )
+// ReasonForeignExecution is the reason of the Warning event on a request when an activity task
+// names it but comes from another execution than its own (status.executionARN): one started by
+// hand with its identity, or a machine that does not follow the contract. The task is answered
+// with the error tollgate.ForeignExecution and changes nothing about the request.
+const ReasonForeignExecution = "ForeignExecution"
+
+// ReasonExecutionNotOurs is the reason (a Warning event, and the Ready condition of the Failed
+// request) when an execution under the request's deterministic name already exists with another
+// input than the request's: someone else started it, and it is not adopted.
+const ReasonExecutionNotOurs = "ExecutionNotOurs"
+
+// ReasonTokenUnreadable is the reason of the Warning event when a slot's sealed task token does
+// not open: sealed with a key the operator no longer holds (its token key Secret was replaced
+// or lost), or altered. The slot waits for the task's new token.
+const ReasonTokenUnreadable = "TokenUnreadable"

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"strings"
 	"time"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
@@ -21,6 +23,8 @@ const (
 	ErrorRequestNotFound = "tollgate.RequestNotFound"
 	ErrorUnknownApprover = "tollgate.UnknownApprover"
 	ErrorStopped         = "tollgate.Deleted"
+	// ErrorForeignExecution answers a task of another execution than its request's own.
+	ErrorForeignExecution = "tollgate.ForeignExecution"
 )
 
 // Task kinds of the activity task input.
@@ -87,6 +91,37 @@ func ExecutionName(req *v1.ApprovalRequest) string {
 	return "tollgate-" + string(req.UID)
 }
 
+// MachineOf is the state machine a request runs on: its policy's (PolicyOf, StateMachineOf),
+// else the installation's default. A request under a GatePolicy it has not captured yet has none
+// of its own yet and reads as the default's; it has no execution either.
+func MachineOf(req *v1.ApprovalRequest, defaultMachine string) string {
+	if m := StateMachineOf(PolicyOf(req)); m != "" {
+		return m
+	}
+	return defaultMachine
+}
+
+// ExecutionARNOf derives an execution's ARN from its machine's ARN and its name.
+func ExecutionARNOf(machineARN, name string) string {
+	return strings.Replace(machineARN, ":stateMachine:", ":execution:", 1) + ":" + name
+}
+
+// OwnExecution is the ARN of the request's own execution: the one on record, or, before it is
+// recorded, the one its machine and deterministic name give ("" without a machine, or under a
+// GatePolicy not captured yet: such a request has no execution).
+func OwnExecution(req *v1.ApprovalRequest, defaultMachine string) string {
+	if req.Status.ExecutionARN != "" {
+		return req.Status.ExecutionARN
+	}
+	if PolicyOf(req) == nil {
+		return ""
+	}
+	if m := MachineOf(req, defaultMachine); m != "" {
+		return ExecutionARNOf(m, ExecutionName(req))
+	}
+	return ""
+}
+
 // BuildExecutionInput renders the execution input of a request, from the policy it runs under
 // (PolicyOf): a request under a GatePolicy that has not captured it has none yet
 // (ErrPolicyNotCaptured).
@@ -138,11 +173,14 @@ var ErrTooLarge = errors.New("input too large")
 // TaskInput is what tollgate reads from an activity task.
 type TaskInput struct {
 	Tollgate Identity `json:"tollgate"`
-	Task     string   `json:"task"`
-	Approver string   `json:"approver,omitempty"`
-	Outcome  string   `json:"outcome,omitempty"`
-	Error    string   `json:"error,omitempty"`
-	Cause    string   `json:"cause,omitempty"`
+	// ExecutionArn is the execution that scheduled the task, which the machine copies from the
+	// context object ($$.Execution.Id): the input of an execution is anyone's to write.
+	ExecutionArn string `json:"executionArn"`
+	Task         string `json:"task"`
+	Approver     string `json:"approver,omitempty"`
+	Outcome      string `json:"outcome,omitempty"`
+	Error        string `json:"error,omitempty"`
+	Cause        string `json:"cause,omitempty"`
 }
 
 // ParseTaskInput reads an activity task's input and checks it names a request and, for an
@@ -199,4 +237,14 @@ func decisionWord(d v1.Decision) string {
 		return "reject"
 	}
 	return "approve"
+}
+
+// SameInput reports whether two execution inputs are the same document (Step Functions keeps
+// an input as it was given; the comparison is of the JSON values, not their spelling).
+func SameInput(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
 }

@@ -121,8 +121,10 @@ func TestOperatorPolicyGrantsExactlyWhatTheOperatorNeeds(t *testing.T) {
 	base := map[string]any{
 		"states:StartExecution":    map[string]any{"Ref": "ApprovalStateMachine"},
 		"states:DescribeExecution": executions,
-		"states:StopExecution":     executions,
-		"states:GetActivityTask":   map[string]any{"Ref": "ApprovalActivity"},
+		// The history confirms an end only the execution can (an outcome report of Failed).
+		"states:GetExecutionHistory": executions,
+		"states:StopExecution":       executions,
+		"states:GetActivityTask":     map[string]any{"Ref": "ApprovalActivity"},
 		// The Service Authorization Reference lists no resource type for these: "*".
 		"states:SendTaskSuccess":   "*",
 		"states:SendTaskFailure":   "*",
@@ -291,10 +293,11 @@ func TestTemplateOutputs(t *testing.T) {
 			t.Errorf("output %s = %#v, want %#v", tc.output, got, tc.want)
 		}
 	}
-	// The Helm arguments name the service account the role trusts, and IRSA's role.
+	// The Helm arguments name the service account the role trusts, and IRSA's role, which the
+	// operator then checks it runs as.
 	for _, params := range []map[string]string{nil, {"OperatorIdentity": "irsa", "ClusterOidcProvider": "oidc.example/id/X"}} {
 		helm, _ := dig(mustDeploy(t, params).template, "Outputs", "HelmValues", "Value", "Fn::Sub").(string)
-		irsa := strings.Contains(helm, "--set serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=${OperatorRole.Arn}")
+		irsa := strings.Contains(helm, "--set serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=${OperatorRole.Arn} --set stepFunctions.expectRoleARN=${OperatorRole.Arn}")
 		if !strings.Contains(helm, "--namespace ${OperatorNamespace} --set serviceAccount.name=${OperatorServiceAccount} ") || irsa != (params != nil) {
 			t.Errorf("HelmValues for %v = %q", params, helm)
 		}

@@ -75,21 +75,16 @@ type Options struct {
 	MaxConcurrentReconciles int
 }
 
-// TokenKeeper keeps held task tokens alive (SendTaskHeartbeat) until they are untracked.
-type TokenKeeper interface {
-	Track(token string, onGone func(token string))
-	Untrack(token string)
-}
-
 // ApprovalRequestReconciler carries an ApprovalRequest from creation to its outcome.
 type ApprovalRequestReconciler struct {
 	client.Client
 	// Reader reads uncached, to re-read a request after a write conflict.
-	Reader     client.Reader
-	API        stepfunctions.API
-	Events     events.EventRecorder
-	Clock      clock.PassiveClock
-	Heartbeats TokenKeeper
+	Reader client.Reader
+	API    stepfunctions.API
+	Events events.EventRecorder
+	Clock  clock.PassiveClock
+	// Tokens seals, opens and keeps alive the slots' task tokens (shared with the router).
+	Tokens *Tokens
 	// Identity is the one check of who may decide, with the key that verifies the admission
 	// webhook's records.
 	Identity *identity.Checker
@@ -223,7 +218,7 @@ func standing(obj *v1.ApprovalRequest) progress {
 // closed, its event, its finalizer dropped), the derived fields and the conditions.
 func (r *ApprovalRequestReconciler) conclude(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter, stands progress, result ctrl.Result, err error) (ctrl.Result, error) {
 	if approval.Ended(obj.Status.Phase) && !settled(obj) {
-		closeSlots(obj, r.Heartbeats)
+		closeSlots(obj, r.Tokens)
 		announce(r.Events, obj)
 	}
 	summarize(obj, stands, identity.Verified(obj))
@@ -280,9 +275,13 @@ func (r *ApprovalRequestReconciler) retryOrWait(ctx context.Context, obj *v1.App
 // also after a restart of the operator.
 func (r *ApprovalRequestReconciler) keepAlive(obj *v1.ApprovalRequest) {
 	key := client.ObjectKeyFromObject(obj)
-	for _, s := range obj.Status.Approvers {
-		if s.TaskToken != "" && s.SentAt == nil {
-			r.Heartbeats.Track(s.TaskToken, func(string) { r.Wake(key) })
+	for i := range obj.Status.Approvers {
+		s := &obj.Status.Approvers[i]
+		if s.TaskToken == "" || s.SentAt != nil {
+			continue
+		}
+		if err := r.Tokens.track(obj, s, func() { r.Wake(key) }); err != nil {
+			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonTokenUnreadable, "KeepAlive", "%v; its task times out without heartbeats and Step Functions hands it out again with a new token", err)
 		}
 	}
 }
@@ -340,7 +339,7 @@ func (r *ApprovalRequestReconciler) finalize(ctx context.Context, obj *v1.Approv
 			return err
 		}
 	}
-	closeSlots(obj, r.Heartbeats)
+	closeSlots(obj, r.Tokens)
 	r.checks.forget(obj.UID)
 	return r.setFinalizer(ctx, obj, false)
 }

@@ -41,7 +41,7 @@ func BenchmarkDecisionToSendTaskSuccess(b *testing.B) {
 				}
 				tokens := make([]string, concurrent)
 				for j, k := range keys {
-					tokens[j] = waitTokens(k, 1).Status.Approvers[0].TaskToken
+					tokens[j] = tokenOf(waitTokens(k, 1), "alice")
 				}
 				b.StartTimer()
 				written := make([]time.Time, concurrent)

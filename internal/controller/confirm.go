@@ -7,10 +7,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
@@ -100,7 +99,7 @@ func (r *ApprovalRequestReconciler) confirmEnd(ctx context.Context, obj *v1.Appr
 		what += "no execution of it is on record; it is started again"
 	default:
 		settle(obj, r.Events, truth.phase, truth.failure, truth.at)
-		completeEnd(obj, r.Heartbeats, identity.Verified(obj))
+		completeEnd(obj, r.Tokens, identity.Verified(obj))
 		what += fmt.Sprintf("the execution ended %s", obj.Status.Phase)
 	}
 	r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonUnconfirmedEnd, "Confirm", "%s", what)
@@ -115,16 +114,28 @@ func (r *ApprovalRequestReconciler) confirmEnd(ctx context.Context, obj *v1.Appr
 func (r *ApprovalRequestReconciler) executionTruth(ctx context.Context, obj *v1.ApprovalRequest, now time.Time) (reportedEnd, error) {
 	arn := obj.Status.ExecutionARN
 	if arn == "" {
-		// A request under a GatePolicy it has not captured never started: it is looked for below.
-		if _, err := approval.BuildExecutionInput(obj, r.Options.ClusterID, r.Options.HeartbeatSeconds); err != nil && !errors.Is(err, approval.ErrPolicyNotCaptured) {
+		input, err := approval.BuildExecutionInput(obj, r.Options.ClusterID, r.Options.HeartbeatSeconds)
+		if errors.Is(err, approval.ErrPolicyNotCaptured) {
+			// Under a GatePolicy it has not captured it has no input to compare an execution
+			// under its name with: it is not started, and the start step captures the policy and
+			// adopts such an execution only when it carries the request's input.
+			return reportedEnd{}, nil
+		}
+		if err != nil {
 			return reportedEnd{phase: v1.PhaseFailed, failure: err.Error()}, nil
 		}
 		if r.machineOf(obj) == "" {
 			return reportedEnd{}, nil
 		}
-		arn = executionARNOf(r.machineOf(obj), approval.ExecutionName(obj))
-		if _, err := r.API.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)}); stepfunctions.Classify(err) == stepfunctions.Gone {
+		arn = approval.ExecutionARNOf(r.machineOf(obj), approval.ExecutionName(obj))
+		var theirs notOurs
+		switch err := r.adoptable(ctx, arn, input); {
+		case stepfunctions.Classify(err) == stepfunctions.Gone:
 			return reportedEnd{}, nil
+		case errors.As(err, &theirs):
+			return reportedEnd{phase: v1.PhaseFailed, failure: theirs.msg, at: metav1.NewTime(now)}, nil
+		case err != nil:
+			return reportedEnd{}, err
 		}
 	}
 	return r.describeEnd(ctx, obj, arn, now)

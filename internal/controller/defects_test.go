@@ -67,7 +67,7 @@ var _ = Describe("Known delivery defects", Serial, func() {
 		key := newRequest(ns, "crash-quorum", []string{"alice", "bob"}, 0)
 		var bob string
 		crashOperator("SendTaskSuccess", func(t string) bool { return t != "" && t == bob }, func() {
-			bob = slotOf(waitTokens(key, 2), "bob").TaskToken
+			bob = tokenOf(waitTokens(key, 2), "bob")
 			annotate(key, "approvals.tollgate.dev/bob", "approve")
 		})
 		Expect(slotOf(getRequest(key), "bob").SentAt).To(BeNil(), "the crash came before bob's delivery was recorded")

@@ -34,6 +34,11 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 		if s == nil || s.Decision == "" || s.Decision == v1.DecisionNotRequired || s.SentAt != nil || s.TaskToken == "" {
 			continue
 		}
+		token, err := r.Tokens.open(obj, s)
+		if err != nil {
+			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonTokenUnreadable, "Deliver", "%v; the decision waits for the task's new token", err)
+			continue
+		}
 		rec, err := identity.VerifyEntry(obj, s)
 		if err == nil {
 			err = identity.Backed(obj, s, decision)
@@ -50,7 +55,7 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 		if err != nil {
 			return err
 		}
-		err = r.send(ctx, s, out)
+		err = r.send(ctx, s, token, out)
 		switch {
 		case err == nil:
 			metrics.Delivery(s.Decision, max(0, r.Clock.Since(rec.At)))
@@ -66,14 +71,14 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 			return fmt.Errorf("delivering the decision of %s: %w", s.Name, err)
 		}
 		now := metav1.NewTime(r.Clock.Now())
-		token := s.TaskToken
+		stored := s.TaskToken
 		if recorded.Verdict() != approval.VerdictOpen {
 			// The execution is finishing: look soon. An open verdict keeps its idle check.
 			r.checks.checkAt(obj.UID, now.Add(r.Options.MinFollowDelay))
 		}
-		r.Heartbeats.Untrack(token)
+		r.Tokens.Keeper.Untrack(token)
 		if err := w.commit(ctx, r.Reader, func(o *v1.ApprovalRequest) {
-			if sl := approval.Entry(o, name); sl != nil && sl.TaskToken == token {
+			if sl := approval.Entry(o, name); sl != nil && sl.TaskToken == stored {
 				sl.SentAt = &now
 			}
 		}); err != nil {
@@ -83,17 +88,17 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 	return nil
 }
 
-// send answers a slot's token with its decision.
-func (r *ApprovalRequestReconciler) send(ctx context.Context, s *v1.ApproverStatus, output string) error {
+// send answers a slot's (opened) token with its decision.
+func (r *ApprovalRequestReconciler) send(ctx context.Context, s *v1.ApproverStatus, token, output string) error {
 	if s.Decision == v1.DecisionReject {
 		_, err := r.API.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{
-			TaskToken: aws.String(s.TaskToken),
+			TaskToken: aws.String(token),
 			Error:     aws.String(approval.ErrorRejected),
 			Cause:     aws.String(output),
 		})
 		return err
 	}
-	_, err := r.API.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(s.TaskToken), Output: aws.String(output)})
+	_, err := r.API.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(output)})
 	return err
 }
 

@@ -12,18 +12,18 @@ import (
 // health check) sees the phase of an end beside the conditions of a request still waiting.
 // The activity router, which records the ends the state machine reports, announces them after
 // its write; the reconciler completes and announces the ends it records, or finds unsettled.
-func completeEnd(obj *v1.ApprovalRequest, tokens TokenKeeper, counted func(*v1.ApproverStatus) bool) {
+func completeEnd(obj *v1.ApprovalRequest, tokens *Tokens, counted func(*v1.ApproverStatus) bool) {
 	closeSlots(obj, tokens)
 	summarize(obj, progress{}, counted)
 }
 
 // closeSlots ends a decided request's bookkeeping: undecided slots become NotRequired and no
 // token is kept alive any more.
-func closeSlots(obj *v1.ApprovalRequest, tokens TokenKeeper) {
+func closeSlots(obj *v1.ApprovalRequest, tokens *Tokens) {
 	for i := range obj.Status.Approvers {
 		s := &obj.Status.Approvers[i]
 		if s.TaskToken != "" {
-			tokens.Untrack(s.TaskToken)
+			tokens.untrack(obj, s)
 		}
 		if s.Decision == "" {
 			s.Decision = v1.DecisionNotRequired

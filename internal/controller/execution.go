@@ -2,8 +2,8 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,7 +20,10 @@ import (
 // start begins the request's execution. The execution name derives from the request's UID and
 // the input from the object alone, so a retry after a crash gets the same execution back:
 // Step Functions answers a repeated StartExecution with the running execution's ARN, and
-// ExecutionAlreadyExists once it closed — ours either way.
+// ExecutionAlreadyExists once it closed, or when the running one has another input. Such an
+// execution is adopted only when its input is the one this request renders (adoptable): anyone
+// allowed states:StartExecution on the machine, who watched the request come, may have started
+// one under its name first.
 func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter) error {
 	machine := r.machineOf(obj)
 	now := metav1.NewTime(r.Clock.Now())
@@ -44,7 +47,16 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 	case err == nil:
 		executionARN, startedAt = aws.ToString(out.ExecutionArn), metav1.NewTime(aws.ToTime(out.StartDate))
 	case stepfunctions.Classify(err) == stepfunctions.Exists:
-		executionARN = executionARNOf(machine, name)
+		executionARN = approval.ExecutionARNOf(machine, name)
+		if err := r.adoptable(ctx, executionARN, input); err != nil {
+			var theirs notOurs
+			if !errors.As(err, &theirs) {
+				return err
+			}
+			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonExecutionNotOurs, "Start", "%s", theirs.msg)
+			fail(obj, v1.PhaseFailed, theirs.msg, now)
+			return nil
+		}
 	case stepfunctions.Classify(err) == stepfunctions.Terminal && refusesRequest(err):
 		msg := fmt.Sprintf("StartExecution on %s refused the request: %s", machine, stepfunctions.Describe(err))
 		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "StartFailed", "Start", "%s", msg)
@@ -103,15 +115,25 @@ func refusesRequest(err error) bool {
 // machineOf is the state machine a request runs on: its policy's (approval.PolicyOf), else the
 // operator's default.
 func (r *ApprovalRequestReconciler) machineOf(obj *v1.ApprovalRequest) string {
-	if arn := approval.StateMachineOf(approval.PolicyOf(obj)); arn != "" {
-		return arn
-	}
-	return r.Options.DefaultStateMachineARN
+	return approval.MachineOf(obj, r.Options.DefaultStateMachineARN)
 }
 
-// executionARNOf derives an execution's ARN from its machine's ARN and its name.
-func executionARNOf(machineARN, name string) string {
-	return strings.Replace(machineARN, ":stateMachine:", ":execution:", 1) + ":" + name
+// notOurs is an execution under a request's name that is not the request's.
+type notOurs struct{ msg string }
+
+func (e notOurs) Error() string { return e.msg }
+
+// adoptable checks that the execution under a request's name carries the input the request
+// renders (DescribeExecution): a notOurs error when it does not.
+func (r *ApprovalRequestReconciler) adoptable(ctx context.Context, arn string, input []byte) error {
+	out, err := r.API.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+	if err != nil {
+		return fmt.Errorf("reading the execution %s, which exists under the request's name: %w", arn, err)
+	}
+	if !approval.SameInput([]byte(aws.ToString(out.Input)), input) {
+		return notOurs{fmt.Sprintf("the execution %s exists under this request's name with another input than the request's: someone else started it (states:StartExecution on the machine), and it is not adopted; create the request again (it gets a new name) and find out who started it", arn)}
+	}
+	return nil
 }
 
 // follow learns how the execution ended. The shipped machine reports its outcome through an
@@ -227,7 +249,7 @@ func (r *ApprovalRequestReconciler) stop(ctx context.Context, obj *v1.ApprovalRe
 		if r.machineOf(obj) == "" {
 			return nil
 		}
-		arn = executionARNOf(r.machineOf(obj), approval.ExecutionName(obj))
+		arn = approval.ExecutionARNOf(r.machineOf(obj), approval.ExecutionName(obj))
 	}
 	_, err := r.API.StopExecution(ctx, &sfn.StopExecutionInput{
 		ExecutionArn: aws.String(arn),

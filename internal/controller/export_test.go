@@ -14,3 +14,6 @@ func Scheduled(r *ApprovalRequestReconciler, uid types.UID) bool {
 
 // PatchDecisionStatus writes an ApproverDecision's status as the reconciler does.
 var PatchDecisionStatus = patchDecisionStatus
+
+// TokenBinding is what a sealed token of a slot is bound to.
+var TokenBinding = binding

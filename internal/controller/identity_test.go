@@ -45,7 +45,7 @@ var _ = Describe("Identity", func() {
 			Expect(s.Comment).To(Equal("diff reviewed"))
 			Expect(s.DecidedAt).NotTo(BeNil())
 			Expect(s.Record).To(ContainSubstring(`"username":"alice@example.com"`))
-			Expect(sfnLocal.sendsFor(s.TaskToken)).To(Equal(1))
+			Expect(sfnLocal.sendsFor(tokenOf(getRequest(key), "alice"))).To(Equal(1))
 			Eventually(func() []string { return eventNotes(key, "DecisionRecorded") }, settle).Should(ContainElement("alice: Approve by alice@example.com (from annotation): diff reviewed"))
 			Expect(getRequest(key).Annotations).To(HaveKeyWithValue(v1.DecisionAnnotationPrefix+"alice"+v1.DecisionRecordSuffix, ContainSubstring(`"slot":"alice"`)))
 		})
@@ -171,7 +171,7 @@ var _ = Describe("Identity", func() {
 			annotate(key, "approvals.tollgate.dev/carol", "approve")
 			obj := waitPhase(key, v1.PhaseApproved)
 			Expect(slotOf(obj, "bob").Decision).To(Equal(v1.DecisionApprove))
-			Expect(sfnLocal.sendsFor(slotOf(obj, "bob").TaskToken)).To(Equal(1))
+			Expect(sfnLocal.sendsFor(tokenOf(obj, "bob"))).To(Equal(1))
 		})
 
 		It("a decision for a request that does not exist yet", func() {
@@ -291,7 +291,7 @@ var _ = Describe("Identity", func() {
 					Should(Succeed(), "the webhooks are gone")
 			})
 			Eventually(func() []string { return eventReasons(key) }, settle).Should(ContainElement("UnverifiedDecision"))
-			token := slotOf(getRequest(key), "alice").TaskToken
+			token := tokenOf(getRequest(key), "alice")
 			Consistently(func() int { return sfnLocal.sendsFor(token) }, "1500ms").Should(BeZero())
 		})
 	})
@@ -316,7 +316,7 @@ var _ = Describe("Identity", func() {
 
 		It("a SendTaskSuccess on a token read from status, reported by the outcome task", func() {
 			key := newRequest(ns, "forged-send", []string{"alice"}, 0)
-			forge(slotOf(waitTokens(key, 1), "alice").TaskToken)
+			forge(tokenOf(waitTokens(key, 1), "alice"))
 			expectUnverified(key)
 		})
 
@@ -329,7 +329,7 @@ var _ = Describe("Identity", func() {
 			})
 			obj := waitTokens(key, 3)
 			for _, s := range obj.Status.Approvers {
-				forge(s.TaskToken)
+				forge(tokenOf(obj, s.Name))
 			}
 			waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
 			expectUnverified(key)

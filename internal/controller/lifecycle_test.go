@@ -76,7 +76,7 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 		Expect(alice.DecidedAt).NotTo(BeNil())
 		Expect(alice.SentAt).NotTo(BeNil())
 		for _, s := range obj.Status.Approvers {
-			Expect(sfnLocal.sendsFor(s.TaskToken)).To(Equal(1), "slot %s", s.Name)
+			Expect(sfnLocal.sendsFor(tokenOf(obj, s.Name))).To(Equal(1), "slot %s", s.Name)
 		}
 		waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
 		Eventually(func() []string { return eventReasons(key) }, settle).Should(ContainElements("DecisionRecorded", "ApprovalSent", "Approved"))
@@ -100,7 +100,7 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 		waitExecution(obj, sfntypes.ExecutionStatusFailed, approval.ErrorRejected)
 
 		By("a closed slot's token is refused by Step Functions")
-		_, err := sfnLocal.client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(slotOf(obj, "carol").TaskToken), Output: aws.String("{}")})
+		_, err := sfnLocal.client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(tokenOf(obj, "carol")), Output: aws.String("{}")})
 		Expect(stepfunctions.Code(err)).To(Equal("TaskTimedOut"))
 	})
 
@@ -148,7 +148,7 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 		Expect(alice.DecidedAt).NotTo(BeNil())
 		Expect(alice.TokenReceivedAt).NotTo(BeNil())
 		Expect(alice.SentAt.Time).NotTo(BeTemporally("<", alice.TokenReceivedAt.Time))
-		Expect(sfnLocal.sendsFor(alice.TaskToken)).To(Equal(1))
+		Expect(sfnLocal.sendsFor(tokenOf(obj, "alice"))).To(Equal(1))
 		waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
 	})
 
@@ -168,7 +168,7 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 		obj := getRequest(key)
 		Expect(obj.Status.Phase).To(Equal(v1.PhasePending))
 		Expect(slotOf(obj, "alice").Decision).To(Equal(v1.DecisionApprove))
-		Expect(sfnLocal.sendsFor(slotOf(obj, "alice").TaskToken)).To(Equal(1))
+		Expect(sfnLocal.sendsFor(tokenOf(obj, "alice"))).To(Equal(1))
 		Expect(execution(obj).Status).To(Equal(sfntypes.ExecutionStatusRunning))
 	})
 
@@ -191,8 +191,8 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 		Expect(waitDecisionPhase(client.ObjectKeyFromObject(conflict), v1.DecisionRefused).Status.Message).To(ContainSubstring("slot alice is already decided: Approve by alice@example.com"))
 		obj := getRequest(key)
 		Expect(slotOf(obj, "alice").DecidedBy).To(Equal(person("alice")))
-		Eventually(func() int { return sfnLocal.sendsFor(slotOf(getRequest(key), "alice").TaskToken) }, settle).Should(Equal(1))
-		Consistently(func() int { return sfnLocal.sendsFor(slotOf(getRequest(key), "alice").TaskToken) }, "1s").Should(Equal(1))
+		Eventually(func() int { return sfnLocal.sendsFor(tokenOf(getRequest(key), "alice")) }, settle).Should(Equal(1))
+		Consistently(func() int { return sfnLocal.sendsFor(tokenOf(getRequest(key), "alice")) }, "1s").Should(Equal(1))
 	})
 
 	It("expires when the timeout passes", func() {

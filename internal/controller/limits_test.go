@@ -3,13 +3,11 @@ package controller_test
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 )
@@ -29,17 +27,7 @@ var _ = Describe("Input at its limits", func() {
 		key := newRequest(ns, "widest", slots, 0, func(r *v1.ApprovalRequest) {
 			r.Spec.Payload = &runtime.RawExtension{Raw: []byte(`{"blob":"` + strings.Repeat("x", 240*1024) + `"}`)}
 		})
-		// 40 token writes of a 300 KB request, one at a time, take long on a loaded 2-core
-		// machine (23 of 40 in 30 s). And on such a machine one of the 40 activity tasks has
-		// been seen handed out by the endpoint yet never reaching the router (not root-caused:
-		// a GetActivityTask answer lost in transit, which AWS can do too). Step Functions'
-		// remedy is the heartbeat timeout: the task comes back with a new token. The spec
-		// takes that path when it must, and says so.
-		if InterceptGomegaFailure(func() { waitTokensWithin(key, 40, 90*time.Second) }) != nil {
-			GinkgoWriter.Printf("only %d of 40 tokens after 90s: moving Step Functions past the task heartbeat timeout\n", tokensHeld(key))
-			sfnLocal.clock.Advance(301 * time.Second)
-		}
-		waitTokensWithin(key, 40, time.Minute)
+		waitLargeRequestTokens(key, 40)
 		for _, s := range slots {
 			annotate(key, v1.DecisionAnnotationPrefix+s, "approve", v1.DecisionAnnotationPrefix+s+v1.DecisionCommentSuffix, strings.Repeat("c", v1.MaxCommentLength))
 		}
@@ -61,14 +49,3 @@ var _ = Describe("Input at its limits", func() {
 		waitPhase(key, v1.PhaseApproved)
 	})
 })
-
-// tokensHeld counts the slots of a request that hold a task token.
-func tokensHeld(key client.ObjectKey) int {
-	held := 0
-	for _, s := range getRequest(key).Status.Approvers {
-		if s.TaskToken != "" {
-			held++
-		}
-	}
-	return held
-}

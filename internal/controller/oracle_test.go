@@ -72,7 +72,7 @@ var _ = Describe("No oracle", func() {
 
 	It("a request of the largest admitted shape, decided by a user in 1,000 groups", func() {
 		key := newRequest(ns, "largest", nil, 0, largestShape)
-		waitTokensWithin(key, 40, 90*time.Second)
+		waitLargeRequestTokens(key, 40)
 		groups := make([]string, 0, 1000)
 		for i := range 999 {
 			groups = append(groups, groupName(i))

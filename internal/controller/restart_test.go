@@ -171,21 +171,22 @@ var _ = Describe("Restart safety", func() {
 		Expect(succeeded).To(BeNumerically(">=", 2), "the deciding approval and the outcome report; history: %v", history)
 		Expect(succeeded).To(BeNumerically("<=", 3), "two approvals and the outcome report at most; history: %v", history)
 		for _, s := range obj.Status.Approvers {
-			Expect(sfnLocal.sendsFor(s.TaskToken)).To(BeNumerically("<=", 1), "the decision of %s sent once", s.Name)
+			Expect(sfnLocal.sendsFor(tokenOf(obj, s.Name))).To(BeNumerically("<=", 1), "the decision of %s sent once", s.Name)
 		}
 	})
 
 	It("after recording a token: the restarted operator keeps it and delivers on it", func() {
 		key := newRequest(ns, "crash-after-token", []string{"alice"}, 0)
 		op := startOperator(stepfunctions.Wrap(sfnLocal.client, nil))
-		token := waitTokens(key, 1).Status.Approvers[0].TaskToken
+		held := waitTokens(key, 1)
+		sealed, token := slotOf(held, "alice").TaskToken, tokenOf(held, "alice")
 		op.stop()
 
 		op = startOperator(stepfunctions.Wrap(sfnLocal.client, nil))
 		defer op.stop()
 		annotate(key, "approvals.tollgate.dev/alice", "approve")
 		obj := waitPhase(key, v1.PhaseApproved)
-		Expect(slotOf(obj, "alice").TaskToken).To(Equal(token))
+		Expect(slotOf(obj, "alice").TaskToken).To(Equal(sealed))
 		Expect(sfnLocal.sendsFor(token)).To(Equal(1))
 		waitExecution(obj, sfntypes.ExecutionStatusSucceeded, "")
 	})
@@ -195,7 +196,7 @@ var _ = Describe("Restart safety", func() {
 		var token atomic.Value // written by the spec, read by the operator's goroutines
 		token.Store("")
 		crashOperator("SendTaskSuccess", func(t string) bool { return t == token.Load() }, func() {
-			token.Store(waitTokens(key, 1).Status.Approvers[0].TaskToken)
+			token.Store(tokenOf(waitTokens(key, 1), "alice"))
 			annotate(key, "approvals.tollgate.dev/alice", "approve")
 		})
 		obj := getRequest(key)

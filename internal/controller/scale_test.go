@@ -35,7 +35,7 @@ var _ = Describe("Scale", func() {
 		defer op.stop()
 
 		By("a decision on one of them flows: the restarted operator is at work")
-		token := getRequest(keys[0]).Status.Approvers[0].TaskToken
+		token := tokenOf(getRequest(keys[0]), "alice")
 		annotate(keys[0], "approvals.tollgate.dev/alice", "approve")
 		Eventually(func() int { return sfnLocal.sendsFor(token) }, settle).Should(Equal(1))
 
@@ -56,7 +56,7 @@ var _ = Describe("Scale", func() {
 		defer op.stop()
 		key := newRequest(ns, "half-decided", []string{"alice", "bob"}, 0)
 		obj := waitTokens(key, 2)
-		token := slotOf(obj, "alice").TaskToken
+		token := tokenOf(obj, "alice")
 		annotate(key, "approvals.tollgate.dev/alice", "approve")
 		Eventually(func() int { return sfnLocal.sendsFor(token) }, settle).Should(Equal(1))
 		Consistently(func() int { return sfnLocal.callsAbout("DescribeExecution", obj.Status.ExecutionARN) }, "3s", 100*time.Millisecond).

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/controller"
 	"github.com/tollgate-dev/tollgate/internal/devenv"
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
@@ -49,6 +50,14 @@ var _ = Describe("CRD schema", func() {
 		for _, p := range byKind["GatePolicy"] {
 			Expect(k8sClient.Create(ctx, p)).To(Succeed(), "sample policy %s, by an administrator", p.GetName())
 		}
+		for _, c := range byKind["NotificationConfig"] {
+			Expect(notificationsAdmin(ns).Create(ctx, c)).To(Succeed(), "sample NotificationConfig %s", c.GetName())
+		}
+		for _, c := range byKind["ClusterNotificationConfig"] {
+			c.SetNamespace("")
+			Expect(clusterNotificationsAdmin().Create(ctx, c)).To(Succeed(), "sample ClusterNotificationConfig %s", c.GetName())
+			DeferCleanup(func() { Expect(k8sClient.Delete(ctx, c)).To(Succeed()) })
+		}
 		for _, r := range byKind["ApprovalRequest"] {
 			Expect(as(requesterUser).Create(ctx, r)).To(Succeed(), "sample request %s", r.GetName())
 			waitTokens(client.ObjectKeyFromObject(r), 3)
@@ -67,9 +76,7 @@ var _ = Describe("CRD schema", func() {
 	DescribeTable("refuses a bad ApprovalRequest, naming the field",
 		func(spec string, wantField, wantMessage string) {
 			err := createYAML(ns, approvalRequestYAML(spec))
-			Expect(err).To(HaveOccurred())
-			Expect(err.Error()).To(ContainSubstring(wantField))
-			Expect(err.Error()).To(ContainSubstring(wantMessage))
+			expectRefusal(err, wantField, wantMessage)
 		},
 		Entry("no approvers", `
   description: d
@@ -143,9 +150,7 @@ apiVersion: approvals.tollgate.dev/v1alpha1
 kind: ApproverDecision
 metadata: {name: d1}
 spec:`+spec)
-			Expect(err).To(HaveOccurred())
-			Expect(err.Error()).To(ContainSubstring(wantField))
-			Expect(err.Error()).To(ContainSubstring(wantMessage))
+			expectRefusal(err, wantField, wantMessage)
 		},
 		Entry("a decision outside the enum", `
   approvalRequestName: r
@@ -174,12 +179,17 @@ spec:`+spec)
 		Expect(err.Error()).To(ContainSubstring("spec is immutable: a changed request is a new request"))
 	})
 
-	It("keeps a task token of 2,048 characters, the longest AWS's service model allows", func() {
+	It("keeps a task token of 2,048 characters, the longest AWS's service model allows, sealed", func() {
 		key := newRequest(ns, "long-token", []string{"alice"}, 0)
 		obj := getRequest(key)
 		base := obj.DeepCopy()
-		obj.Status.Approvers = []v1.ApproverStatus{{Name: "alice", TaskToken: strings.Repeat("t", 2048)}}
+		sealed := suiteKeyring().Seal(strings.Repeat("t", 2048), controller.TokenBinding(obj, "alice"))
+		obj.Status.Approvers = []v1.ApproverStatus{{Name: "alice", TaskToken: sealed}}
 		Expect(as(devenv.OperatorUsername).Status().Patch(ctx, obj, client.MergeFrom(base))).To(Succeed())
+
+		obj, base = getRequest(key), obj.DeepCopy()
+		obj.Status.Approvers[0].TaskToken = sealed + strings.Repeat("A", 4097-len(sealed))
+		Expect(as(devenv.OperatorUsername).Status().Patch(ctx, obj, client.MergeFrom(base))).To(MatchError(ContainSubstring("4096")))
 	})
 
 	It("refuses any change to a decision's spec", func() {
@@ -204,6 +214,14 @@ spec:`+spec)
 	})
 })
 
+// expectRefusal fails unless the API server refused a write, naming the field and saying why.
+func expectRefusal(err error, field, message string) {
+	GinkgoHelper()
+	Expect(err).To(HaveOccurred())
+	Expect(err.Error()).To(ContainSubstring(field))
+	Expect(err.Error()).To(ContainSubstring(message))
+}
+
 // fortyOneApprovers lists 41 approver slots in YAML.
 func fortyOneApprovers() string {
 	var b strings.Builder
@@ -221,12 +239,11 @@ func nestedString(obj *unstructured.Unstructured, fields ...string) string {
 }
 
 // approvalRequestYAML wraps a spec fragment into a request named r1.
-func approvalRequestYAML(spec string) string {
-	return `
-apiVersion: approvals.tollgate.dev/v1alpha1
-kind: ApprovalRequest
-metadata: {name: r1}
-spec:` + spec
+func approvalRequestYAML(spec string) string { return objectYAML("ApprovalRequest", "r1", spec) }
+
+// objectYAML wraps a spec fragment into an object of tollgate's API.
+func objectYAML(kind, name, spec string) string {
+	return "\napiVersion: approvals.tollgate.dev/v1alpha1\nkind: " + kind + "\nmetadata: {name: " + name + "}\nspec:" + spec
 }
 
 // createYAML creates the single object in doc in namespace ns, as `kubectl create` would.

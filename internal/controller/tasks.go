@@ -43,14 +43,17 @@ const foreignAlarm = 10 * time.Minute
 // loudly and never answered.
 type TaskRouter struct {
 	// Client writes status; Reader reads uncached, so a conflict retry sees the latest object.
-	Client     client.Client
-	Reader     client.Reader
-	API        stepfunctions.API
-	Events     events.EventRecorder
-	Clock      clock.PassiveClock
-	Heartbeats TokenKeeper
-	ClusterID  string
-	Log        logr.Logger
+	Client client.Client
+	Reader client.Reader
+	API    stepfunctions.API
+	Events events.EventRecorder
+	Clock  clock.PassiveClock
+	Tokens *Tokens
+	// ClusterID is this installation's identity; DefaultStateMachineARN the machine of requests
+	// without one of their own (a request's own execution is known before it is recorded).
+	ClusterID              string
+	DefaultStateMachineARN string
+	Log                    logr.Logger
 	// Ends is shared with the reconciler: the ends this operator wrote.
 	Ends *Ends
 	// OnGone re-queues the request of a token that went stale.
@@ -80,8 +83,11 @@ func (t *TaskRouter) HandleTask(ctx context.Context, task stepfunctions.Task) {
 	key := client.ObjectKey{Namespace: in.Tollgate.Namespace, Name: in.Tollgate.Name}
 	log := t.Log.WithValues("approvalrequest", key, "task", in.Task, "approver", in.Approver)
 	var refused refusal
+	var foreign foreignExecution
 	switch err := t.route(ctx, key, in, task.Token); {
 	case err == nil:
+	case errors.As(err, &foreign):
+		t.refuseForeign(ctx, log, task.Token, foreign)
 	case apierrors.IsNotFound(err):
 		log.Info("the request of an activity task is gone; failing the task so its execution ends")
 		t.failTask(ctx, log, task.Token, approval.ErrorRequestNotFound, fmt.Sprintf("ApprovalRequest %s (uid %s) does not exist", key, in.Tollgate.UID))
@@ -99,6 +105,35 @@ type refusal struct{ name, msg string }
 
 func (r refusal) Error() string { return r.msg }
 
+// foreignExecution is a task that names a request but comes from another execution than the
+// request's own.
+type foreignExecution struct {
+	obj *v1.ApprovalRequest
+	msg string
+}
+
+func (f foreignExecution) Error() string { return f.msg }
+
+// ownTask refuses a task that is not from the request's own execution: its executionArn, which
+// the machine copies from the context object, must be status.executionARN (or, before that is
+// recorded, the ARN the request's machine and execution name give). The input of an execution
+// is anyone's to write who may start the machine; the context object is not.
+func (t *TaskRouter) ownTask(obj *v1.ApprovalRequest, in *approval.TaskInput) error {
+	own := approval.OwnExecution(obj, t.DefaultStateMachineARN)
+	if in.ExecutionArn != "" && in.ExecutionArn == own {
+		return nil
+	}
+	from := "an execution that does not name itself (no executionArn: a machine that does not follow the contract)"
+	if in.ExecutionArn != "" {
+		from = "the execution " + in.ExecutionArn
+	}
+	what := "its outcome report"
+	if in.Task == approval.TaskApproval {
+		what = "the approval task of slot " + in.Approver
+	}
+	return foreignExecution{obj.DeepCopy(), fmt.Sprintf("%s came from %s, not from the request's own execution %s: it was answered %s and changed nothing", what, from, own, approval.ErrorForeignExecution)}
+}
+
 // route records the task on its request.
 func (t *TaskRouter) route(ctx context.Context, key client.ObjectKey, in *approval.TaskInput, token string) error {
 	if in.Task == approval.TaskOutcome {
@@ -107,6 +142,9 @@ func (t *TaskRouter) route(ctx context.Context, key client.ObjectKey, in *approv
 	obj, err := t.patchLatest(ctx, key, func(obj *v1.ApprovalRequest) (bool, error) {
 		if string(obj.UID) != in.Tollgate.UID {
 			return false, apierrors.NewNotFound(v1.GroupVersion.WithResource("approvalrequests").GroupResource(), key.Name)
+		}
+		if err := t.ownTask(obj, in); err != nil {
+			return false, err
 		}
 		if !hasSlot(obj, in.Approver) {
 			return false, refusal{approval.ErrorUnknownApprover, fmt.Sprintf("ApprovalRequest %s has no approver slot %q", key, in.Approver)}
@@ -117,35 +155,51 @@ func (t *TaskRouter) route(ctx context.Context, key client.ObjectKey, in *approv
 			obj.Status.Approvers = append(obj.Status.Approvers, v1.ApproverStatus{Name: in.Approver})
 			s = &obj.Status.Approvers[len(obj.Status.Approvers)-1]
 		}
-		switch {
-		case approval.Ended(obj.Status.Phase):
+		if approval.Ended(obj.Status.Phase) {
 			return false, refusal{approval.ErrorRequestNotFound, fmt.Sprintf("ApprovalRequest %s is already %s", key, obj.Status.Phase)}
-		case s.TaskToken == token:
+		}
+		if held, err := t.Tokens.open(obj, s); err == nil && held == token {
 			return false, nil
 		}
 		now := metav1.NewTime(t.Clock.Now())
 		// A re-issued task: a decision sent on the old token did not count, so it goes out again.
 		s.SentAt = nil
-		s.TaskToken, s.TokenReceivedAt = token, &now
+		s.TaskToken, s.TokenReceivedAt = t.Tokens.seal(obj, in.Approver, token), &now
 		return true, nil
 	})
 	if err != nil {
 		return err
 	}
-	t.Heartbeats.Track(token, func(string) { t.OnGone(key) })
+	t.Tokens.Keeper.Track(token, func(string) { t.OnGone(key) })
 	t.Events.Eventf(obj, nil, corev1.EventTypeNormal, "TokenReceived", "Poll", "task token received for %s", in.Approver)
 	return nil
 }
 
-// outcome handles the shipped machine's last step: it answers the task (so the execution
-// ends), then records the phase the task reports once the ledger confirms it (settle), with
-// its conditions in the same write (completeEnd). A crash between the two leaves the request
-// Pending, and DescribeExecution (the recovery path) finds the end.
+// outcome handles the shipped machine's last step. A report of the request's own execution
+// (ownTask) whose end the verified ledger cannot support by itself — Failed, Aborted, an
+// Expired ahead of the cluster's clock — must also be in that execution's history
+// (confirmOutcome): a machine of someone's own on the approval activity can name any
+// execution. It then answers the task (so the execution ends), and records the phase the task
+// reports (settle), with its conditions in the same write (completeEnd). A crash between the
+// two leaves the request Pending, and DescribeExecution (the recovery path) finds the end.
 func (t *TaskRouter) outcome(ctx context.Context, key client.ObjectKey, in *approval.TaskInput, token string) error {
+	phase := outcomePhase(in.Outcome)
+	current := &v1.ApprovalRequest{}
+	switch err := t.Reader.Get(ctx, key, current); {
+	case apierrors.IsNotFound(err):
+	case err != nil:
+		return fmt.Errorf("reading %s for its outcome report: %w", key, err)
+	case string(current.UID) == in.Tollgate.UID:
+		if err := t.ownTask(current, in); err != nil {
+			return err
+		}
+		if err := t.confirmOutcome(ctx, current, in, phase); err != nil {
+			return err
+		}
+	}
 	if _, err := t.API.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String("{}")}); err != nil {
 		return fmt.Errorf("answering the outcome task of %s: %w", key, err)
 	}
-	phase := outcomePhase(in.Outcome)
 	ended := false
 	obj, err := t.patchLatest(ctx, key, func(obj *v1.ApprovalRequest) (bool, error) {
 		ended = false
@@ -154,7 +208,7 @@ func (t *TaskRouter) outcome(ctx context.Context, key client.ObjectKey, in *appr
 		}
 		now := metav1.NewTime(t.Clock.Now())
 		settle(obj, t.Events, phase, fmt.Sprintf("the execution failed: %s: %s", in.Error, in.Cause), now)
-		completeEnd(obj, t.Heartbeats, identity.Verified(obj))
+		completeEnd(obj, t.Tokens, identity.Verified(obj))
 		// Remembered before it is written: the reconcile its write wakes must find it ours,
 		// or it would ask the execution, which may still be finishing.
 		t.Ends.rememberEnd(obj, identity.SupportsEnd(obj, now.Time))
@@ -227,6 +281,17 @@ func (t *TaskRouter) failTask(ctx context.Context, log logr.Logger, token, name,
 	if _, err := t.API.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: aws.String(token), Error: aws.String(name), Cause: aws.String(cause)}); err != nil {
 		log.Error(err, "failing an activity task")
 	}
+}
+
+// refuseForeign answers a task of another execution than its request's own with
+// tollgate.ForeignExecution (that execution ends), and reports it: a Warning event on the
+// request, a metric, an error log. Readiness stays: anyone who may start the machine could
+// otherwise take the operator's webhooks out of service.
+func (t *TaskRouter) refuseForeign(ctx context.Context, log logr.Logger, token string, f foreignExecution) {
+	foreignTasks.WithLabelValues("other-execution").Inc()
+	log.Error(nil, "refusing an activity task of another execution than its request's own", "detail", f.msg)
+	t.Events.Eventf(f.obj, nil, corev1.EventTypeWarning, v1.ReasonForeignExecution, "Poll", "%s", f.msg)
+	t.failTask(ctx, log, token, approval.ErrorForeignExecution, f.msg)
 }
 
 // foreign reports a task that is not this installation's: an error log, a metric, and a failing

@@ -51,7 +51,7 @@ var _ = Describe("Upgrade from signed records", Serial, func() {
 		By("the operator of now")
 		op = startOperator(stepfunctions.Wrap(sfnLocal.client, nil))
 		defer op.stop()
-		token := slotOf(getRequest(key), "alice").TaskToken
+		token := tokenOf(getRequest(key), "alice")
 		Eventually(func() *metav1.Time { return slotOf(getRequest(key), "alice").SentAt }, settle).ShouldNot(BeNil())
 		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(secret), &corev1.Secret{})).To(Succeed(), "a pending request still needs the key")
 		annotate(key, "approvals.tollgate.dev/bob", "approve")

@@ -97,7 +97,7 @@ var _ = Describe("Write paths", func() {
 		Expect(getRequest(target).Annotations[v1.RequesterAnnotation]).To(Equal(requesterRecord))
 
 		By("whatever was admitted, alice's slot is undecided and nothing reached Step Functions for it")
-		token := slotOf(getRequest(target), "alice").TaskToken
+		token := tokenOf(getRequest(target), "alice")
 		Consistently(func(g Gomega) {
 			var requests v1.ApprovalRequestList
 			g.Expect(k8sClient.List(ctx, &requests, client.InNamespace(ns))).To(Succeed())

@@ -43,6 +43,10 @@ const (
 	// RolePolicyAdmin writes a namespace's GatePolicies; RolePolicyUser references them.
 	RolePolicyAdmin = RolePrefix + "policy-admin"
 	RolePolicyUser  = RolePrefix + "policy-user"
+	// RoleNotificationsAdmin writes a namespace's NotificationConfigs;
+	// RoleClusterNotificationsAdmin writes ClusterNotificationConfigs too.
+	RoleNotificationsAdmin        = RolePrefix + "notifications-admin"
+	RoleClusterNotificationsAdmin = RolePrefix + "cluster-notifications-admin"
 )
 
 // rbacFiles are the parts of config/rbac the environment installs, as config/default names
@@ -53,6 +57,7 @@ var rbacFiles = []string{
 	"config/rbac/leader_election_role.yaml", "config/rbac/leader_election_role_binding.yaml",
 	"config/rbac/requester_role.yaml", "config/rbac/approver_role.yaml", "config/rbac/viewer_role.yaml",
 	"config/rbac/policy_admin_role.yaml", "config/rbac/policy_user_role.yaml",
+	"config/rbac/notifications_admin_role.yaml", "config/rbac/cluster_notifications_admin_role.yaml",
 }
 
 // NewScheme knows Kubernetes' built-in kinds and tollgate's.

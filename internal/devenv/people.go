@@ -3,6 +3,8 @@ package devenv
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,20 +18,26 @@ import (
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 )
 
-// The resources of tollgate's API group the roles for people grant verbs on.
+// approvalRequests is the resource most of the roles for people are about; create the verb
+// that roles for writers grant.
 const (
-	requests = "approvalrequests"
-	policies = "gatepolicies"
+	approvalRequests = "approvalrequests"
+	verbCreate       = "create"
 )
 
-// grantedVerb is, for each of config/rbac's roles for people, a verb the role grants on a
-// resource of tollgate's API group: Grant waits until the authorizer allows it.
-var grantedVerb = map[string]struct{ resource, verb string }{
-	RoleRequester:   {requests, "create"},
-	RoleApprover:    {requests, v1.ApproveVerb},
-	RoleViewer:      {requests, "watch"},
-	RolePolicyAdmin: {policies, "create"},
-	RolePolicyUser:  {policies, v1.UseVerb},
+// grant is a verb on one of tollgate's resources.
+type grant struct{ verb, resource string }
+
+// grantedVerb is, for each of config/rbac's roles for people, a verb the role grants: Grant
+// waits until the authorizer allows it.
+var grantedVerb = map[string]grant{
+	RoleRequester:                 {verbCreate, approvalRequests},
+	RoleApprover:                  {v1.ApproveVerb, approvalRequests},
+	RoleViewer:                    {"watch", approvalRequests},
+	RolePolicyAdmin:               {verbCreate, "gatepolicies"},
+	RolePolicyUser:                {v1.UseVerb, "gatepolicies"},
+	RoleNotificationsAdmin:        {verbCreate, "notificationconfigs"},
+	RoleClusterNotificationsAdmin: {verbCreate, "clusternotificationconfigs"},
 }
 
 // groupMember is the user Grant asks the authorizer about for a group: a name no person of the
@@ -41,10 +49,9 @@ const groupMember = "devenv:member-of-group"
 // authorizer allows each subject what the role grants: RBAC learns new bindings from a watch, a
 // moment after they are written. Granting twice is harmless.
 func (cp *ControlPlane) Grant(ctx context.Context, role, namespace string, subjects ...rbacv1.Subject) error {
-	granted, ok := grantedVerb[role]
+	g, ok := grantedVerb[role]
 	if !ok {
-		return fmt.Errorf("granting %s: not one of config/rbac's roles for people (%s, %s, %s, %s, %s)",
-			role, RoleRequester, RoleApprover, RoleViewer, RolePolicyAdmin, RolePolicyUser)
+		return fmt.Errorf("granting %s: not one of config/rbac's roles for people (%s)", role, strings.Join(slices.Sorted(maps.Keys(grantedVerb)), ", "))
 	}
 	for _, s := range subjects {
 		if s.Kind != rbacv1.UserKind && s.Kind != rbacv1.GroupKind {
@@ -59,7 +66,7 @@ func (cp *ControlPlane) Grant(ctx context.Context, role, namespace string, subje
 		if s.Kind == rbacv1.GroupKind {
 			user, groups = groupMember, []string{s.Name}
 		}
-		if err := cp.WaitAllowedOn(ctx, user, groups, namespace, granted.resource, "", granted.verb); err != nil {
+		if err := cp.WaitAllowedOn(ctx, user, groups, namespace, g.resource, "", g.verb); err != nil {
 			return fmt.Errorf("granting %s: %w", role, err)
 		}
 	}
@@ -103,7 +110,7 @@ func Groups(names ...string) []rbacv1.Subject {
 // approvalrequests in namespace: RBAC learns new bindings from a watch, a moment after they
 // are written.
 func (cp *ControlPlane) WaitAllowed(ctx context.Context, user string, groups []string, namespace, verb string) error {
-	return cp.WaitAllowedOn(ctx, user, groups, namespace, requests, "", verb)
+	return cp.WaitAllowedOn(ctx, user, groups, namespace, approvalRequests, "", verb)
 }
 
 // WaitAllowedOn is WaitAllowed for any resource of tollgate's API group, and an object of it by

@@ -76,6 +76,7 @@ func (e *Env) StartManagerProcess(ctx context.Context, binary string, o ProcessO
 		"--metrics-bind-address=0",
 		"--health-probe-bind-address=0",
 		"--leader-election-namespace=" + OperatorNamespace,
+		"--namespace=" + OperatorNamespace,
 		"--activity-arn=" + ep.ActivityARN,
 		"--state-machine-arn=" + ep.MachineARN,
 		"--aws-region=" + Region,

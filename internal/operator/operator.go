@@ -48,6 +48,9 @@ type Config struct {
 	// LegacyCheckInterval is how often the operator looks whether the legacy record key is still
 	// needed, while it is kept (RetireLegacyKey).
 	LegacyCheckInterval time.Duration
+	// TokenKeySecret names the Secret (in Identity.Namespace) with the keys that seal task
+	// tokens in status; the operator creates it when it is missing.
+	TokenKeySecret string
 	// Admission, when set, replaces the watch of tollgate's own admission (admission.Monitor):
 	// a spec of the ledger's own checks trusts whatever it finds.
 	Admission controller.Admission
@@ -82,6 +85,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.AdmissionProbeInterval, "admission-probe-interval", 5*time.Minute, "How often the operator checks that tollgate's admission refuses a forged write (server-side dry-runs in --namespace); while it does not, decisions are held. Its webhook configurations are watched all the time.")
 	fs.StringVar(&c.PolicyEnforcement, "policy-enforcement", string(approval.EnforceLabelled), "Which namespaces require their ApprovalRequests to reference a GatePolicy, where the namespace's label "+v1.RequirePolicyLabel+
 		" (true or false) does not say: \"everywhere\" (what a new installation ships) or \"labelled\" (only namespaces labelled true: what an upgrade keeps until an administrator turns enforcement on). See docs/policies.md.")
+	fs.StringVar(&c.TokenKeySecret, "token-key-secret", DefaultTokenKeySecret, "Secret (in --namespace) holding the keys that seal task tokens in status, so that no reader of a request can spend them. Created with a random key when missing; rotate by adding the next numeric key id and restarting the operator.")
 	fs.DurationVar(&c.Lifecycle.ExpiryGrace, "expiry-grace", defaultLifecycle.ExpiryGrace, "How long after a request's timeout the operator stops an execution the state machine did not expire itself.")
 }
 
@@ -114,6 +118,7 @@ func (c *Config) Defaults() {
 	orDefault(&l.MaxRetryDelay, d.MaxRetryDelay)
 	orDefault(&l.MaxConcurrentReconciles, d.MaxConcurrentReconciles)
 	orDefault(&c.Identity.LegacyKeySecret, defaultLegacyKeySecret)
+	orDefault(&c.TokenKeySecret, DefaultTokenKeySecret)
 	if c.WorkerName == "" {
 		c.WorkerName, _ = os.Hostname()
 	}
@@ -191,6 +196,13 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Identity.Namespace == "" {
+		return nil, errors.New("--namespace (or $POD_NAMESPACE) is required: the operator keeps its task token keys there")
+	}
+	keyring, err := TokenKeyring(ctx, mgr.GetAPIReader(), mgr.GetClient(), types.NamespacedName{Namespace: cfg.Identity.Namespace, Name: cfg.TokenKeySecret})
+	if err != nil {
+		return nil, err
+	}
 	events := mgr.GetEventRecorder("tollgate")
 	metrics.CountRequests(mgr.GetClient())
 	hb := cfg.Heartbeats
@@ -204,9 +216,10 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions
 		gate = monitor
 	}
 	ends := &controller.Ends{}
+	tokens := &controller.Tokens{Keyring: keyring, Keeper: hb}
 	reconciler := &controller.ApprovalRequestReconciler{
 		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), API: api, Events: events, Clock: cfg.Clock,
-		Heartbeats: hb, Identity: checker, Admission: gate, Ends: ends, Options: cfg.Lifecycle,
+		Tokens: tokens, Identity: checker, Admission: gate, Ends: ends, Options: cfg.Lifecycle,
 	}
 	if monitor != nil {
 		monitor.OnInForce = reconciler.WakeHeld
@@ -219,7 +232,8 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions
 	}
 	router := &controller.TaskRouter{
 		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), API: api, Events: events, Clock: cfg.Clock,
-		Heartbeats: hb, ClusterID: cfg.Lifecycle.ClusterID, Log: ctrl.Log.WithName("activity"), Ends: ends,
+		Tokens: tokens, ClusterID: cfg.Lifecycle.ClusterID, DefaultStateMachineARN: cfg.Lifecycle.DefaultStateMachineARN,
+		Log: ctrl.Log.WithName("activity"), Ends: ends,
 		OnGone: reconciler.Wake,
 	}
 	poller := cfg.Poller

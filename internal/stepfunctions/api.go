@@ -20,6 +20,7 @@ type API interface {
 	CreateActivity(ctx context.Context, params *sfn.CreateActivityInput, optFns ...func(*sfn.Options)) (*sfn.CreateActivityOutput, error)
 	CreateStateMachine(ctx context.Context, params *sfn.CreateStateMachineInput, optFns ...func(*sfn.Options)) (*sfn.CreateStateMachineOutput, error)
 	DescribeStateMachine(ctx context.Context, params *sfn.DescribeStateMachineInput, optFns ...func(*sfn.Options)) (*sfn.DescribeStateMachineOutput, error)
+	GetExecutionHistory(ctx context.Context, params *sfn.GetExecutionHistoryInput, optFns ...func(*sfn.Options)) (*sfn.GetExecutionHistoryOutput, error)
 }
 
 var _ API = (*sfn.Client)(nil)
@@ -37,11 +38,12 @@ const (
 	OpCreateActivity       = "CreateActivity"
 	OpCreateStateMachine   = "CreateStateMachine"
 	OpDescribeStateMachine = "DescribeStateMachine"
+	OpGetExecutionHistory  = "GetExecutionHistory"
 )
 
 // operations lists every operation of API, in declaration order.
 var operations = []string{
 	OpStartExecution, OpDescribeExecution, OpStopExecution, OpGetActivityTask,
 	OpSendTaskSuccess, OpSendTaskFailure, OpSendTaskHeartbeat,
-	OpCreateActivity, OpCreateStateMachine, OpDescribeStateMachine,
+	OpCreateActivity, OpCreateStateMachine, OpDescribeStateMachine, OpGetExecutionHistory,
 }

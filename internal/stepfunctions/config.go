@@ -48,6 +48,10 @@ type Config struct {
 	MaxAttempts int
 	// RateLimitScale multiplies every default rate limit (see Limits); 0 means 1.
 	RateLimitScale float64
+	// STSEndpointURL overrides the STS endpoint the operator asks who it is (a regional or VPC
+	// endpoint); ExpectRoleARN, when set, is the role the operator must run as.
+	STSEndpointURL string
+	ExpectRoleARN  string
 	// Credentials replaces the default credential chain (no flag: for a local endpoint, which
 	// takes any signature, in tests and the demo).
 	Credentials aws.CredentialsProvider
@@ -71,6 +75,11 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 		"External ID to present when assuming --aws-assume-role-arn, if the role's trust policy requires one.")
 	fs.StringVar(&c.SessionName, "aws-role-session-name", c.SessionName,
 		"Role session name when assuming --aws-assume-role-arn (default \""+DefaultSessionName+"\"); shows in CloudTrail.")
+	fs.StringVar(&c.STSEndpointURL, "aws-sts-endpoint-url", c.STSEndpointURL,
+		"Override the STS endpoint the operator asks at start which identity it runs as (sts:GetCallerIdentity), e.g. a VPC interface endpoint.")
+	fs.StringVar(&c.ExpectRoleARN, "aws-expect-role-arn", c.ExpectRoleARN,
+		"ARN of the IAM role the operator must run as (the stack's OperatorRoleArn). At start it asks STS who it is and refuses to run "+
+			"as anything else — e.g. the node's instance role, which the SDK falls back to when IRSA or EKS Pod Identity is misconfigured.")
 	fs.Float64Var(&c.RateLimitScale, "aws-rate-scale", defaultRateLimitScale,
 		"Scale factor applied to every client-side Step Functions rate limit. The defaults follow AWS's quotas "+
 			"for large regions; use e.g. 0.5 in regions or accounts with lower quotas, or when several installations share an account.")

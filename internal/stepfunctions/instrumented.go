@@ -111,3 +111,7 @@ func (w *instrumented) CreateStateMachine(ctx context.Context, in *sfn.CreateSta
 func (w *instrumented) DescribeStateMachine(ctx context.Context, in *sfn.DescribeStateMachineInput, optFns ...func(*sfn.Options)) (*sfn.DescribeStateMachineOutput, error) {
 	return invoke(ctx, w, OpDescribeStateMachine, w.api.DescribeStateMachine, in, optFns)
 }
+
+func (w *instrumented) GetExecutionHistory(ctx context.Context, in *sfn.GetExecutionHistoryInput, optFns ...func(*sfn.Options)) (*sfn.GetExecutionHistoryOutput, error) {
+	return invoke(ctx, w, OpGetExecutionHistory, w.api.GetExecutionHistory, in, optFns)
+}

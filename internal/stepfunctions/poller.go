@@ -118,6 +118,7 @@ func (p *Poller) work(ctx context.Context, log logr.Logger) {
 	for ctx.Err() == nil {
 		task, err := p.poll(ctx)
 		if ctx.Err() != nil {
+			p.finish(ctx, task)
 			return
 		}
 		if err != nil {
@@ -135,6 +136,21 @@ func (p *Poller) work(ctx context.Context, log logr.Logger) {
 		}
 	}
 }
+
+// finish handles a task that arrived as the poller stops: dropped, it would wait out its
+// heartbeat timeout (an hour by default) before Step Functions hands it out again, so it is
+// recorded within stopGrace.
+func (p *Poller) finish(ctx context.Context, task Task) {
+	if task.Token == "" {
+		return
+	}
+	grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopGrace)
+	defer cancel()
+	p.Handler.HandleTask(grace, task)
+}
+
+// stopGrace bounds the handling of a task received as the poller stops.
+const stopGrace = 10 * time.Second
 
 func (p *Poller) poll(ctx context.Context) (Task, error) {
 	in := &sfn.GetActivityTaskInput{ActivityArn: aws.String(p.ActivityARN)}

@@ -162,3 +162,33 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// stoppingAPI answers one poll with a task just as the operator stops (it cancels the poll's
+// context before it answers), as when a long poll returns during a rolling update.
+type stoppingAPI struct {
+	API
+	stop context.CancelFunc
+}
+
+func (s stoppingAPI) GetActivityTask(context.Context, *sfn.GetActivityTaskInput, ...func(*sfn.Options)) (*sfn.GetActivityTaskOutput, error) {
+	s.stop()
+	return &sfn.GetActivityTaskOutput{TaskToken: aws.String("token-at-stop"), Input: aws.String("{}")}, nil
+}
+
+func TestPollerRecordsATaskReceivedAsItStops(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	handled := make(chan error, 1)
+	p := &Poller{API: stoppingAPI{stop: cancel}, ActivityARN: "arn:aws:states:us-east-1:123456789012:activity:a", Workers: 1, Log: logr.Discard(),
+		Handler: HandlerFunc(func(hctx context.Context, task Task) { handled <- hctx.Err() })}
+	if err := p.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-handled:
+		if err != nil {
+			t.Errorf("the task was handled with a context already done (%v): its token could not be recorded", err)
+		}
+	default:
+		t.Error("a task received as the poller stopped was dropped: it waits out its heartbeat timeout before Step Functions hands it out again")
+	}
+}

@@ -80,7 +80,7 @@ func startHarness(ctx context.Context, dir, auditLog string, managerArgs []strin
 	}
 	watchCtx, unwatch := context.WithCancel(ctx)
 	h.unwatch = unwatch
-	if h.watch, err = startWatcher(watchCtx, cp.Admin, namespace); err != nil {
+	if h.watch, err = startWatcher(watchCtx, cp.Admin, namespace, (&opener{admin: h.admin}).open); err != nil {
 		return h, err
 	}
 	return h, h.startManager(ctx)

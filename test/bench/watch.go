@@ -26,6 +26,9 @@ type watcher struct {
 	waiters map[string][]waiter
 	tokens  map[string]time.Time // task token → when status first showed it
 	last    map[string]time.Time // request → when the watcher last saw it change
+	// open replaces the sealed task tokens of a request's status with the tokens themselves, as
+	// Step Functions saw them.
+	open func(*v1.ApprovalRequest)
 }
 
 type waiter struct {
@@ -33,12 +36,12 @@ type waiter struct {
 	ch    chan time.Time
 }
 
-func startWatcher(ctx context.Context, cfg *rest.Config, namespace string) (*watcher, error) {
+func startWatcher(ctx context.Context, cfg *rest.Config, namespace string, open func(*v1.ApprovalRequest)) (*watcher, error) {
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("a dynamic client for the watcher: %w", err)
 	}
-	w := &watcher{seen: map[string]*v1.ApprovalRequest{}, waiters: map[string][]waiter{}, tokens: map[string]time.Time{}, last: map[string]time.Time{}}
+	w := &watcher{seen: map[string]*v1.ApprovalRequest{}, waiters: map[string][]waiter{}, tokens: map[string]time.Time{}, last: map[string]time.Time{}, open: open}
 	factory := dynamicinformer.NewFilteredDynamicSharedInformerFactory(dyn, 0, namespace, nil)
 	inf := factory.ForResource(v1.GroupVersion.WithResource("approvalrequests")).Informer()
 	if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -65,6 +68,7 @@ func (w *watcher) observe(obj any, at time.Time) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.open(&r)
 	w.seen[r.Name] = &r
 	w.last[r.Name] = at
 	for _, a := range r.Status.Approvers {

@@ -235,7 +235,8 @@ func TestStatusGuardAnswers(t *testing.T) {
 		old, obj []byte
 		want     string
 	}{
-		{"a token recorded", operator, f.with(nil, pending), f.with(nil, pending, func(r *v1.ApprovalRequest) { r.Status.Approvers[0].TaskToken = "token-2" }), ""},
+		{"a sealed token recorded", operator, f.with(nil, pending), f.with(nil, pending, func(r *v1.ApprovalRequest) { r.Status.Approvers[0].TaskToken = "sealed.v1.1.c2VhbGVk" }), ""},
+		{"a token recorded in the clear", operator, f.with(nil, pending), f.with(nil, pending, func(r *v1.ApprovalRequest) { r.Status.Approvers[0].TaskToken = "token-2" }), "the task token of slot alice is written in the clear"},
 		{"anyone but the operator", "admin", f.with(nil, pending), f.with(nil, pending), "only the tollgate operator"},
 		{"Approved with nothing verified", operator, f.with(nil, pending), f.with(nil, status(v1.PhaseApproved)), "Approved needs 2 verified approvals; the ledger holds 0/2"},
 		{"Approved by the quorum", operator, f.with(nil, status(v1.PhasePending, approved...)), f.with(nil, status(v1.PhaseApproved, approved...), withCondition(v1.ConditionApproved)), ""},

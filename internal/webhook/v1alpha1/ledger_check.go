@@ -11,6 +11,7 @@ import (
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
 	"github.com/tollgate-dev/tollgate/internal/identity"
+	"github.com/tollgate-dev/tollgate/internal/tokenseal"
 )
 
 // endConditions are the conditions that announce an end, with the phase each needs.
@@ -32,6 +33,8 @@ var endConditions = []struct {
 //   - a slot closed (NotRequired) while the request has not ended;
 //   - a ledger entry removed, or a slot's task token (entries and tokens are only ever added,
 //     and a token replaced by the one Step Functions issues next);
+//   - a task token written in the clear: the operator seals every token it records
+//     (tokenseal), so that no reader of the request can spend it;
 //   - an end the verified ledger does not support (approval.SupportsEnd): Approved short of the
 //     quorum, Rejected while it is reachable, Expired before its time;
 //   - an end the ledger supports, replaced (a decided request's phase is final);
@@ -67,6 +70,12 @@ func ledgerErrors(old, obj *v1.ApprovalRequest, now time.Time, decision func(nam
 			errs = append(errs, field.Forbidden(path, fmt.Sprintf("the ledger entry of slot %s is never removed", was.Name)))
 		case was.TaskToken != "" && is.TaskToken == "":
 			errs = append(errs, field.Forbidden(path.Child("taskToken"), fmt.Sprintf("the task token of slot %s is replaced only by the next one Step Functions issues, never removed", was.Name)))
+		}
+	}
+	for i := range obj.Status.Approvers {
+		e := &obj.Status.Approvers[i]
+		if before := approval.Entry(old, e.Name); e.TaskToken != "" && (before == nil || before.TaskToken != e.TaskToken) && !tokenseal.Sealed(e.TaskToken) {
+			errs = append(errs, field.Forbidden(statusPath.Child("approvers").Key(e.Name).Child("taskToken"), fmt.Sprintf("the task token of slot %s is written in the clear: status holds only sealed tokens, which no reader of the request can spend", e.Name)))
 		}
 	}
 	errs = append(errs, phaseErrors(old, obj, now)...)

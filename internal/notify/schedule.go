@@ -1,0 +1,90 @@
+package notify
+
+import (
+	"hash/fnv"
+	"strconv"
+	"time"
+)
+
+// Schedule says when a failed delivery is tried again: after First, doubling up to Max, for at
+// most Attempts attempts in all. Each delay has "equal jitter" (half fixed, half spread), drawn
+// from the delivery's identity rather than at random, so that deliveries failing together (a
+// mail server down) are spread out, and a restart computes the same times again.
+type Schedule struct {
+	First, Max time.Duration
+	Attempts   int
+}
+
+// DefaultSchedule tries ten times over about two and a half hours: 30s, 1m, 2m, ... 30m apart.
+var DefaultSchedule = Schedule{First: 30 * time.Second, Max: 30 * time.Minute, Attempts: 10}
+
+// Retry is when the attempt after attempts failed ones (the last at last) is due, for the
+// delivery key names; false when no attempt follows.
+func (s Schedule) Retry(key string, attempts int, last time.Time) (time.Time, bool) {
+	if attempts >= s.Attempts {
+		return time.Time{}, false
+	}
+	d := s.First << min(max(attempts-1, 0), 30)
+	if d > s.Max || d <= 0 {
+		d = s.Max
+	}
+	half := d / 2
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(key + "#" + strconv.Itoa(attempts)))
+	return last.Add(half + time.Duration(h.Sum64()%uint64(d-half+1))), true
+}
+
+// AttemptInFlight is the failure the caller records before an attempt, replaced by the attempt's
+// result: found after a restart, it means the outcome is unknown, and the delivery waits for
+// its retry's time instead of going out again at once.
+const AttemptInFlight = "attempt in flight: its outcome was not recorded"
+
+// Record is what is recorded of a delivery: the ledger keeps one per slot (or per request, for
+// its end), route and channel.
+type Record struct {
+	Route, Channel string
+	// At is when the last attempt started; Attempts how many were made.
+	At       time.Time
+	Attempts int
+	// Failure is why the last attempt failed, AttemptInFlight, or "" once it was delivered.
+	Failure string
+}
+
+// Delivery is a destination to attempt, and how many attempts it had.
+type Delivery struct {
+	Destination
+	Attempts int
+}
+
+// key identifies a delivery of a message, for the schedule's jitter.
+func key(route, channel string) string { return route + "/" + channel }
+
+// Due are the destinations to attempt at now, given what was recorded of them: those never
+// attempted, and those whose retry is due. Delivered ones and those out of attempts are done.
+// next is when the earliest of the others falls due (zero when none will).
+func (s Schedule) Due(dests []Destination, records []Record, now time.Time) (due []Delivery, next time.Time) {
+	for _, d := range dests {
+		var rec *Record
+		for i := range records {
+			if records[i].Route == d.Route && records[i].Channel == d.Channel {
+				rec = &records[i]
+			}
+		}
+		switch {
+		case rec == nil || rec.Attempts == 0:
+			due = append(due, Delivery{Destination: d})
+		case rec.Failure == "":
+			// Delivered.
+		default:
+			at, ok := s.Retry(key(d.Route, d.Channel), rec.Attempts, rec.At)
+			switch {
+			case !ok:
+			case !at.After(now):
+				due = append(due, Delivery{Destination: d, Attempts: rec.Attempts})
+			case next.IsZero() || at.Before(next):
+				next = at
+			}
+		}
+	}
+	return due, next
+}

@@ -1,0 +1,87 @@
+package notify
+
+import (
+	"testing"
+	"time"
+)
+
+func TestScheduleRetry(t *testing.T) {
+	s := Schedule{First: 30 * time.Second, Max: 30 * time.Minute, Attempts: 10}
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		attempts int
+		min, max time.Duration
+	}{
+		{1, 15 * time.Second, 30 * time.Second},
+		{2, 30 * time.Second, time.Minute},
+		{3, time.Minute, 2 * time.Minute},
+		{6, 8 * time.Minute, 16 * time.Minute},
+		{7, 15 * time.Minute, 30 * time.Minute},
+		{9, 15 * time.Minute, 30 * time.Minute},
+	} {
+		at, ok := s.Retry("default/NotificationConfig/team/mail", tc.attempts, t0)
+		if !ok {
+			t.Fatalf("no retry after %d attempts", tc.attempts)
+		}
+		if d := at.Sub(t0); d < tc.min || d > tc.max {
+			t.Errorf("after %d attempts: retry in %v, want between %v and %v", tc.attempts, d, tc.min, tc.max)
+		}
+		again, _ := s.Retry("default/NotificationConfig/team/mail", tc.attempts, t0)
+		if !again.Equal(at) {
+			t.Errorf("after %d attempts: %v, then %v: a restart would compute another time", tc.attempts, at, again)
+		}
+	}
+	if _, ok := s.Retry("k", 10, t0); ok {
+		t.Error("a retry after the last attempt")
+	}
+	// Deliveries failing together spread out.
+	a, _ := s.Retry("default/NotificationConfig/team/mail", 5, t0)
+	b, _ := s.Retry("default/NotificationConfig/other/mail", 5, t0)
+	if a.Equal(b) {
+		t.Errorf("two deliveries retry at the same instant %v", a)
+	}
+}
+
+// Due is what a caller attempts after a restart: what it recorded decides, so nothing is lost
+// and nothing goes out twice within a retry's wait.
+func TestScheduleDue(t *testing.T) {
+	s := Schedule{First: 30 * time.Second, Max: 30 * time.Minute, Attempts: 3}
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	d := Destination{Route: "default", Channel: "NotificationConfig/team/mail"}
+	retryAfterOne, _ := s.Retry(key(d.Route, d.Channel), 1, now.Add(-10*time.Second))
+	for _, tc := range []struct {
+		name     string
+		records  []Record
+		attempts []int // of the deliveries due
+		next     time.Time
+	}{
+		{name: "never attempted (a restart before the first record): due now", attempts: []int{0}},
+		{name: "an attempt of another route is not this one's", records: []Record{{Route: "urgent", Channel: d.Channel, Attempts: 1, At: now}}, attempts: []int{0}},
+		{name: "delivered: never again", records: []Record{{Route: d.Route, Channel: d.Channel, Attempts: 1, At: now.Add(-time.Hour)}}},
+		{
+			name:    "in flight at a restart: waits for its retry's time, not sent again at once",
+			records: []Record{{Route: d.Route, Channel: d.Channel, Attempts: 1, At: now.Add(-10 * time.Second), Failure: AttemptInFlight}},
+			next:    retryAfterOne,
+		},
+		{
+			name:     "failed, and its retry is due",
+			records:  []Record{{Route: d.Route, Channel: d.Channel, Attempts: 1, At: now.Add(-time.Minute), Failure: "connection refused"}},
+			attempts: []int{1},
+		},
+		{name: "out of attempts: done", records: []Record{{Route: d.Route, Channel: d.Channel, Attempts: 3, At: now.Add(-time.Hour), Failure: "connection refused"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			due, next := s.Due([]Destination{d}, tc.records, now)
+			var attempts []int
+			for _, x := range due {
+				attempts = append(attempts, x.Attempts)
+			}
+			if len(attempts) != len(tc.attempts) || (len(attempts) == 1 && attempts[0] != tc.attempts[0]) {
+				t.Errorf("due with attempts %v, want %v", attempts, tc.attempts)
+			}
+			if !next.Equal(tc.next) {
+				t.Errorf("next %v, want %v", next, tc.next)
+			}
+		})
+	}
+}
