@@ -115,6 +115,7 @@ const (
 	// ReasonNoStateMachineVerb: an inline stateMachineARN by a requester without the verb.
 	ReasonNoStateMachineVerb = "NoStateMachineVerb"
 )
+
 // ReasonForeignExecution is the reason of the Warning event on a request when an activity task
 // names it but comes from another execution than its own (status.executionARN): one started by
 // hand with its identity, or a machine that does not follow the contract. The task is answered
