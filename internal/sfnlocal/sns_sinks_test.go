@@ -1,7 +1,6 @@
 package sfnlocal
 
 import (
-	"github.com/tollgate-dev/tollgate/internal/smtptest"
 	"io"
 	"mime/quotedprintable"
 	"net/http"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/tollgate-dev/tollgate/internal/smtptest"
 )
 
 // The HTTP sink posts what SNS posts to an HTTP subscription: the
