@@ -47,7 +47,10 @@ var _ = Describe("Metrics", func() {
 		grew := []float64{1, 1, 1, 2, 1} // per tracked series: two decisions delivered
 		Eventually(func(g Gomega) {
 			for i, s := range tracked {
-				g.Expect(s.value()).To(Equal(before[i]+grew[i]), "%s %v", s.name, s.labels)
+				// At least: the metrics are the process's, and a request an earlier spec left
+				// may end meanwhile (every operator reconciles every namespace); counted once
+				// is checked below.
+				g.Expect(s.value()).To(BeNumerically(">=", before[i]+grew[i]), "%s %v", s.name, s.labels)
 			}
 			g.Expect(sample("tollgate_approval_requests", "phase", "Approved")).To(BeNumerically(">=", 1))
 		}, settle).Should(Succeed())
