@@ -47,6 +47,21 @@ const (
 	// create it again under the same name with approvers of their own choosing).
 	DeleteAnyVerb = "delete-any"
 
+	// UseVerb lets a requester reference a GatePolicy (spec.policyRef): the verb `use` on
+	// gatepolicies/<name>, asked with a SubjectAccessReview at admission.
+	UseVerb = "use"
+	// SelfApproveVerb lets a requester create a request without a policy that allows its
+	// requester to decide a slot (spec.policy.allowSelfApproval: true): a verb on
+	// approvalrequests.
+	SelfApproveVerb = "self-approve"
+	// ChooseStateMachineVerb lets a requester create a request without a policy that names its
+	// own state machine (spec.stateMachineARN): a verb on approvalrequests.
+	ChooseStateMachineVerb = "choose-state-machine"
+	// RequirePolicyLabel, on a Namespace, says whether its requests must reference a GatePolicy:
+	// "true" or "false"; without it, the operator's --policy-enforcement decides. Requesters
+	// cannot change namespaces, so it is an administrator's setting.
+	RequirePolicyLabel = "tollgate.dev/require-policy"
+
 	// StopExecutionFinalizer holds a pending request until its execution is stopped.
 	StopExecutionFinalizer = "approvals.tollgate.dev/stop-execution"
 )
@@ -59,35 +74,3 @@ const (
 	ConditionReconciling = "Reconciling"
 	ConditionStalled     = "Stalled"
 )
-
-// ReasonUnverifiedOutcome is the reason of a request that Step Functions reported decided
-// although tollgate's own ledger does not reach that verdict: an answer tollgate did not send
-// (a SendTaskSuccess or SendTaskFailure on a task token) ended the execution. The request is
-// Failed, never Approved.
-const ReasonUnverifiedOutcome = "UnverifiedOutcome"
-
-// ReasonUnconfirmedEnd is the reason (a Warning event, and the Ready condition while it stands)
-// of a request whose status claimed an end tollgate did not write and could not confirm: its
-// execution is still running. The operator puts the request back to Pending: an end is read
-// from the ledger and the execution, never from status.
-const ReasonUnconfirmedEnd = "UnconfirmedEnd"
-
-// ReasonNotAnApprover is the reason of a refused decision whose maker is none of the slot's
-// users and in none of its groups (the cause type of the admission webhook's refusal).
-const ReasonNotAnApprover = "NotAnApprover"
-
-// ReasonForeignExecution is the reason of the Warning event on a request when an activity task
-// names it but comes from another execution than its own (status.executionARN): one started by
-// hand with its identity, or a machine that does not follow the contract. The task is answered
-// with the error tollgate.ForeignExecution and changes nothing about the request.
-const ReasonForeignExecution = "ForeignExecution"
-
-// ReasonExecutionNotOurs is the reason (a Warning event, and the Ready condition of the Failed
-// request) when an execution under the request's deterministic name already exists with another
-// input than the request's: someone else started it, and it is not adopted.
-const ReasonExecutionNotOurs = "ExecutionNotOurs"
-
-// ReasonTokenUnreadable is the reason of the Warning event when a slot's sealed task token does
-// not open: sealed with a key the operator no longer holds (its token key Secret was replaced
-// or lost), or altered. The slot waits for the task's new token.
-const ReasonTokenUnreadable = "TokenUnreadable"

@@ -76,3 +76,60 @@ const (
 	// ReasonRequestNotFound: an ApproverDecision names a request that does not exist (Warning).
 	ReasonRequestNotFound = "RequestNotFound"
 )
+
+// ReasonUnverifiedOutcome is the reason of a request that Step Functions reported decided
+// although tollgate's own ledger does not reach that verdict: an answer tollgate did not send
+// (a SendTaskSuccess or SendTaskFailure on a task token) ended the execution. The request is
+// Failed, never Approved.
+const ReasonUnverifiedOutcome = "UnverifiedOutcome"
+
+// ReasonUnconfirmedEnd is the reason (a Warning event, and the Ready condition while it stands)
+// of a request whose status claimed an end tollgate did not write and could not confirm: its
+// execution is still running. The operator puts the request back to Pending: an end is read
+// from the ledger and the execution, never from status.
+const ReasonUnconfirmedEnd = "UnconfirmedEnd"
+
+// ReasonNotAnApprover is the reason of a refused decision whose maker is none of the slot's
+// users and in none of its groups (the cause type of the admission webhook's refusal).
+const ReasonNotAnApprover = "NotAnApprover"
+
+// ReasonPolicyNotFound is the reason of a request whose GatePolicy does not exist (yet): it is
+// admitted and waits (Ready False, Reconciling True), so a sync that applies the request before
+// its policy works; it starts once the policy is there.
+const ReasonPolicyNotFound = "PolicyNotFound"
+
+// ReasonInlineApprovers is the reason of the Warning event on a request that names its own
+// approvers instead of referencing a GatePolicy.
+const ReasonInlineApprovers = "InlineApprovers"
+
+// ReasonPolicyCaptured is the reason of the event that says which policy a request copied.
+const ReasonPolicyCaptured = "PolicyCaptured"
+
+// Reasons a request is refused at admission for its policy (the cause type of the refusal).
+const (
+	// ReasonPolicyRequired: the namespace requires a GatePolicy and the request names its own
+	// approvers.
+	ReasonPolicyRequired = "PolicyRequired"
+	// ReasonNoUseVerb: the requester may not use the GatePolicy the request references.
+	ReasonNoUseVerb = "NoUseVerb"
+	// ReasonNoSelfApproveVerb: an inline allowSelfApproval by a requester without the verb.
+	ReasonNoSelfApproveVerb = "NoSelfApproveVerb"
+	// ReasonNoStateMachineVerb: an inline stateMachineARN by a requester without the verb.
+	ReasonNoStateMachineVerb = "NoStateMachineVerb"
+)
+
+// ReasonForeignExecution is the reason of the Warning event on a request when an activity task
+// names it but comes from another execution than its own (status.executionARN): one started by
+// hand with its identity, or a machine that does not follow the contract. The task is answered
+// with the error tollgate.ForeignExecution and changes nothing about the request.
+const ReasonForeignExecution = "ForeignExecution"
+
+// ReasonExecutionNotOurs is the reason (a Warning event, and the Ready condition of the Failed
+// request) when an execution under the request's deterministic name already exists with another
+// input than the request's: someone else started it, and it is not adopted.
+const ReasonExecutionNotOurs = "ExecutionNotOurs"
+
+// ReasonTokenUnreadable is the reason of the Warning event when a slot's sealed task token does
+// not open: sealed with a key the operator no longer holds (its token key Secret was replaced
+// or lost), or altered. The slot waits for the task's new token.
+const ReasonTokenUnreadable = "TokenUnreadable"
