@@ -133,3 +133,20 @@ const ReasonExecutionNotOurs = "ExecutionNotOurs"
 // not open: sealed with a key the operator no longer holds (its token key Secret was replaced
 // or lost), or altered. The slot waits for the task's new token.
 const ReasonTokenUnreadable = "TokenUnreadable"
+
+// Reasons a decision is refused (internal/identity's check), for messages, events, metrics and
+// the cause type of the admission webhook's refusal. ReasonNotAnApprover is one of them.
+const (
+	ReasonUnknownSlot        = "UnknownSlot"
+	ReasonNoApproveVerb      = "NoApproveVerb"
+	ReasonSelfApproval       = "SelfApproval"
+	ReasonAlreadyCounted     = "AlreadyCounted"
+	ReasonUnverifiedCreator  = "UnverifiedRequester"
+	ReasonUnverifiedDecision = "UnverifiedDecision"
+	// The request takes no decision whoever makes it: it ended (or never started), or the
+	// slot holds another decision already.
+	ReasonRequestClosed = "RequestClosed"
+	ReasonSlotDecided   = "SlotDecided"
+	// ReasonAwaitingPolicy: the request waits for its GatePolicy and has no slots yet.
+	ReasonAwaitingPolicy = "AwaitingPolicy"
+)

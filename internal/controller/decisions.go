@@ -88,21 +88,21 @@ func (r *ApprovalRequestReconciler) record(obj *v1.ApprovalRequest, intents []ap
 		rec, verr := r.verify(obj, in)
 		switch {
 		case !hasSlot(obj, in.Slot):
-			refuse(in, identity.ReasonUnknownSlot, "the request has no approver slot %q", in.Slot)
+			refuse(in, v1.ReasonUnknownSlot, "the request has no approver slot %q", in.Slot)
 		case verr != nil:
-			refuse(in, identity.ReasonUnverifiedDecision, "not on record: %v", verr)
+			refuse(in, v1.ReasonUnverifiedDecision, "not on record: %v", verr)
 		case s == nil:
 			// Slots are set up when the execution starts: a request without them never started
 			// (record runs only after a start, or on a closed request).
-			refuse(in, identity.ReasonRequestClosed, "the request is already %s", obj.Status.Phase)
+			refuse(in, v1.ReasonRequestClosed, "the request is already %s", obj.Status.Phase)
 		case s.Record == in.Record:
 			outcomes[in.Source] = decisionOutcome{phase: v1.DecisionAccepted, message: fmt.Sprintf("%s recorded for %s", s.Decision, in.Slot)}
 		case s.Decision == in.Decision:
 			outcomes[in.Source] = decisionOutcome{phase: v1.DecisionAccepted, message: fmt.Sprintf("a duplicate: %s was already recorded for %s from %s", in.Decision, in.Slot, s.Source)}
 		case s.Decision != "":
-			refuse(in, identity.ReasonSlotDecided, "slot %s is already decided: %s by %s (from %s)", in.Slot, s.Decision, orUnknown(s.DecidedBy), orNone(s.Source))
+			refuse(in, v1.ReasonSlotDecided, "slot %s is already decided: %s by %s (from %s)", in.Slot, s.Decision, orUnknown(s.DecidedBy), orNone(s.Source))
 		case approval.Ended(obj.Status.Phase):
-			refuse(in, identity.ReasonRequestClosed, "the request is already %s", obj.Status.Phase)
+			refuse(in, v1.ReasonRequestClosed, "the request is already %s", obj.Status.Phase)
 		default:
 			// Eligibility again, for the person the record names; the verb approve was asked at
 			// admission, with their whole identity (a record keeps only what an audit needs).

@@ -44,7 +44,7 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 			err = identity.Backed(obj, s, decision)
 		}
 		if err != nil {
-			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, identity.ReasonUnverifiedDecision, "Deliver", "the decision of %s in status is not on record and is not sent: %v", s.Name, err)
+			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonUnverifiedDecision, "Deliver", "the decision of %s in status is not on record and is not sent: %v", s.Name, err)
 			continue
 		}
 		// The verdict of every decision tollgate recorded, not only of those it knows it sent:
