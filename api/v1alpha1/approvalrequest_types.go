@@ -21,9 +21,13 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-// ApprovalRequestSpec is what is to be approved, by whom, and under which policy.
-// The spec is immutable: a changed request is a new request.
-// +kubebuilder:validation:XValidation:rule="!has(self.policy) || !has(self.policy.requiredApprovals) || self.policy.requiredApprovals <= size(self.approvers)",message="policy.requiredApprovals must not exceed the number of approvers",fieldPath=".policy.requiredApprovals"
+// ApprovalRequestSpec is what is to be approved, by whom, and under which policy: a GatePolicy
+// it references (policyRef), or — where the namespace does not require policies — approvers,
+// a policy and a state machine of its own. The spec is immutable: a changed request is a new
+// request.
+// +kubebuilder:validation:XValidation:rule="has(self.policyRef) || has(self.approvers)",message="a request references a GatePolicy (policyRef) or, where its namespace allows it, names its approvers",fieldPath=".approvers"
+// +kubebuilder:validation:XValidation:rule="!has(self.policyRef) || (!has(self.approvers) && !has(self.policy) && !has(self.stateMachineARN))",message="a request under a GatePolicy carries no approvers, policy or stateMachineARN of its own: the policy holds them",fieldPath=".policyRef"
+// +kubebuilder:validation:XValidation:rule="!has(self.policy) || !has(self.policy.requiredApprovals) || !has(self.approvers) || self.policy.requiredApprovals <= size(self.approvers)",message="policy.requiredApprovals must not exceed the number of approvers",fieldPath=".policy.requiredApprovals"
 type ApprovalRequestSpec struct {
 	// description says what is being approved. It is shown to approvers (in notifications,
 	// `kubectl get -o wide` and the execution input), so write it for a person.
@@ -32,18 +36,29 @@ type ApprovalRequestSpec struct {
 	// +kubebuilder:validation:MaxLength=2048
 	Description string `json:"description"`
 
-	// approvers are the approval slots. Each slot is decided once, by one of the identities it
-	// names. Between 1 and 40 slots (Step Functions runs at most 40 iterations of the
-	// approval Map at once, so a 41st slot would get no token until another is decided); slot
-	// names are unique.
-	// +required
+	// policyRef names the GatePolicy (in this namespace) that decides the request: its approver
+	// slots, quorum, self-approval and state machine. The requester needs the verb `use` on it.
+	// A request with a policyRef carries no approvers, policy or stateMachineARN of its own; it
+	// copies the policy when it starts (status.policy). Namespaces that require policies
+	// (docs/policies.md) take only such requests.
+	// +optional
+	PolicyRef *PolicyReference `json:"policyRef,omitempty"`
+
+	// approvers are the approval slots of a request without a policyRef. Each slot is decided
+	// once, by one of the identities it names. Between 1 and 40 slots (Step Functions runs at
+	// most 40 iterations of the approval Map at once, so a 41st slot would get no token until
+	// another is decided); slot names are unique. A namespace that requires policies refuses a
+	// request that names its own approvers.
+	// +optional
 	// +listType=map
 	// +listMapKey=name
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=40
-	Approvers []Approver `json:"approvers"`
+	Approvers []Approver `json:"approvers,omitempty"`
 
-	// policy says how many approvals approve the request. Without it, every approver must approve.
+	// policy says how many approvals approve a request without a policyRef. Without it, every
+	// approver must approve. allowSelfApproval: true needs the verb `self-approve` on
+	// approvalrequests.
 	// +optional
 	Policy *ApprovalPolicy `json:"policy,omitempty"`
 
@@ -63,8 +78,9 @@ type ApprovalRequestSpec struct {
 	// +kubebuilder:validation:Type=object
 	Payload *runtime.RawExtension `json:"payload,omitempty"`
 
-	// stateMachineARN overrides the operator's default approval state machine for this request.
-	// The machine must follow tollgate's activity contract (docs/stepfunctions-contract.md).
+	// stateMachineARN overrides the operator's default approval state machine for a request
+	// without a policyRef; it needs the verb `choose-state-machine` on approvalrequests. The
+	// machine must follow tollgate's activity contract (docs/stepfunctions-contract.md).
 	// +optional
 	// +kubebuilder:validation:MaxLength=256
 	// +kubebuilder:validation:Pattern=`^arn:aws[a-zA-Z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_-]{1,80}$`
@@ -220,7 +236,8 @@ type ApproverStatus struct {
 // request's phase is final, but no schema rule says so: a rule cannot tell an end the verified
 // ledger produced from one written by whoever acts as the operator, and would make the forgery
 // final. The status webhook keeps the ends the ledger supports final, and the operator takes
-// back the ends it cannot confirm.
+// back the ends it cannot confirm. The copy of the policy a request started under is final.
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.policy) || (has(self.policy) && self.policy == oldSelf.policy)",message="status.policy is the copy of the GatePolicy the request started under: written once, never changed or removed",fieldPath=".policy"
 type ApprovalRequestStatus struct {
 	// phase summarises the request: Pending, Approved, Rejected, Expired, Aborted or Failed.
 	// +optional
@@ -245,6 +262,12 @@ type ApprovalRequestStatus struct {
 	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=40
 	Approvers []ApproverStatus `json:"approvers,omitempty"`
+
+	// policy is the GatePolicy the request runs under, copied by the operator when the request
+	// started: admission, the operator and the plugin read it, so a later edit or deletion of the
+	// policy changes nothing for this request. Written once, never changed or removed.
+	// +optional
+	Policy *CapturedPolicy `json:"policy,omitempty"`
 
 	// approvedCount is how many slots approved.
 	// +optional
@@ -280,6 +303,7 @@ type ApprovalRequestStatus struct {
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=apr,categories=tollgate
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Policy",type=string,JSONPath=`.spec.policyRef.name`
 // +kubebuilder:printcolumn:name="Approvals",type=string,JSONPath=`.status.approvals`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:printcolumn:name="Description",type=string,JSONPath=`.spec.description`,priority=1

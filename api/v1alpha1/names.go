@@ -47,6 +47,21 @@ const (
 	// create it again under the same name with approvers of their own choosing).
 	DeleteAnyVerb = "delete-any"
 
+	// UseVerb lets a requester reference a GatePolicy (spec.policyRef): the verb `use` on
+	// gatepolicies/<name>, asked with a SubjectAccessReview at admission.
+	UseVerb = "use"
+	// SelfApproveVerb lets a requester create a request without a policy that allows its
+	// requester to decide a slot (spec.policy.allowSelfApproval: true): a verb on
+	// approvalrequests.
+	SelfApproveVerb = "self-approve"
+	// ChooseStateMachineVerb lets a requester create a request without a policy that names its
+	// own state machine (spec.stateMachineARN): a verb on approvalrequests.
+	ChooseStateMachineVerb = "choose-state-machine"
+	// RequirePolicyLabel, on a Namespace, says whether its requests must reference a GatePolicy:
+	// "true" or "false"; without it, the operator's --policy-enforcement decides. Requesters
+	// cannot change namespaces, so it is an administrator's setting.
+	RequirePolicyLabel = "tollgate.dev/require-policy"
+
 	// StopExecutionFinalizer holds a pending request until its execution is stopped.
 	StopExecutionFinalizer = "approvals.tollgate.dev/stop-execution"
 )
@@ -75,6 +90,31 @@ const ReasonUnconfirmedEnd = "UnconfirmedEnd"
 // ReasonNotAnApprover is the reason of a refused decision whose maker is none of the slot's
 // users and in none of its groups (the cause type of the admission webhook's refusal).
 const ReasonNotAnApprover = "NotAnApprover"
+
+// ReasonPolicyNotFound is the reason of a request whose GatePolicy does not exist (yet): it is
+// admitted and waits (Ready False, Reconciling True), so a sync that applies the request before
+// its policy works; it starts once the policy is there.
+const ReasonPolicyNotFound = "PolicyNotFound"
+
+// ReasonInlineApprovers is the reason of the Warning event on a request that names its own
+// approvers instead of referencing a GatePolicy.
+const ReasonInlineApprovers = "InlineApprovers"
+
+// ReasonPolicyCaptured is the reason of the event that says which policy a request copied.
+const ReasonPolicyCaptured = "PolicyCaptured"
+
+// Reasons a request is refused at admission for its policy (the cause type of the refusal).
+const (
+	// ReasonPolicyRequired: the namespace requires a GatePolicy and the request names its own
+	// approvers.
+	ReasonPolicyRequired = "PolicyRequired"
+	// ReasonNoUseVerb: the requester may not use the GatePolicy the request references.
+	ReasonNoUseVerb = "NoUseVerb"
+	// ReasonNoSelfApproveVerb: an inline allowSelfApproval by a requester without the verb.
+	ReasonNoSelfApproveVerb = "NoSelfApproveVerb"
+	// ReasonNoStateMachineVerb: an inline stateMachineARN by a requester without the verb.
+	ReasonNoStateMachineVerb = "NoStateMachineVerb"
+)
 
 // ReasonForeignExecution is the reason of the Warning event on a request when an activity task
 // names it but comes from another execution than its own (status.executionARN): one started by

@@ -55,6 +55,9 @@ func runDemo(ctx context.Context, o options, done *cleanups) error {
 	if err != nil {
 		return err
 	}
+	if err := setUpPolicies(ctx, cp, team, o.samplesDir); err != nil {
+		return err
+	}
 	if o.play {
 		return runPlay(ctx, o, team, cp.Client, ep)
 	}
@@ -88,7 +91,7 @@ func runInteractive(ctx context.Context, o options, op *devenv.Operator, cp *dev
 	}
 	key := client.ObjectKeyFromObject(obj)
 	if created {
-		say("%s applied %s: ApprovalRequest %s/%s (%d approvers)", requester, samplePath, key.Namespace, key.Name, len(obj.Spec.Approvers))
+		say("%s applied %s: ApprovalRequest %s/%s under GatePolicy %s", requester, samplePath, key.Namespace, key.Name, policyName(obj))
 	} else {
 		say("ApprovalRequest %s/%s is kept from an earlier run: %s", key.Namespace, key.Name, summary(obj))
 	}
@@ -114,6 +117,9 @@ func runInteractive(ctx context.Context, o options, op *devenv.Operator, cp *dev
 		default:
 			say("the operator holds a Step Functions task token for every open approver: %s", summary(obj))
 			showImpostor(ctx, team, obj)
+			if err := tryRecreate(ctx, cp.Client, team, obj, true); err != nil {
+				say("%v", err)
+			}
 		}
 	} else {
 		say("it is already %s: the commands below start it over", obj.Status.Phase)

@@ -31,8 +31,8 @@ func printInstructions(kubeconfig, kubectl, samplePath string, r *v1.ApprovalReq
 		ns = " -n " + r.Namespace
 	}
 	slot := func(i int) (string, string) {
-		if i < len(r.Spec.Approvers) {
-			return r.Spec.Approvers[i].Name, personOf(r.Spec.Approvers[i])
+		if slots := slotsOf(r); i < len(slots) {
+			return slots[i].Name, personOf(slots[i])
 		}
 		return "<slot>", "--as <approver>"
 	}
@@ -43,8 +43,19 @@ func printInstructions(kubeconfig, kubectl, samplePath string, r *v1.ApprovalReq
 	block(
 		fmt.Sprintf("export KUBECONFIG=%s; alias k=%s", kubeconfig, kubectl),
 		"",
-		"# the request, with its Phase and Approvals columns (add -o wide for the description)",
+		"# the request, with its Phase, Policy and Approvals columns (add -o wide for the description);",
+		"# its rules come from the team's GatePolicy, copied when it started (status.policy)",
 		"k get approvalrequests"+ns,
+		fmt.Sprintf("k get gatepolicies%s; k get%s %s -o jsonpath='{.status.policy.name} generation {.status.policy.generation}{\"\\n\"}'", ns, ns, name),
+		"",
+		"# the requester cannot pick the approvers: the namespace requires a policy, and he may not edit one",
+		fmt.Sprintf("k create%s -f - --dry-run=server --as %s <<EOF", ns, requester),
+		"apiVersion: approvals.tollgate.dev/v1alpha1",
+		"kind: ApprovalRequest",
+		fmt.Sprintf("metadata: {name: %s-again, namespace: %s}", r.Name, r.Namespace),
+		fmt.Sprintf("spec: {description: mine, approvers: [{name: %s, users: [%s]}]}", a0, impostor),
+		"EOF",
+		fmt.Sprintf("k patch%s gatepolicy/%s --type=merge -p '{\"spec\":{\"policy\":{\"requiredApprovals\":1}}}' --as %s", ns, policyName(r), requester),
 		"",
 		"# an impostor is refused, with the reason (mallory may approve in this namespace, but is no approver of this slot):",
 		fmt.Sprintf("k annotate%s %s %s%s=approve --as %s", ns, name, v1.DecisionAnnotationPrefix, openSlot(r), impostor),

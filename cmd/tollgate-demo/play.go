@@ -41,13 +41,19 @@ type scenario struct {
 	slots      map[string]v1.Decision
 	execStatus sfntypes.ExecutionStatus
 	execError  string
+	// recreate: once its tokens are held, the requester tries to delete the gate and create it
+	// again with an accomplice as approver (tryRecreate), then creates it again under its policy.
+	recreate bool
 }
 
-// The sample request's approver slots.
+// The sample request's approver slots, its approvals once all approve, and what mallory reads
+// when she tries one.
 const (
-	slotAlice    = "alice"
-	slotBob      = "bob"
-	slotSecurity = "security"
+	allThree        = "3/3"
+	impostorRefused = "mallory@example.com may not decide slot alice"
+	slotAlice       = "alice"
+	slotBob         = "bob"
+	slotSecurity    = "security"
 )
 
 func scenarios() []scenario {
@@ -61,7 +67,7 @@ func scenarios() []scenario {
 			{by: bob, slot: slotBob, decision: v1.DecisionApprove, comment: "looks good"},
 			{by: carol, slot: slotSecurity, decision: v1.DecisionApprove, comment: "no findings", viaCR: true},
 		},
-		phase: v1.PhaseApproved, approvals: "3/3",
+		phase: v1.PhaseApproved, approvals: allThree,
 		slots:      map[string]v1.Decision{slotAlice: v1.DecisionApprove, slotBob: v1.DecisionApprove, slotSecurity: v1.DecisionApprove},
 		execStatus: sfntypes.ExecutionStatusSucceeded,
 	}, {
@@ -87,15 +93,27 @@ func scenarios() []scenario {
 		title:  "(d) an impostor and the requester are refused; the approvers decide",
 		sample: three, name: "play-impostor",
 		decisions: []decide{
-			{by: impostor, slot: slotAlice, decision: v1.DecisionApprove, want: "mallory@example.com may not decide slot alice"},
-			{by: impostor, slot: slotAlice, decision: v1.DecisionApprove, viaCR: true, want: "mallory@example.com may not decide slot alice"},
+			{by: impostor, slot: slotAlice, decision: v1.DecisionApprove, want: impostorRefused},
+			{by: impostor, slot: slotAlice, decision: v1.DecisionApprove, viaCR: true, want: impostorRefused},
 			{by: requester, slot: slotBob, decision: v1.DecisionApprove, want: "ravi@example.com may not decide slot bob"},
 			{by: alice, slot: slotAlice, decision: v1.DecisionApprove},
 			{by: alice, slot: slotBob, decision: v1.DecisionApprove, want: "alice@example.com may not decide slot bob"},
 			{by: bob, slot: slotBob, decision: v1.DecisionApprove},
 			{by: carol, slot: slotSecurity, decision: v1.DecisionApprove, viaCR: true},
 		},
-		phase: v1.PhaseApproved, approvals: "3/3",
+		phase: v1.PhaseApproved, approvals: allThree,
+		slots:      map[string]v1.Decision{slotAlice: v1.DecisionApprove, slotBob: v1.DecisionApprove, slotSecurity: v1.DecisionApprove},
+		execStatus: sfntypes.ExecutionStatusSucceeded,
+	}, {
+		title:  "(e) the requester recreates his gate with an accomplice as approver: refused; the gate comes back only under its policy",
+		sample: three, name: "play-recreate", recreate: true,
+		decisions: []decide{
+			{by: impostor, slot: slotAlice, decision: v1.DecisionApprove, want: impostorRefused},
+			{by: alice, slot: slotAlice, decision: v1.DecisionApprove},
+			{by: bob, slot: slotBob, decision: v1.DecisionApprove},
+			{by: carol, slot: slotSecurity, decision: v1.DecisionApprove, viaCR: true},
+		},
+		phase: v1.PhaseApproved, approvals: allThree,
 		slots:      map[string]v1.Decision{slotAlice: v1.DecisionApprove, slotBob: v1.DecisionApprove, slotSecurity: v1.DecisionApprove},
 		execStatus: sfntypes.ExecutionStatusSucceeded,
 	}}
@@ -141,25 +159,19 @@ func (sc scenario) run(ctx context.Context, team *devenv.Team, r client.Reader, 
 	if err != nil {
 		return nil, err
 	}
-	obj, created, err := applyRequest(ctx, r, asker, m)
-	if err != nil {
-		return nil, fmt.Errorf("creating %s: %w", sc.name, err)
-	}
-	if !created {
-		return nil, fmt.Errorf("%s exists already", sc.name)
-	}
-	key := client.ObjectKeyFromObject(obj)
-	say("%s created ApprovalRequest %s/%s from config/samples/%s (%d approvers)", requester, key.Namespace, key.Name, sc.sample, len(obj.Spec.Approvers))
-	obj, err = waitFor(ctx, r, key, "one task token per approver", tokenTimeout, func(r *v1.ApprovalRequest) bool {
-		return isFinal(r.Status.Phase) || tokens(r) == len(r.Spec.Approvers)
-	})
+	obj, err := sc.create(ctx, r, asker, m, tokenTimeout)
 	if err != nil {
 		return nil, err
 	}
-	if isFinal(obj.Status.Phase) {
-		return nil, fmt.Errorf("the request ended before its approvers were asked: %s; %s", summary(obj), conditionMessage(obj))
+	if sc.recreate {
+		if err := tryRecreate(ctx, r, team, obj, false); err != nil {
+			return nil, err
+		}
+		if obj, err = sc.create(ctx, r, asker, m, tokenTimeout); err != nil {
+			return nil, err
+		}
 	}
-	say("  every approver holds a task token: %s", summary(obj))
+	key := client.ObjectKeyFromObject(obj)
 	var problems []string
 	for _, d := range sc.decisions {
 		c, err := as(team, d.by)
@@ -197,6 +209,31 @@ func (sc scenario) run(ctx context.Context, team *devenv.Team, r client.Reader, 
 		problems = append(problems, fmt.Sprintf("execution error is %q, want %q", aws.ToString(exec.Error), sc.execError))
 	}
 	return problems, nil
+}
+
+// create creates the scenario's request as its requester and waits until every slot of its
+// policy holds a task token.
+func (sc scenario) create(ctx context.Context, r client.Reader, asker client.Client, m *manifest, tokenTimeout time.Duration) (*v1.ApprovalRequest, error) {
+	obj, created, err := applyRequest(ctx, r, asker, m)
+	if err != nil {
+		return nil, fmt.Errorf("creating %s: %w", sc.name, err)
+	}
+	if !created {
+		return nil, fmt.Errorf("%s exists already", sc.name)
+	}
+	key := client.ObjectKeyFromObject(obj)
+	say("%s created ApprovalRequest %s/%s from config/samples/%s, under GatePolicy %s", requester, key.Namespace, key.Name, sc.sample, policyName(obj))
+	obj, err = waitFor(ctx, r, key, "one task token per approver", tokenTimeout, func(r *v1.ApprovalRequest) bool {
+		return isFinal(r.Status.Phase) || everySlotReady(r)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if isFinal(obj.Status.Phase) {
+		return nil, fmt.Errorf("the request ended before its approvers were asked: %s; %s", summary(obj), conditionMessage(obj))
+	}
+	say("  every approver holds a task token: %s", summary(obj))
+	return obj, nil
 }
 
 // send makes one decision, as a person would: an annotation on the request (a merge patch of

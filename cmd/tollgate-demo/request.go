@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/approval"
 )
 
 // manifest is one ApprovalRequest manifest: as written (what the API server stores, exactly as
@@ -74,9 +75,24 @@ func tokens(obj *v1.ApprovalRequest) int {
 	return n
 }
 
-// everySlotReady: every approver slot holds a task token or is already decided.
+// slotsOf are the approver slots of the policy a request runs under (none while it waits for
+// its GatePolicy).
+func slotsOf(obj *v1.ApprovalRequest) []v1.Approver {
+	return approval.Slots(approval.PolicyOf(obj))
+}
+
+// policyName names the GatePolicy a request references ("none" when it names its approvers).
+func policyName(obj *v1.ApprovalRequest) string {
+	if obj.Spec.PolicyRef == nil {
+		return "none"
+	}
+	return obj.Spec.PolicyRef.Name
+}
+
+// everySlotReady: the request runs under its policy, and every slot holds a task token or is
+// already decided.
 func everySlotReady(obj *v1.ApprovalRequest) bool {
-	if len(obj.Status.Approvers) < len(obj.Spec.Approvers) {
+	if slots := slotsOf(obj); len(slots) == 0 || len(obj.Status.Approvers) < len(slots) {
 		return false
 	}
 	for _, a := range obj.Status.Approvers {
@@ -96,15 +112,16 @@ func openSlot(r *v1.ApprovalRequest) string {
 	for _, a := range r.Status.Approvers {
 		decided[a.Name] = a.Decision != ""
 	}
-	for _, a := range r.Spec.Approvers {
+	slots := slotsOf(r)
+	for _, a := range slots {
 		if !decided[a.Name] {
 			return a.Name
 		}
 	}
-	if len(r.Spec.Approvers) == 0 {
+	if len(slots) == 0 {
 		return "<slot>"
 	}
-	return r.Spec.Approvers[0].Name
+	return slots[0].Name
 }
 
 // concluded: the request reached its end and the operator concluded it (its conditions say
@@ -160,6 +177,22 @@ func waitFor(ctx context.Context, c client.Reader, key client.ObjectKey, what st
 	}
 }
 
+// waitRequestGone waits until a deleted request is gone (its finalizer stops its execution first).
+func waitRequestGone(ctx context.Context, r client.Reader, key client.ObjectKey) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		if err := r.Get(ctx, key, &v1.ApprovalRequest{}); apierrors.IsNotFound(err) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s is still there 30s after its deletion", key)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
 // summary is one line about a request: phase, approvals, each slot.
 func summary(obj *v1.ApprovalRequest) string {
 	phase := string(obj.Status.Phase)
@@ -183,7 +216,7 @@ func summary(obj *v1.ApprovalRequest) string {
 		}
 		slots = append(slots, s)
 	}
-	line := fmt.Sprintf("phase=%s approvals=%s tokens=%d/%d", phase, orDash(obj.Status.Approvals), tokens(obj), len(obj.Spec.Approvers))
+	line := fmt.Sprintf("phase=%s approvals=%s tokens=%d/%d", phase, orDash(obj.Status.Approvals), tokens(obj), len(slotsOf(obj)))
 	if len(slots) > 0 {
 		line += " [" + strings.Join(slots, " ") + "]"
 	}

@@ -125,7 +125,7 @@ func (s *seenState) forget(r *v1.ApprovalRequest) {
 	defer s.mu.Unlock()
 	key := r.Namespace + "/" + r.Name
 	delete(s.phases, key)
-	for _, a := range r.Spec.Approvers {
+	for _, a := range slotsOf(r) {
 		delete(s.slots, key+"#"+a.Name)
 	}
 }

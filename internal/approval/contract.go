@@ -48,6 +48,17 @@ type Identity struct {
 	ApproverCount     int       `json:"approverCount"`
 	ExpiresAt         time.Time `json:"expiresAt"`
 	HeartbeatSeconds  int       `json:"heartbeatSeconds"`
+	// Policy names the GatePolicy copy the request runs under (absent for a request that names
+	// its own approvers).
+	Policy *PolicyIdentity `json:"policy,omitempty"`
+}
+
+// PolicyIdentity names a request's captured GatePolicy in the execution input: the same name,
+// generation and digest as its status.policy.
+type PolicyIdentity struct {
+	Name       string `json:"name"`
+	Generation int64  `json:"generation"`
+	Digest     string `json:"digest"`
 }
 
 // ExecutionInput is the document StartExecution carries.
@@ -80,10 +91,12 @@ func ExecutionName(req *v1.ApprovalRequest) string {
 	return "tollgate-" + string(req.UID)
 }
 
-// MachineOf is the state machine a request runs on: its own, or the installation's default.
+// MachineOf is the state machine a request runs on: its policy's (PolicyOf, StateMachineOf),
+// else the installation's default. A request under a GatePolicy it has not captured yet has none
+// of its own yet and reads as the default's; it has no execution either.
 func MachineOf(req *v1.ApprovalRequest, defaultMachine string) string {
-	if req.Spec.StateMachineARN != "" {
-		return req.Spec.StateMachineARN
+	if m := StateMachineOf(PolicyOf(req)); m != "" {
+		return m
 	}
 	return defaultMachine
 }
@@ -94,10 +107,14 @@ func ExecutionARNOf(machineARN, name string) string {
 }
 
 // OwnExecution is the ARN of the request's own execution: the one on record, or, before it is
-// recorded, the one its machine and deterministic name give ("" without a machine).
+// recorded, the one its machine and deterministic name give ("" without a machine, or under a
+// GatePolicy not captured yet: such a request has no execution).
 func OwnExecution(req *v1.ApprovalRequest, defaultMachine string) string {
 	if req.Status.ExecutionARN != "" {
 		return req.Status.ExecutionARN
+	}
+	if PolicyOf(req) == nil {
+		return ""
 	}
 	if m := MachineOf(req, defaultMachine); m != "" {
 		return ExecutionARNOf(m, ExecutionName(req))
@@ -105,8 +122,14 @@ func OwnExecution(req *v1.ApprovalRequest, defaultMachine string) string {
 	return ""
 }
 
-// BuildExecutionInput renders the execution input of a request.
+// BuildExecutionInput renders the execution input of a request, from the policy it runs under
+// (PolicyOf): a request under a GatePolicy that has not captured it has none yet
+// (ErrPolicyNotCaptured).
 func BuildExecutionInput(req *v1.ApprovalRequest, cluster string, heartbeatSeconds int) ([]byte, error) {
+	p := PolicyOf(req)
+	if p == nil {
+		return nil, ErrPolicyNotCaptured
+	}
 	in := ExecutionInput{
 		Tollgate: Identity{
 			Version:           ContractVersion,
@@ -114,8 +137,8 @@ func BuildExecutionInput(req *v1.ApprovalRequest, cluster string, heartbeatSecon
 			Namespace:         req.Namespace,
 			Name:              req.Name,
 			UID:               string(req.UID),
-			RequiredApprovals: RequiredApprovals(&req.Spec),
-			ApproverCount:     len(req.Spec.Approvers),
+			RequiredApprovals: RequiredApprovals(p),
+			ApproverCount:     len(p.Approvers),
 			ExpiresAt:         ExpiresAt(req),
 			HeartbeatSeconds:  heartbeatSeconds,
 		},
@@ -125,7 +148,10 @@ func BuildExecutionInput(req *v1.ApprovalRequest, cluster string, heartbeatSecon
 	if req.Spec.Payload != nil && len(req.Spec.Payload.Raw) > 0 {
 		in.Payload = req.Spec.Payload.Raw
 	}
-	for _, a := range req.Spec.Approvers {
+	if c := req.Status.Policy; c != nil && req.Spec.PolicyRef != nil {
+		in.Tollgate.Policy = &PolicyIdentity{Name: c.Name, Generation: c.Generation, Digest: c.Digest}
+	}
+	for _, a := range p.Approvers {
 		in.Approvers = append(in.Approvers, InputApprover{Name: a.Name, Email: a.Email})
 	}
 	b, err := json.Marshal(in)

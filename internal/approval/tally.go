@@ -23,15 +23,6 @@ type Tally struct {
 	Approved, Rejected, Required, Total int
 }
 
-// RequiredApprovals is the effective N of an N-of-M policy: every approver unless the policy
-// says otherwise.
-func RequiredApprovals(spec *v1.ApprovalRequestSpec) int {
-	if spec.Policy != nil && spec.Policy.RequiredApprovals != nil {
-		return int(*spec.Policy.RequiredApprovals)
-	}
-	return len(spec.Approvers)
-}
-
 // Add counts one decision.
 func (t Tally) Add(d v1.Decision) Tally {
 	switch d {
@@ -44,9 +35,12 @@ func (t Tally) Add(d v1.Decision) Tally {
 }
 
 // Verdict says whether the request is decided: approved once Required approvals are in,
-// rejected once more than Total-Required slots rejected.
+// rejected once more than Total-Required slots rejected. A tally without a quorum (a request
+// that has not captured its GatePolicy) stays open: no end is ever supported by nothing.
 func (t Tally) Verdict() Verdict {
 	switch {
+	case t.Required <= 0:
+		return VerdictOpen
 	case t.Approved >= t.Required:
 		return VerdictReached
 	case t.Rejected > t.Total-t.Required:
@@ -64,7 +58,8 @@ func (t Tally) String() string {
 // TallyOf counts the decisions of a request's ledger entries that pass include (the verified
 // ones, or those also delivered).
 func TallyOf(obj *v1.ApprovalRequest, include func(*v1.ApproverStatus) bool) Tally {
-	t := Tally{Required: RequiredApprovals(&obj.Spec), Total: len(obj.Spec.Approvers)}
+	p := PolicyOf(obj)
+	t := Tally{Required: RequiredApprovals(p), Total: len(Slots(p))}
 	for i := range obj.Status.Approvers {
 		if s := &obj.Status.Approvers[i]; include(s) {
 			t = t.Add(s.Decision)

@@ -25,6 +25,8 @@ func TestTallyVerdict(t *testing.T) {
 		{"1-of-5: one approval approves", 1, 5, []v1.Decision{A}, VerdictReached},
 		{"1-of-5: four rejections leave it open", 1, 5, []v1.Decision{R, R, R, R}, VerdictOpen},
 		{"not-required slots count for nothing", 2, 3, []v1.Decision{v1.DecisionNotRequired, A}, VerdictOpen},
+		{"no quorum (a policy not captured yet) reaches nothing", 0, 0, nil, VerdictOpen},
+		{"no quorum, decisions or not", 0, 0, []v1.Decision{A, R}, VerdictOpen},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -36,17 +38,5 @@ func TestTallyVerdict(t *testing.T) {
 				t.Fatalf("verdict = %s, want %s (tally %+v)", got, c.want, tally)
 			}
 		})
-	}
-}
-
-func TestRequiredApprovalsDefaultsToEveryApprover(t *testing.T) {
-	spec := &v1.ApprovalRequestSpec{Approvers: make([]v1.Approver, 4)}
-	if got := RequiredApprovals(spec); got != 4 {
-		t.Fatalf("default = %d, want 4", got)
-	}
-	two := int32(2)
-	spec.Policy = &v1.ApprovalPolicy{RequiredApprovals: &two}
-	if got := RequiredApprovals(spec); got != 2 {
-		t.Fatalf("policy = %d, want 2", got)
 	}
 }

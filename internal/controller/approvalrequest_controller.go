@@ -46,7 +46,7 @@ import (
 
 // Options are the operator-wide settings of the approval lifecycle.
 type Options struct {
-	// DefaultStateMachineARN serves requests without spec.stateMachineARN.
+	// DefaultStateMachineARN serves requests whose policy names no state machine.
 	DefaultStateMachineARN string
 	// ClusterID names this installation in every execution input; tasks of other
 	// installations are never decided here.
@@ -95,6 +95,7 @@ type ApprovalRequestReconciler struct {
 	Options Options
 	checks  schedule
 	held    held
+	inline  inlineWarned
 	// wakeups re-queue requests from outside a watch (a token that went stale).
 	wakeups chan event.GenericEvent
 }
@@ -140,9 +141,10 @@ func (r *ApprovalRequestReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	return r.conclude(ctx, obj, w, stands, result, err)
 }
 
-// run is the list of steps: start the execution, screen the decisions asked of it (what
-// tollgate's admission vouches for), record them, deliver them, follow the execution to its
-// end. It returns where a pending request stands and when to look again.
+// run is the list of steps: settle the policy the request runs under, start the execution,
+// screen the decisions asked of it (what tollgate's admission vouches for), record them,
+// deliver them, follow the execution to its end. It returns where a pending request stands and
+// when to look again.
 func (r *ApprovalRequestReconciler) run(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter) (progress, ctrl.Result, error) {
 	starting := standing(obj) // what a step that fails (or conflicts) leaves said
 	if !approval.Ended(obj.Status.Phase) {
@@ -150,8 +152,16 @@ func (r *ApprovalRequestReconciler) run(ctx context.Context, obj *v1.ApprovalReq
 			return starting, ctrl.Result{}, err
 		}
 		w.base.ObjectMeta = *obj.ObjectMeta.DeepCopy()
+		r.warnInline(obj)
 	}
 	if obj.Status.ExecutionARN == "" && !approval.Ended(obj.Status.Phase) {
+		switch waiting, err := r.underPolicy(ctx, obj, w); {
+		case err != nil:
+			return starting, ctrl.Result{}, err
+		case waiting != nil:
+			// The policy's watch wakes it; the periodic look is for a watch event missed.
+			return *waiting, ctrl.Result{RequeueAfter: r.Options.StartRetryDelay}, nil
+		}
 		if err := r.start(ctx, obj, w); err != nil {
 			return starting, ctrl.Result{}, err
 		}
@@ -335,12 +345,15 @@ func (r *ApprovalRequestReconciler) finalize(ctx context.Context, obj *v1.Approv
 }
 
 // SetupWithManager registers the controller: it watches requests, the ApproverDecisions that
-// name them, and wake-ups from the token keeper.
+// name them, the GatePolicies requests wait for, and wake-ups from the token keeper.
 func (r *ApprovalRequestReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1.ApproverDecision{}, decisionRequestField, func(o client.Object) []string {
 		return []string{o.(*v1.ApproverDecision).Spec.ApprovalRequestName}
 	}); err != nil {
 		return fmt.Errorf("indexing ApproverDecisions by request: %w", err)
+	}
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1.ApprovalRequest{}, policyRefField, indexPolicyRef); err != nil {
+		return fmt.Errorf("indexing ApprovalRequests by policy: %w", err)
 	}
 	r.wakeups = make(chan event.GenericEvent, 1024)
 	return ctrl.NewControllerManagedBy(mgr).
@@ -349,6 +362,7 @@ func (r *ApprovalRequestReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			d := o.(*v1.ApproverDecision)
 			return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: d.Namespace, Name: d.Spec.ApprovalRequestName}}}
 		})).
+		Watches(&v1.GatePolicy{}, handler.EnqueueRequestsFromMapFunc(r.requestsAwaiting)).
 		WatchesRawSource(source.Channel(r.wakeups, &handler.EnqueueRequestForObject{})).
 		Named("approvalrequest").
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.Options.MaxConcurrentReconciles}).

@@ -115,6 +115,12 @@ func (r *ApprovalRequestReconciler) executionTruth(ctx context.Context, obj *v1.
 	arn := obj.Status.ExecutionARN
 	if arn == "" {
 		input, err := approval.BuildExecutionInput(obj, r.Options.ClusterID, r.Options.HeartbeatSeconds)
+		if errors.Is(err, approval.ErrPolicyNotCaptured) {
+			// Under a GatePolicy it has not captured it has no input to compare an execution
+			// under its name with: it is not started, and the start step captures the policy and
+			// adopts such an execution only when it carries the request's input.
+			return reportedEnd{}, nil
+		}
 		if err != nil {
 			return reportedEnd{phase: v1.PhaseFailed, failure: err.Error()}, nil
 		}

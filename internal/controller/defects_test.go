@@ -35,6 +35,7 @@ var _ = Describe("Known delivery defects", Serial, func() {
 	It("1: a blocked start is retried every --start-retry-delay, its condition unchanged between attempts (no retry storm)", func() {
 		op := startOperatorWith(stepfunctions.Wrap(sfnLocal.client, nil), func(c *operator.Config) { c.Lifecycle.StartRetryDelay = time.Minute })
 		defer op.stop()
+		mayWriteInlineRules(ns, requesterUser)
 		key := newRequest(ns, "blocked", []string{"alice"}, 0, func(r *v1.ApprovalRequest) {
 			r.Spec.StateMachineARN = "arn:aws:states:us-east-1:123456789012:stateMachine:missing-" + ns
 		})
@@ -49,12 +50,13 @@ var _ = Describe("Known delivery defects", Serial, func() {
 	It("1: a throttled DescribeExecution backs off, its Retrying condition unchanged between attempts", func() {
 		op := startOperator(stepfunctions.Wrap(sfnLocal.client, nil))
 		defer op.stop()
+		mayWriteInlineRules(ns, requesterUser)
 		key := newRequest(ns, "throttled", []string{"alice", "bob", "carol"}, 0, func(r *v1.ApprovalRequest) { r.Spec.StateMachineARN = sfnLocal.fixedThreeARN })
 		arn := waitTokens(key, 3).Status.ExecutionARN
 		fault("DescribeExecution", "ThrottlingException", http.StatusBadRequest)
 		Eventually(func() string { return conditionReason(key, v1.ConditionReady) }, settle).Should(Equal("Retrying"))
 		Expect(meta.FindStatusCondition(getRequest(key).Status.Conditions, v1.ConditionReady).Message).NotTo(ContainSubstring("RequestID"))
-		Expect(eventNotes(key, "StepFunctionsUnavailable")).To(ContainElement("Step Functions DescribeExecution: ThrottlingException: ThrottlingException (injected); retrying"))
+		Eventually(func() []string { return eventNotes(key, "StepFunctionsUnavailable") }, settle).Should(ContainElement("Step Functions DescribeExecution: ThrottlingException: ThrottlingException (injected); retrying"))
 		before := sfnLocal.callsAbout("DescribeExecution", arn)
 		time.Sleep(4 * time.Second) // counting calls over a stretch of real time is the point here
 		Expect(sfnLocal.callsAbout("DescribeExecution", arn)-before).To(BeNumerically("<=", 12),
@@ -101,6 +103,7 @@ var _ = Describe("Known delivery defects", Serial, func() {
 	It("4: an AWS auth error on DescribeExecution keeps the request pending, with its finalizer, until it passes", func() {
 		op := startOperator(stepfunctions.Wrap(sfnLocal.client, nil))
 		defer op.stop()
+		mayWriteInlineRules(ns, requesterUser)
 		key := newRequest(ns, "denied", []string{"alice", "bob", "carol"}, 0, func(r *v1.ApprovalRequest) { r.Spec.StateMachineARN = sfnLocal.fixedThreeARN })
 		waitTokens(key, 3)
 		for _, code := range []string{"AccessDeniedException", "ExpiredTokenException", "UnrecognizedClientException", "RequestExpired"} {

@@ -28,7 +28,7 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 	machine := r.machineOf(obj)
 	now := metav1.NewTime(r.Clock.Now())
 	if machine == "" {
-		return blocked{reasonStartBlocked, "no state machine: set spec.stateMachineARN or the operator's --state-machine-arn"}
+		return blocked{reasonStartBlocked, "no state machine: set the policy's stateMachineARN or the operator's --state-machine-arn"}
 	}
 	input, err := approval.BuildExecutionInput(obj, r.Options.ClusterID, r.Options.HeartbeatSeconds)
 	if err != nil {
@@ -67,11 +67,12 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 	default:
 		return fmt.Errorf("starting the execution of %s/%s: %w", obj.Namespace, obj.Name, err)
 	}
-	r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "Started", "Start", "execution %s started; waiting for %d of %d approvers", executionARN, approval.RequiredApprovals(&obj.Spec), len(obj.Spec.Approvers))
+	policy := approval.PolicyOf(obj)
+	r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "Started", "Start", "execution %s started; waiting for %d of %d approvers", executionARN, approval.RequiredApprovals(policy), len(approval.Slots(policy)))
 	// The activity worker may already be writing tokens: record the start through conflicts.
 	return w.commit(ctx, r.Reader, func(o *v1.ApprovalRequest) {
 		o.Status.Phase, o.Status.ExecutionARN, o.Status.StartedAt = v1.PhasePending, executionARN, &startedAt
-		for _, a := range o.Spec.Approvers {
+		for _, a := range approval.Slots(approval.PolicyOf(o)) {
 			if approval.Entry(o, a.Name) == nil {
 				o.Status.Approvers = append(o.Status.Approvers, v1.ApproverStatus{Name: a.Name})
 			}
@@ -111,7 +112,8 @@ func refusesRequest(err error) bool {
 	return false
 }
 
-// machineOf is the state machine a request runs on.
+// machineOf is the state machine a request runs on: its policy's (approval.PolicyOf), else the
+// operator's default.
 func (r *ApprovalRequestReconciler) machineOf(obj *v1.ApprovalRequest) string {
 	return approval.MachineOf(obj, r.Options.DefaultStateMachineARN)
 }

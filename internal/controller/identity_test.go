@@ -46,7 +46,7 @@ var _ = Describe("Identity", func() {
 			Expect(s.DecidedAt).NotTo(BeNil())
 			Expect(s.Record).To(ContainSubstring(`"username":"alice@example.com"`))
 			Expect(sfnLocal.sendsFor(tokenOf(getRequest(key), "alice"))).To(Equal(1))
-			Expect(eventNotes(key, "DecisionRecorded")).To(ContainElement("alice: Approve by alice@example.com (from annotation): diff reviewed"))
+			Eventually(func() []string { return eventNotes(key, "DecisionRecorded") }, settle).Should(ContainElement("alice: Approve by alice@example.com (from annotation): diff reviewed"))
 			Expect(getRequest(key).Annotations).To(HaveKeyWithValue(v1.DecisionAnnotationPrefix+"alice"+v1.DecisionRecordSuffix, ContainSubstring(`"slot":"alice"`)))
 		})
 
@@ -68,6 +68,7 @@ var _ = Describe("Identity", func() {
 		})
 
 		It("the requester decides their own request when the policy allows it", func() {
+			mayWriteInlineRules(ns, requesterUser)
 			key := newRequest(ns, "self-allowed", []string{"requester", "bob"}, 0, func(r *v1.ApprovalRequest) {
 				r.Spec.Policy = &v1.ApprovalPolicy{AllowSelfApproval: true}
 			})
@@ -310,7 +311,7 @@ var _ = Describe("Identity", func() {
 			Expect(c.Reason).To(Equal(v1.ReasonUnverifiedOutcome))
 			Expect(c.Message).To(ContainSubstring("Step Functions reported the request approved, but tollgate recorded 0/1 verified approvals"))
 			Expect(meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionApproved)).To(BeNil())
-			Expect(eventReasons(key)).To(ContainElement(v1.ReasonUnverifiedOutcome))
+			Eventually(func() []string { return eventReasons(key) }, settle).Should(ContainElement(v1.ReasonUnverifiedOutcome))
 		}
 
 		It("a SendTaskSuccess on a token read from status, reported by the outcome task", func() {
@@ -320,6 +321,7 @@ var _ = Describe("Identity", func() {
 		})
 
 		It("the same, found by DescribeExecution on a user's own machine", func() {
+			mayWriteInlineRules(ns, requesterUser)
 			key := newRequest(ns, "forged-fixed", []string{"alice"}, 0, func(r *v1.ApprovalRequest) {
 				r.Spec.StateMachineARN = sfnLocal.fixedThreeARN
 				r.Spec.Approvers = append(r.Spec.Approvers, v1.Approver{Name: "bob", Users: []string{person("bob")}}, v1.Approver{Name: "carol", Users: []string{person("carol")}})

@@ -44,7 +44,7 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 		}, settle).Should(Succeed())
 		Expect(kstatusOf(obj)).To(Equal(status.InProgressStatus))
 		Expect(execution(obj).Status).To(Equal(sfntypes.ExecutionStatusRunning))
-		Expect(eventReasons(key)).To(ContainElements("Started", "TokenReceived"))
+		Eventually(func() []string { return eventReasons(key) }, settle).Should(ContainElements("Started", "TokenReceived"))
 	})
 
 	It("approves when all three approvers approve by annotation (the seed's first scenario)", func() {
@@ -242,6 +242,7 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 	})
 
 	It("follows a user's own machine (the seed's fixed three-branch Parallel) to its end", func() {
+		mayWriteInlineRules(ns, requesterUser)
 		key := newRequest(ns, "fixed-three", []string{"alice", "bob", "carol"}, 0, func(r *v1.ApprovalRequest) {
 			r.Spec.StateMachineARN = sfnLocal.fixedThreeARN
 		})
@@ -252,6 +253,7 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 	})
 
 	It("stalls while its state machine does not exist, and starts once it does", func() {
+		mayWriteInlineRules(ns, requesterUser)
 		key := newRequest(ns, "machine-later", []string{"alice"}, 0, func(r *v1.ApprovalRequest) {
 			r.Spec.StateMachineARN = "arn:aws:states:us-east-1:123456789012:stateMachine:" + ns
 		})
@@ -265,7 +267,7 @@ var _ = Describe("ApprovalRequest lifecycle", func() {
 		}, settle).Should(Succeed())
 		Expect(obj.Status.Phase).To(BeEmpty(), "nothing started, nothing decided")
 		Expect(kstatusOf(obj)).To(Equal(status.FailedStatus))
-		Expect(eventReasons(key)).To(ContainElement("StartBlocked"))
+		Eventually(func() []string { return eventReasons(key) }, settle).Should(ContainElement("StartBlocked"))
 		early := approveDecision(key, "while-blocked", "alice", "")
 
 		By("the administrator creates the state machine: the next retry starts the execution")

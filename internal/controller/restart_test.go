@@ -217,7 +217,7 @@ var _ = Describe("Restart safety", func() {
 		succeeded, _, _ := activityResults(obj)
 		Expect(succeeded).To(Equal(2), "one approval and the outcome report: the re-sent approval was refused (TaskTimedOut)")
 		if slotOf(obj, "alice").SentAt != nil {
-			Expect(eventReasons(key)).To(ContainElement("TokenClosed"))
+			Eventually(func() []string { return eventReasons(key) }, settle).Should(ContainElement("TokenClosed"))
 		}
 	})
 })

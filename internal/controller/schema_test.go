@@ -18,6 +18,7 @@ import (
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/controller"
 	"github.com/tollgate-dev/tollgate/internal/devenv"
+	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
 
 // The CRD schema is the first line of defence: a bad object is refused at `kubectl apply` with a
@@ -30,34 +31,43 @@ var _ = Describe("CRD schema", func() {
 	})
 
 	It("accepts every sample in config/samples, each created by whom it is for", func() {
+		op := startOperator(stepfunctions.Wrap(sfnLocal.client, nil)) // requests start under their policies
+		defer op.stop()
+		Expect(env.ControlPlane.Grant(ctx, devenv.RolePolicyUser, ns, devenv.Users(requesterUser)...)).To(Succeed())
 		files, err := filepath.Glob(filepath.Join("..", "..", "config", "samples", "approvals_*.yaml"))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(files).NotTo(BeEmpty())
-		var decisions []*unstructured.Unstructured
+		byKind := map[string][]*unstructured.Unstructured{}
 		for _, f := range files {
 			raw, err := os.ReadFile(f)
 			Expect(err).NotTo(HaveOccurred())
 			for _, obj := range decodeYAML(string(raw)) {
 				obj.SetNamespace(ns)
-				switch obj.GetKind() {
-				case "ApproverDecision":
-					decisions = append(decisions, obj) // after the requests they decide
-				case "NotificationConfig":
-					Expect(notificationsAdmin(ns).Create(ctx, obj)).To(Succeed(), "sample %s", f)
-				case "ClusterNotificationConfig":
-					obj.SetNamespace("")
-					Expect(clusterNotificationsAdmin().Create(ctx, obj)).To(Succeed(), "sample %s", f)
-					DeferCleanup(func() { Expect(k8sClient.Delete(ctx, obj)).To(Succeed()) })
-				default:
-					Expect(as(requesterUser).Create(ctx, obj)).To(Succeed(), "sample %s", f)
-				}
+				byKind[obj.GetKind()] = append(byKind[obj.GetKind()], obj)
 			}
 		}
+		Expect(byKind).To(HaveKey("GatePolicy"))
+		for _, p := range byKind["GatePolicy"] {
+			Expect(k8sClient.Create(ctx, p)).To(Succeed(), "sample policy %s, by an administrator", p.GetName())
+		}
+		for _, c := range byKind["NotificationConfig"] {
+			Expect(notificationsAdmin(ns).Create(ctx, c)).To(Succeed(), "sample NotificationConfig %s", c.GetName())
+		}
+		for _, c := range byKind["ClusterNotificationConfig"] {
+			c.SetNamespace("")
+			Expect(clusterNotificationsAdmin().Create(ctx, c)).To(Succeed(), "sample ClusterNotificationConfig %s", c.GetName())
+			DeferCleanup(func() { Expect(k8sClient.Delete(ctx, c)).To(Succeed()) })
+		}
+		for _, r := range byKind["ApprovalRequest"] {
+			Expect(as(requesterUser).Create(ctx, r)).To(Succeed(), "sample request %s", r.GetName())
+			waitTokens(client.ObjectKeyFromObject(r), 3)
+		}
+		decisions := byKind["ApproverDecision"]
 		Expect(decisions).NotTo(BeEmpty())
 		for _, d := range decisions {
 			request := getRequest(client.ObjectKey{Namespace: ns, Name: nestedString(d, "spec", "approvalRequestName")})
 			slot := nestedString(d, "spec", "approver")
-			approver := slotUsers(request, slot)
+			approver := slotUsersOf(request, slot)
 			Expect(approver).NotTo(BeEmpty(), "sample decision %s names slot %s, which has no user", d.GetName(), slot)
 			Expect(as(approver[0], approversGroup).Create(ctx, d)).To(Succeed(), "sample decision %s as %s", d.GetName(), approver[0])
 		}
@@ -71,8 +81,8 @@ var _ = Describe("CRD schema", func() {
 		Entry("no approvers", `
   description: d
   approvers: []`, "spec.approvers", "should have at least 1 items"),
-		Entry("approvers missing", `
-  description: d`, "spec.approvers", "Required value"),
+		Entry("approvers missing, and no policy", `
+  description: d`, "spec.approvers", "a request references a GatePolicy (policyRef) or, where its namespace allows it, names its approvers"),
 		Entry("duplicate slot names", `
   description: d
   approvers:
@@ -226,16 +236,6 @@ func nestedString(obj *unstructured.Unstructured, fields ...string) string {
 	s, _, err := unstructured.NestedString(obj.Object, fields...)
 	Expect(err).NotTo(HaveOccurred())
 	return s
-}
-
-// slotUsers are the users a request names for a slot.
-func slotUsers(req *v1.ApprovalRequest, slot string) []string {
-	for _, a := range req.Spec.Approvers {
-		if a.Name == slot {
-			return a.Users
-		}
-	}
-	return nil
 }
 
 // approvalRequestYAML wraps a spec fragment into a request named r1.

@@ -315,12 +315,7 @@ func (t *TaskRouter) Ready(*http.Request) error {
 	return nil
 }
 
-// hasSlot reports whether the request's spec names a slot.
+// hasSlot reports whether the policy the request runs under names a slot.
 func hasSlot(obj *v1.ApprovalRequest, name string) bool {
-	for _, a := range obj.Spec.Approvers {
-		if a.Name == name {
-			return true
-		}
-	}
-	return false
+	return approval.Slot(approval.PolicyOf(obj), name) != nil
 }

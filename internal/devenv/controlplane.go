@@ -40,6 +40,9 @@ const (
 	RoleRequester = RolePrefix + "requester"
 	RoleApprover  = RolePrefix + "approver"
 	RoleViewer    = RolePrefix + "viewer"
+	// RolePolicyAdmin writes a namespace's GatePolicies; RolePolicyUser references them.
+	RolePolicyAdmin = RolePrefix + "policy-admin"
+	RolePolicyUser  = RolePrefix + "policy-user"
 	// RoleNotificationsAdmin writes a namespace's NotificationConfigs;
 	// RoleClusterNotificationsAdmin writes ClusterNotificationConfigs too.
 	RoleNotificationsAdmin        = RolePrefix + "notifications-admin"
@@ -53,6 +56,7 @@ var rbacFiles = []string{
 	"config/rbac/role.yaml", "config/rbac/role_binding.yaml",
 	"config/rbac/leader_election_role.yaml", "config/rbac/leader_election_role_binding.yaml",
 	"config/rbac/requester_role.yaml", "config/rbac/approver_role.yaml", "config/rbac/viewer_role.yaml",
+	"config/rbac/policy_admin_role.yaml", "config/rbac/policy_user_role.yaml",
 	"config/rbac/notifications_admin_role.yaml", "config/rbac/cluster_notifications_admin_role.yaml",
 }
 

@@ -34,6 +34,8 @@ var grantedVerb = map[string]grant{
 	RoleRequester:                 {verbCreate, approvalRequests},
 	RoleApprover:                  {v1.ApproveVerb, approvalRequests},
 	RoleViewer:                    {"watch", approvalRequests},
+	RolePolicyAdmin:               {verbCreate, "gatepolicies"},
+	RolePolicyUser:                {v1.UseVerb, "gatepolicies"},
 	RoleNotificationsAdmin:        {verbCreate, "notificationconfigs"},
 	RoleClusterNotificationsAdmin: {verbCreate, "clusternotificationconfigs"},
 }
@@ -64,7 +66,7 @@ func (cp *ControlPlane) Grant(ctx context.Context, role, namespace string, subje
 		if s.Kind == rbacv1.GroupKind {
 			user, groups = groupMember, []string{s.Name}
 		}
-		if err := cp.WaitAllowedOn(ctx, user, groups, namespace, g.verb, g.resource); err != nil {
+		if err := cp.WaitAllowedOn(ctx, user, groups, namespace, g.resource, "", g.verb); err != nil {
 			return fmt.Errorf("granting %s: %w", role, err)
 		}
 	}
@@ -108,21 +110,26 @@ func Groups(names ...string) []rbacv1.Subject {
 // approvalrequests in namespace: RBAC learns new bindings from a watch, a moment after they
 // are written.
 func (cp *ControlPlane) WaitAllowed(ctx context.Context, user string, groups []string, namespace, verb string) error {
-	return cp.WaitAllowedOn(ctx, user, groups, namespace, verb, approvalRequests)
+	return cp.WaitAllowedOn(ctx, user, groups, namespace, approvalRequests, "", verb)
 }
 
-// WaitAllowedOn is WaitAllowed for another of tollgate's resources.
-func (cp *ControlPlane) WaitAllowedOn(ctx context.Context, user string, groups []string, namespace, verb, resource string) error {
-	attrs := &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: verb, Group: v1.GroupVersion.Group, Resource: resource}
+// WaitAllowedOn is WaitAllowed for any resource of tollgate's API group, and an object of it by
+// name ("" for any): `use` on gatepolicies/NAME, say.
+func (cp *ControlPlane) WaitAllowedOn(ctx context.Context, user string, groups []string, namespace, resource, name, verb string) error {
+	attrs := &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: verb, Group: v1.GroupVersion.Group, Resource: resource, Name: name}
+	what := resource
+	if name != "" {
+		what += "/" + name
+	}
 	err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
 		sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{User: user, Groups: groups, ResourceAttributes: attrs}}
 		if err := cp.Client.Create(ctx, sar); err != nil {
-			return false, fmt.Errorf("asking whether %s may %s %s in %s: %w", user, verb, resource, namespace, err)
+			return false, fmt.Errorf("asking whether %s may %s %s in %s: %w", user, verb, what, namespace, err)
 		}
 		return sar.Status.Allowed, nil
 	})
 	if wait.Interrupted(err) && ctx.Err() == nil {
-		return fmt.Errorf("%s may still not %s %s in %s after 30s", user, verb, resource, namespace)
+		return fmt.Errorf("%s may still not %s %s in %s after 30s", user, verb, what, namespace)
 	}
 	return err
 }

@@ -27,6 +27,9 @@ type TeamOptions struct {
 	// other's objects.
 	Namespace    string
 	GenerateName string
+	// Labels are the namespace's labels, when NewTeam creates it (tollgate.dev/require-policy,
+	// say: an administrator's switch).
+	Labels map[string]string
 	// Requesters, Approvers and Viewers are bound to tollgate-requester, tollgate-approver and
 	// tollgate-viewer in the namespace.
 	Requesters, Approvers, Viewers []rbacv1.Subject
@@ -34,7 +37,7 @@ type TeamOptions struct {
 
 // NewTeam creates the team's namespace and grants its people their roles (see Grant).
 func (cp *ControlPlane) NewTeam(ctx context.Context, o TeamOptions) (*Team, error) {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: o.Namespace}}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: o.Namespace, Labels: o.Labels}}
 	if o.Namespace == "" {
 		ns.GenerateName = o.GenerateName
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/approval"
 )
 
 // Reasons a decision is refused, for messages, events and metrics.
@@ -23,6 +24,8 @@ const (
 	// slot holds another decision already.
 	ReasonRequestClosed = "RequestClosed"
 	ReasonSlotDecided   = "SlotDecided"
+	// ReasonAwaitingPolicy: the request waits for its GatePolicy and has no slots yet.
+	ReasonAwaitingPolicy = "AwaitingPolicy"
 )
 
 // Refusal is a decision the check turns down, with a reason and a message for the person.
@@ -56,10 +59,43 @@ func refuse(reason, format string, args ...any) *Refusal {
 	return &Refusal{Reason: reason, Message: fmt.Sprintf(format, args...)}
 }
 
-// Reviewer asks the cluster's authorizer whether a user holds a verb on a request: `approve`
-// to decide it, `delete-any` to delete a request someone else created.
+// Reviewer asks the cluster's authorizer whether a user holds a verb on an object of tollgate's
+// API group: `approve` to decide a request, `delete-any` to delete a request someone else
+// created, `use` to reference a GatePolicy, `self-approve` and `choose-state-machine` for the
+// inline fields of a request without a policy.
 type Reviewer interface {
-	Allowed(ctx context.Context, u User, verb, namespace, name string) (allowed bool, reason string, err error)
+	Allowed(ctx context.Context, u User, verb string, on Object) (allowed bool, reason string, err error)
+}
+
+// Object names what a verb is asked on: a resource of tollgate's API group, in a namespace, by
+// name ("" for any object of the resource).
+type Object struct {
+	Resource, Namespace, Name string
+}
+
+// The resources verbs are asked on.
+const (
+	ResourceRequests = "approvalrequests"
+	ResourcePolicies = "gatepolicies"
+)
+
+// RequestNamed is an ApprovalRequest, for a Reviewer.
+func RequestNamed(namespace, name string) Object {
+	return Object{Resource: ResourceRequests, Namespace: namespace, Name: name}
+}
+
+// PolicyNamed is a GatePolicy, for a Reviewer.
+func PolicyNamed(namespace, name string) Object {
+	return Object{Resource: ResourcePolicies, Namespace: namespace, Name: name}
+}
+
+// String names the object as RBAC does: gatepolicies/NAME in namespace NS.
+func (o Object) String() string {
+	name := o.Resource
+	if o.Name != "" {
+		name += "/" + o.Name
+	}
+	return fmt.Sprintf("%s in namespace %s", name, o.Namespace)
 }
 
 // Checker is the one check that decides who may decide. Admission runs it whole (MayDecide),
@@ -80,7 +116,7 @@ func (c *Checker) MayDecide(ctx context.Context, req *v1.ApprovalRequest, slot s
 	if err := c.Eligible(req, slot, by, decided); err != nil {
 		return err
 	}
-	allowed, why, err := c.Reviewer.Allowed(ctx, by, v1.ApproveVerb, req.Namespace, req.Name)
+	allowed, why, err := c.Reviewer.Allowed(ctx, by, v1.ApproveVerb, RequestNamed(req.Namespace, req.Name))
 	if err != nil {
 		return fmt.Errorf("asking the cluster whether %s may approve %s/%s: %w", by, req.Namespace, req.Name, err)
 	}
@@ -101,8 +137,12 @@ func (c *Checker) MayDecide(ctx context.Context, req *v1.ApprovalRequest, slot s
 // slot, so the controller can run it again from a stored record; the verb approve is asked at
 // admission, where the person's whole identity is known.
 func (c *Checker) Eligible(req *v1.ApprovalRequest, slot string, by User, decided map[string]string) error {
-	a := approverOf(req, slot)
-	if a == nil {
+	policy := approval.PolicyOf(req)
+	a := approval.Slot(policy, slot)
+	switch {
+	case policy == nil:
+		return refuse(ReasonAwaitingPolicy, "ApprovalRequest %s has not started: it waits for GatePolicy %s, and takes decisions once it runs under it", req.Name, req.Spec.PolicyRef.Name)
+	case a == nil:
 		return refuse(ReasonUnknownSlot, "the request has no approver slot %q", slot)
 	}
 	if !slices.Contains(a.Users, by.Username) && !by.InGroup(a.Groups) {
@@ -115,8 +155,8 @@ func (c *Checker) Eligible(req *v1.ApprovalRequest, slot string, by User, decide
 	if err != nil {
 		return refuse(ReasonUnverifiedCreator, "the request's creator is not on record (%v): it was created without tollgate's admission; delete and recreate it", err)
 	}
-	if requester.Username == by.Username && !allowsSelfApproval(req) {
-		return refuse(ReasonSelfApproval, "%s created this request and may not decide it (spec.policy.allowSelfApproval is false)", by)
+	if requester.Username == by.Username && !approval.AllowsSelfApproval(policy) {
+		return refuse(ReasonSelfApproval, "%s created this request and may not decide it (%s)", by, selfApprovalSource(req))
 	}
 	for _, other := range slices.Sorted(maps.Keys(decided)) {
 		if other != slot && decided[other] == by.Username {
@@ -137,15 +177,15 @@ func LedgerDeciders(req *v1.ApprovalRequest) map[string]string {
 	return out
 }
 
+// approverOf is a slot of the policy the request runs under (approval.PolicyOf).
 func approverOf(req *v1.ApprovalRequest, slot string) *v1.Approver {
-	for i := range req.Spec.Approvers {
-		if req.Spec.Approvers[i].Name == slot {
-			return &req.Spec.Approvers[i]
-		}
-	}
-	return nil
+	return approval.Slot(approval.PolicyOf(req), slot)
 }
 
-func allowsSelfApproval(req *v1.ApprovalRequest) bool {
-	return req.Spec.Policy != nil && req.Spec.Policy.AllowSelfApproval
+// selfApprovalSource says where the request's policy forbids self-approval, for refusals.
+func selfApprovalSource(req *v1.ApprovalRequest) string {
+	if req.Spec.PolicyRef != nil {
+		return fmt.Sprintf("GatePolicy %s does not allow self-approval", req.Spec.PolicyRef.Name)
+	}
+	return "spec.policy.allowSelfApproval is false"
 }

@@ -13,7 +13,7 @@ import (
 // grants is a Reviewer for pure-logic tests: the users RBAC would let approve.
 type grants map[string]bool
 
-func (g grants) Allowed(_ context.Context, u User, _, _, _ string) (bool, string, error) {
+func (g grants) Allowed(_ context.Context, u User, _ string, _ Object) (bool, string, error) {
 	if u.Username == "broken" {
 		return false, "", errors.New("connection refused")
 	}

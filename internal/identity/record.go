@@ -11,6 +11,7 @@ import (
 	"time"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/approval"
 )
 
 // The paths a decision can take, as its record names them.
@@ -258,24 +259,14 @@ func read(kind, text string, rec any, version *int, mac *string) error {
 	return fmt.Errorf("%w: not a record of version %d (unsigned) or %d (signed)", ErrUnverified, recordVersion, legacyVersion)
 }
 
-// SpecDigest is a digest of a request's spec in a canonical JSON form (object keys sorted,
-// numbers as the API server's JSON carries them), so the webhook and the controller compute
-// the same digest from their own copies.
+// SpecDigest is a digest of a request's spec in a canonical JSON form (approval.Digest), so
+// the webhook and the controller compute the same digest from their own copies.
 func SpecDigest(spec *v1.ApprovalRequestSpec) (string, error) {
-	raw, err := json.Marshal(spec)
+	digest, err := approval.Digest(spec)
 	if err != nil {
-		return "", fmt.Errorf("encoding the spec: %w", err)
+		return "", fmt.Errorf("digesting the spec: %w", err)
 	}
-	var generic any
-	if err := json.Unmarshal(raw, &generic); err != nil {
-		return "", fmt.Errorf("normalising the spec: %w", err)
-	}
-	canonical, err := json.Marshal(generic)
-	if err != nil {
-		return "", fmt.Errorf("normalising the spec: %w", err)
-	}
-	sum := sha256.Sum256(canonical)
-	return hex.EncodeToString(sum[:]), nil
+	return digest, nil
 }
 
 func commentDigest(c string) string {

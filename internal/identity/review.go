@@ -17,15 +17,15 @@ type SubjectAccessReviewer struct {
 	Client client.Client
 }
 
-// Allowed implements Reviewer: verb on approvalrequests/<name> in namespace. The user's extra
+// Allowed implements Reviewer: verb on an object of tollgate's API group. The user's extra
 // fields go with the question when the caller has them (admission does; a record does not keep
 // them).
-func (r SubjectAccessReviewer) Allowed(ctx context.Context, u User, verb, namespace, name string) (bool, string, error) {
+func (r SubjectAccessReviewer) Allowed(ctx context.Context, u User, verb string, on Object) (bool, string, error) {
 	sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
 		User: u.Username, UID: u.UID, Groups: u.Groups,
 		ResourceAttributes: &authorizationv1.ResourceAttributes{
-			Namespace: namespace, Verb: verb, Group: v1.GroupVersion.Group,
-			Version: v1.GroupVersion.Version, Resource: "approvalrequests", Name: name,
+			Namespace: on.Namespace, Verb: verb, Group: v1.GroupVersion.Group,
+			Version: v1.GroupVersion.Version, Resource: on.Resource, Name: on.Name,
 		},
 	}}
 	if len(u.Extra) > 0 {

@@ -103,7 +103,9 @@ func base(req *v1.ApprovalRequest, kind Kind, requester string, at time.Time) Me
 		Deadline:    approval.ExpiresAt(req),
 		At:          at,
 	}
-	for _, a := range req.Spec.Approvers {
+	// The slots of the policy the request runs under: a request under a GatePolicy names none
+	// of its own.
+	for _, a := range approval.Slots(approval.PolicyOf(req)) {
 		m.Slots = append(m.Slots, Slot{Name: a.Name, Users: a.Users, Groups: a.Groups})
 	}
 	return m

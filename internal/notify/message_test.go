@@ -28,6 +28,29 @@ func TestWaiting(t *testing.T) {
 	}
 }
 
+// A request under a GatePolicy names no slots of its own: its messages carry the slots of the
+// policy it captured, and none before it captured one.
+func TestWaitingUnderAPolicy(t *testing.T) {
+	req := request()
+	policy := v1.GatePolicySpec{Approvers: req.Spec.Approvers}
+	req.Spec.Approvers = nil
+	req.Spec.PolicyRef = &v1.PolicyReference{Name: "payments-deploy"}
+	if _, err := Waiting(req, "security", "alice@example.com", received); err == nil {
+		t.Error("a message for a slot of a policy the request has not captured")
+	}
+	req.Status.Policy = &v1.CapturedPolicy{Name: "payments-deploy", Spec: policy}
+	m, err := Waiting(req, "security", "alice@example.com", received)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := m.slot(); s.Name != "security" || s.Groups[0] != "security-oncall" || s.Users[0] != "carol@example.com" {
+		t.Errorf("slot %+v, want the captured policy's", s)
+	}
+	if len(m.Slots) != 2 {
+		t.Errorf("slots %+v, want the captured policy's two", m.Slots)
+	}
+}
+
 func TestEnded(t *testing.T) {
 	m := Ended(request(), "alice@example.com", "bob rejected", ended)
 	if m.Kind != KindEnded || m.Phase != v1.PhaseRejected || m.Reason != "bob rejected" {

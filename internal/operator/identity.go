@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/approval"
 	"github.com/tollgate-dev/tollgate/internal/identity"
 	webhookv1alpha1 "github.com/tollgate-dev/tollgate/internal/webhook/v1alpha1"
 )
@@ -82,5 +83,6 @@ func SetupWebhooks(ctx context.Context, mgr ctrl.Manager, cfg *Config) error {
 	}
 	return webhookv1alpha1.SetupWebhooksWithManager(mgr, webhookv1alpha1.Options{
 		Checker: checker, Operator: operatorUser, Reader: mgr.GetAPIReader(), Decisions: mgr.GetCache(), Clock: cfg.clock(),
+		Enforcement: approval.Enforcement(cfg.PolicyEnforcement),
 	})
 }

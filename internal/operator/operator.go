@@ -18,7 +18,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/admission"
+	"github.com/tollgate-dev/tollgate/internal/approval"
 	"github.com/tollgate-dev/tollgate/internal/controller"
 	"github.com/tollgate-dev/tollgate/internal/metrics"
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
@@ -52,6 +54,9 @@ type Config struct {
 	// Admission, when set, replaces the watch of tollgate's own admission (admission.Monitor):
 	// a spec of the ledger's own checks trusts whatever it finds.
 	Admission controller.Admission
+	// PolicyEnforcement says which namespaces require their requests to reference a GatePolicy
+	// where the namespace's label does not say (--policy-enforcement; read by the webhooks).
+	PolicyEnforcement string
 }
 
 // NewConfig returns a Config ready for BindFlags.
@@ -78,6 +83,8 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Lifecycle.MaxRetryDelay, "max-retry-delay", defaultLifecycle.MaxRetryDelay, "Longest delay between retries after failed calls to Step Functions.")
 	fs.IntVar(&c.Lifecycle.MaxConcurrentReconciles, "max-concurrent-reconciles", defaultLifecycle.MaxConcurrentReconciles, "How many ApprovalRequests are reconciled at once.")
 	fs.DurationVar(&c.AdmissionProbeInterval, "admission-probe-interval", 5*time.Minute, "How often the operator checks that tollgate's admission refuses a forged write (server-side dry-runs in --namespace); while it does not, decisions are held. Its webhook configurations are watched all the time.")
+	fs.StringVar(&c.PolicyEnforcement, "policy-enforcement", string(approval.EnforceLabelled), "Which namespaces require their ApprovalRequests to reference a GatePolicy, where the namespace's label "+v1.RequirePolicyLabel+
+		" (true or false) does not say: \"everywhere\" (what a new installation ships) or \"labelled\" (only namespaces labelled true: what an upgrade keeps until an administrator turns enforcement on). See docs/policies.md.")
 	fs.StringVar(&c.TokenKeySecret, "token-key-secret", DefaultTokenKeySecret, "Secret (in --namespace) holding the keys that seal task tokens in status, so that no reader of a request can spend them. Created with a random key when missing; rotate by adding the next numeric key id and restarting the operator.")
 	fs.DurationVar(&c.Lifecycle.ExpiryGrace, "expiry-grace", defaultLifecycle.ExpiryGrace, "How long after a request's timeout the operator stops an execution the state machine did not expire itself.")
 }

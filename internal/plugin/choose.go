@@ -55,8 +55,8 @@ func namedSlot(req *v1.ApprovalRequest, name string) (string, error) {
 // noSlotFor explains why p has no open slot on req.
 func noSlotFor(req *v1.ApprovalRequest, p person) error {
 	ref := req.Namespace + "/" + req.Name
-	if requesterOf(req) == p.Username && (req.Spec.Policy == nil || !req.Spec.Policy.AllowSelfApproval) {
-		return fmt.Errorf("you (%s) created ApprovalRequest %s and may not decide it (spec.policy.allowSelfApproval is false)", p.Username, ref)
+	if selfBarred(req, p) {
+		return fmt.Errorf("you (%s) created ApprovalRequest %s and may not decide it (its policy says allowSelfApproval: false)", p.Username, ref)
 	}
 	var mine, others []string
 	for _, s := range slotsOf(req) {

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/approval"
 )
 
 // verb is approve or reject: the command's name, its decision, and how its outcome reads.
@@ -133,10 +134,8 @@ func slotMembers(st metav1.Status, req *v1.ApprovalRequest, slotName string) str
 	if st.Details == nil || len(st.Details.Causes) == 0 || st.Details.Causes[0].Type != v1.ReasonNotAnApprover {
 		return ""
 	}
-	for _, a := range req.Spec.Approvers {
-		if a.Name == slotName {
-			return fmt.Sprintf(" (slot %s is for users [%s] and groups [%s])", slotName, orNone(a.Users), orNone(a.Groups))
-		}
+	if a := approval.Slot(approval.PolicyOf(req), slotName); a != nil {
+		return fmt.Sprintf(" (slot %s is for users [%s] and groups [%s])", slotName, orNone(a.Users), orNone(a.Groups))
 	}
 	return ""
 }

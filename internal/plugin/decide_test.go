@@ -70,7 +70,7 @@ func TestImpostorIsRefusedWithTheWebhooksMessage(t *testing.T) {
 
 func TestSlotAmbiguity(t *testing.T) {
 	ns := newNamespace(t)
-	req := createRequest(t, ns, "deploy", byUser("alice", alice), byGroup("security", securityGroup))
+	req := createRequest(t, ns, "deploy", byUser("alice", alice), bySecurityGroup("security"))
 	aliceOnCall := as(alice, securityGroup)
 
 	r := run(t, cmd(ns, aliceOnCall, "approve", "deploy")...)

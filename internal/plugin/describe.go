@@ -63,7 +63,7 @@ func printView(w io.Writer, v *requestView) error {
 		title string
 		print func(io.Writer) error
 	}{
-		{"Approvers:", func(w io.Writer) error { return printApprovers(w, v.Approvers) }},
+		{"Approvers (who may decide each slot):", func(w io.Writer) error { return printApprovers(w, v.Approvers) }},
 		{"Decisions (ApproverDecisions):", func(w io.Writer) error { return printDecisions(w, v.Decisions) }},
 		{"Conditions:", func(w io.Writer) error { return printConditions(w, v) }},
 		{"Timeline:", func(w io.Writer) error { return printTimeline(w, v.Timeline) }},
@@ -95,10 +95,27 @@ func headerFields(v *requestView) [][2]string {
 		{"Description", v.Description},
 		{"Requested by", v.RequestedBy},
 		{"Phase", string(v.Phase)},
+		{"Policy", describePolicy(v.Policy)},
 		{"Approvals", strings.TrimSpace(v.Approvals + " (" + policy + ")")},
 		{"Timeout", timeout},
 		{"Execution", v.ExecutionARN},
 	}
+}
+
+// describePolicy says which policy decides the request, and that a copy is final.
+func describePolicy(p policyView) string {
+	machine := ""
+	if p.StateMachineARN != "" {
+		machine = "; state machine " + p.StateMachineARN
+	}
+	switch {
+	case p.Source == "inline":
+		return "none: the request names its own approvers (spec.approvers)" + machine
+	case !p.Captured:
+		return fmt.Sprintf("GatePolicy %s, not copied yet: the request waits for it and has no slots", p.Name)
+	}
+	return fmt.Sprintf("GatePolicy %s as copied at %s (generation %d, digest %s): later edits change nothing for this request%s",
+		p.Name, timestamp(p.CapturedAt), p.Generation, p.Digest, machine)
 }
 
 const indent = "  "

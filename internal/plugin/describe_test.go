@@ -34,7 +34,7 @@ type described struct {
 
 func TestDescribe(t *testing.T) {
 	ns := newNamespace(t)
-	req := createRequest(t, ns, "deploy", byUser("alice", alice), byGroup("security", securityGroup))
+	req := createRequest(t, ns, "deploy", byUser("alice", alice), bySecurityGroup("security"))
 	expect(t, run(t, cmd(ns, as(alice), "approve", "deploy", "-m", "lgtm")...), plugin.ExitApproved)
 	expect(t, run(t, cmd(ns, as(carol, securityGroup), "reject", "deploy", "-m", "CVE open")...), plugin.ExitApproved)
 	done := eventually(t, req, "rejected, with its conditions", func(r *v1.ApprovalRequest) bool {

@@ -149,17 +149,22 @@ func newNamespace(t *testing.T) string {
 func byUser(slotName, user string) v1.Approver {
 	return v1.Approver{Name: slotName, Users: []string{user}}
 }
-func byGroup(slotName, group string) v1.Approver {
-	return v1.Approver{Name: slotName, Groups: []string{group}}
+
+// bySecurityGroup is a slot for the members of the security on-call group.
+func bySecurityGroup(slotName string) v1.Approver {
+	return v1.Approver{Name: slotName, Groups: []string{securityGroup}}
 }
 
 // createRequest has ravi create a request with the given slots.
 func createRequest(t *testing.T, ns, name string, slots ...v1.Approver) *v1.ApprovalRequest {
 	t.Helper()
-	req := &v1.ApprovalRequest{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec:       v1.ApprovalRequestSpec{Description: "Deploy " + name + " to production", Approvers: slots},
-	}
+	return createSpec(t, ns, name, v1.ApprovalRequestSpec{Description: "Deploy " + name + " to production", Approvers: slots})
+}
+
+// createSpec has ravi create a request with the given spec.
+func createSpec(t *testing.T, ns, name string, spec v1.ApprovalRequestSpec) *v1.ApprovalRequest {
+	t.Helper()
+	req := &v1.ApprovalRequest{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: spec}
 	c, err := env.ControlPlane.ClientAs(ravi)
 	must(t, err)
 	must(t, c.Create(t.Context(), req))

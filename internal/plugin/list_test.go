@@ -16,7 +16,7 @@ func TestListShowsOnlyWhatICanDecide(t *testing.T) {
 	ns := newNamespace(t)
 	a := createRequest(t, ns, "deploy-a", byUser("alice", alice), byUser("bob", bob))
 	createRequest(t, ns, "deploy-b", byUser("bob", bob))
-	createRequest(t, ns, "deploy-c", byGroup("security", securityGroup))
+	createRequest(t, ns, "deploy-c", bySecurityGroup("security"))
 
 	r := run(t, cmd(ns, as(alice), "list")...)
 	expect(t, r, plugin.ExitApproved, "YOUR SLOTS", "MISSING", "bob (bob@example.com)")

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/approval"
 )
 
 // withPending returns a copy of req whose slots also show the ApproverDecisions tollgate's
@@ -33,11 +34,9 @@ func statusEntry(req *v1.ApprovalRequest, name string) *v1.ApproverStatus {
 			return &req.Status.Approvers[i]
 		}
 	}
-	for _, a := range req.Spec.Approvers {
-		if a.Name == name {
-			req.Status.Approvers = append(req.Status.Approvers, v1.ApproverStatus{Name: name})
-			return &req.Status.Approvers[len(req.Status.Approvers)-1]
-		}
+	if approval.Slot(approval.PolicyOf(req), name) != nil {
+		req.Status.Approvers = append(req.Status.Approvers, v1.ApproverStatus{Name: name})
+		return &req.Status.Approvers[len(req.Status.Approvers)-1]
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/approval"
 )
 
 // slot is one approval slot as a person reads it: who may decide it (the spec) and what was
@@ -15,10 +16,12 @@ type slot struct {
 	Status v1.ApproverStatus
 }
 
-// slotsOf lists a request's slots in the spec's order.
+// slotsOf lists a request's slots in its policy's order (approval.PolicyOf: the copy of its
+// GatePolicy it runs under, or its own spec; none while it waits for its policy).
 func slotsOf(req *v1.ApprovalRequest) []slot {
-	out := make([]slot, 0, len(req.Spec.Approvers))
-	for _, a := range req.Spec.Approvers {
+	approvers := approval.Slots(approval.PolicyOf(req))
+	out := make([]slot, 0, len(approvers))
+	for _, a := range approvers {
 		s := slot{Approver: a}
 		for _, st := range req.Status.Approvers {
 			if st.Name == a.Name {
@@ -73,7 +76,7 @@ func openSlotsFor(req *v1.ApprovalRequest, p person) []slot {
 	if _, done := decidedBy(req, p); done {
 		return nil
 	}
-	if requesterOf(req) == p.Username && (req.Spec.Policy == nil || !req.Spec.Policy.AllowSelfApproval) {
+	if selfBarred(req, p) {
 		return nil
 	}
 	var out []slot
@@ -83,6 +86,11 @@ func openSlotsFor(req *v1.ApprovalRequest, p person) []slot {
 		}
 	}
 	return out
+}
+
+// selfBarred reports whether p created req and its policy does not let them decide it.
+func selfBarred(req *v1.ApprovalRequest, p person) bool {
+	return requesterOf(req) == p.Username && !approval.AllowsSelfApproval(approval.PolicyOf(req))
 }
 
 // missingSlots lists the slots still undecided.

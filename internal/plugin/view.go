@@ -19,6 +19,7 @@ type requestView struct {
 	RequestedBy       string             `json:"requestedBy,omitempty"`
 	Phase             v1.Phase           `json:"phase,omitempty"`
 	Approvals         string             `json:"approvals,omitempty"`
+	Policy            policyView         `json:"policy"`
 	RequiredApprovals int                `json:"requiredApprovals"`
 	AllowSelfApproval bool               `json:"allowSelfApproval"`
 	Timeout           string             `json:"timeout,omitempty"`
@@ -43,6 +44,33 @@ type approverView struct {
 	SentAt    *metav1.Time `json:"sentAt,omitempty"`
 }
 
+// policyView says which policy decides the request: the copy of a GatePolicy it runs under
+// (status.policy), one it still waits for, or its own spec (inline).
+type policyView struct {
+	// Source is "GatePolicy" or "inline".
+	Source          string       `json:"source"`
+	Name            string       `json:"name,omitempty"`
+	Captured        bool         `json:"captured"`
+	Generation      int64        `json:"generation,omitempty"`
+	Digest          string       `json:"digest,omitempty"`
+	CapturedAt      *metav1.Time `json:"capturedAt,omitempty"`
+	StateMachineARN string       `json:"stateMachineARN,omitempty"`
+}
+
+// policyViewOf describes the policy of req.
+func policyViewOf(req *v1.ApprovalRequest) policyView {
+	policy := approval.PolicyOf(req)
+	v := policyView{Source: "inline", Captured: policy != nil, StateMachineARN: approval.StateMachineOf(policy)}
+	if req.Spec.PolicyRef == nil {
+		return v
+	}
+	v.Source, v.Name = "GatePolicy", req.Spec.PolicyRef.Name
+	if c := req.Status.Policy; policy != nil {
+		v.Generation, v.Digest, v.CapturedAt = c.Generation, c.Digest, c.CapturedAt
+	}
+	return v
+}
+
 // decisionView is one ApproverDecision of the request and the operator's answer to it.
 type decisionView struct {
 	Name      string           `json:"name"`
@@ -61,8 +89,9 @@ func viewOf(req *v1.ApprovalRequest, decisions []v1.ApproverDecision) requestVie
 	v := requestView{
 		Namespace: req.Namespace, Name: req.Name, UID: string(req.UID), Description: req.Spec.Description,
 		RequestedBy: requesterOf(req), Phase: req.Status.Phase, Approvals: req.Status.Approvals,
-		RequiredApprovals: approval.RequiredApprovals(&req.Spec),
-		AllowSelfApproval: req.Spec.Policy != nil && req.Spec.Policy.AllowSelfApproval,
+		RequiredApprovals: approval.RequiredApprovals(approval.PolicyOf(req)),
+		AllowSelfApproval: approval.AllowsSelfApproval(approval.PolicyOf(req)),
+		Policy:            policyViewOf(req),
 		ExpiresAt:         metav1.NewTime(approval.ExpiresAt(req)),
 		ExecutionARN:      req.Status.ExecutionARN,
 		Approvers:         []approverView{}, Decisions: []decisionView{},

@@ -8,6 +8,7 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/controller"
 	"github.com/tollgate-dev/tollgate/internal/devenv"
 	"github.com/tollgate-dev/tollgate/internal/operator"
@@ -39,7 +40,7 @@ type cluster struct {
 }
 
 // startCluster starts the environment, binds the examples' people to config/rbac's roles in
-// the namespace, and creates the request that no operator has seen yet (noStatus) before it
+// the namespace, writes the examples' policy, and creates the request that no operator has seen yet (noStatus) before it
 // starts the operator.
 func startCluster(ctx context.Context, beforeOperator func(*cluster) error) (c *cluster, err error) {
 	c = &cluster{clock: sfnlocal.NewFakeClock(time.Now())}
@@ -53,14 +54,18 @@ func startCluster(ctx context.Context, beforeOperator func(*cluster) error) (c *
 	}()
 	cp := c.env.ControlPlane
 	c.admin = cp.Client
-	// The roles a team grants: the GitOps controller may request, alice and the security group
-	// may approve.
+	// The roles a team grants, in a namespace that requires policies: the GitOps controller may
+	// request, alice and the security group may approve; the examples' policy is written.
 	team, err := cp.NewTeam(ctx, devenv.TeamOptions{
 		Namespace:  namespace,
+		Labels:     map[string]string{v1.RequirePolicyLabel: "true"},
 		Requesters: devenv.Users(gitopsUser),
 		Approvers:  append(devenv.Users(alice), devenv.Groups(securityGroup)...),
 	})
 	if err != nil {
+		return c, err
+	}
+	if err := c.writePolicy(ctx); err != nil {
 		return c, err
 	}
 	if c.gitops, err = team.As(gitopsUser, gitopsGroups...); err != nil {
@@ -80,6 +85,21 @@ func startCluster(ctx context.Context, beforeOperator func(*cluster) error) (c *
 		return c, fmt.Errorf("starting the operator: %w", err)
 	}
 	return c, nil
+}
+
+// writePolicy is what the namespace's administrators do: the examples' policy, and the GitOps
+// controller's right to use it (gitops/policy, applied as they would).
+func (c *cluster) writePolicy(ctx context.Context) error {
+	objs, err := manifests(examplePolicy)
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		if err := c.admin.Create(ctx, o); err != nil {
+			return fmt.Errorf("applying %s %s of %s: %w", o.GetKind(), o.GetName(), examplePolicy, err)
+		}
+	}
+	return c.env.ControlPlane.WaitAllowedOn(ctx, gitopsUser, gitopsGroups, namespace, "gatepolicies", examplePolicyName, v1.UseVerb)
 }
 
 // operatorConfig is the operator as the flags set it, quicker where the tests wait on it: an

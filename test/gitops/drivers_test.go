@@ -98,7 +98,7 @@ var aborted = driver{run: func(ctx context.Context, c *cluster, name string) err
 const brokenMachine = `{"Comment": "a team's own machine: its notification step fails",
  "StartAt": "Notify", "States": {"Notify": {"Type": "Fail", "Error": "Notify.TopicNotFound", "Cause": "the notification topic does not exist"}}}`
 
-// failed: the request's own state machine fails.
+// failed: the state machine of the request's policy (a team's own) fails.
 var failed = driver{
 	shape: func(ctx context.Context, c *cluster, obj *unstructured.Unstructured) error {
 		out, err := c.env.Endpoint.Client.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
@@ -108,24 +108,39 @@ var failed = driver{
 		if err != nil {
 			return fmt.Errorf("creating the failing state machine: %w", err)
 		}
-		return unstructured.SetNestedField(obj.Object, aws.ToString(out.StateMachineArn), "spec", "stateMachineARN")
+		return c.underPolicy(ctx, obj, "payments-notify", aws.ToString(out.StateMachineArn))
 	},
 	run: func(ctx context.Context, c *cluster, name string) error {
 		return c.waitConcluded(ctx, name, v1.PhaseFailed)
 	},
 }
 
-// startBlocked: the request names a state machine that does not exist, which only an
+// startBlocked: the request's policy names a state machine that does not exist, which only an
 // administrator can fix: Step Functions refuses the start (the operator retries).
 var startBlocked = driver{
-	shape: func(_ context.Context, _ *cluster, obj *unstructured.Unstructured) error {
+	shape: func(ctx context.Context, c *cluster, obj *unstructured.Unstructured) error {
 		arn := "arn:aws:states:" + devenv.Region + ":" + devenv.Account + ":stateMachine:payments-approval"
-		return unstructured.SetNestedField(obj.Object, arn, "spec", "stateMachineARN")
+		return c.underPolicy(ctx, obj, "payments-missing-machine", arn)
 	},
 	run: func(ctx context.Context, c *cluster, name string) error {
 		return c.waitFor(ctx, name, "the start blocked", func(r *v1.ApprovalRequest) bool {
 			stalled := meta.FindStatusCondition(r.Status.Conditions, v1.ConditionStalled)
 			return stalled != nil && stalled.Status == "True" && stalled.Reason == "StartBlocked"
+		})
+	},
+}
+
+// policyNotFound: the request references a policy its administrators have not written yet (a
+// sync that applies the request before its policy): it waits, in progress, and starts once the
+// policy exists.
+var policyNotFound = driver{
+	shape: func(ctx context.Context, c *cluster, obj *unstructured.Unstructured) error {
+		return c.underPolicy(ctx, obj, "payments-later", "")
+	},
+	run: func(ctx context.Context, c *cluster, name string) error {
+		return c.waitFor(ctx, name, "waiting for its policy", func(r *v1.ApprovalRequest) bool {
+			ready := meta.FindStatusCondition(r.Status.Conditions, v1.ConditionReady)
+			return ready != nil && ready.Reason == v1.ReasonPolicyNotFound
 		})
 	},
 }

@@ -17,14 +17,15 @@ const (
 	fixedTime            = "2026-01-01T00:00:00Z"
 	tokenStandIn         = "<task token>"
 	recordStandIn        = "<record>"
+	policyUIDStandIn     = "<policy uid>"
 )
 
 // normalise is obj as the testdata keep it: `kubectl get -o yaml` (no managedFields) with what
 // changes from run to run replaced by stand-ins — the UID (also inside the execution ARN), the
-// resourceVersion, every timestamp, task tokens and the records of requester and
-// decisions — and the slots of status.approvers in the order of their names, not of their
-// tokens' arrival. Everything the operator decided (phase, conditions and their messages, counts,
-// who decided what) is kept as it is.
+// resourceVersion, every timestamp, task tokens, the records of requester and decisions, the
+// UID of the policy the request copied — and the slots of status.approvers in the order of
+// their names, not of their tokens' arrival. Everything the operator decided (phase, conditions
+// and their messages, counts, who decided what, the copy of the policy) is kept as it is.
 func normalise(obj *unstructured.Unstructured) map[string]any {
 	out := obj.DeepCopy()
 	uid := string(out.GetUID())
@@ -38,6 +39,9 @@ func normalise(obj *unstructured.Unstructured) map[string]any {
 		}
 	}
 	out.SetAnnotations(ann)
+	if _, ok, _ := unstructured.NestedString(out.Object, "status", "policy", "uid"); ok {
+		_ = unstructured.SetNestedField(out.Object, policyUIDStandIn, "status", "policy", "uid") // status.policy is an object: cannot fail
+	}
 	approvers, _, _ := unstructured.NestedSlice(out.Object, "status", "approvers")
 	for _, a := range approvers {
 		if slot, ok := a.(map[string]any); ok {

@@ -35,4 +35,6 @@ var outcomes = []outcome{
 		argo: "Degraded", kstatus: status.FailedStatus, cel: status.FailedStatus},
 	{file: "degraded_startBlocked", request: "deploy-payments-v47", drive: startBlocked,
 		argo: "Degraded", kstatus: status.FailedStatus, cel: status.FailedStatus},
+	{file: "progressing_policyNotFound", request: "deploy-payments-v48", drive: policyNotFound,
+		argo: "Progressing", kstatus: status.InProgressStatus, cel: status.InProgressStatus},
 }

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/approval"
 )
 
 // settle is how long a request may take to reach a state the test waits for.
@@ -37,7 +38,7 @@ func (c *cluster) waitFor(ctx context.Context, name, what string, done func(*v1.
 	}
 }
 
-// waitTokens waits until every slot holds its task token.
+// waitTokens waits until every slot of the policy the request runs under holds its task token.
 func (c *cluster) waitTokens(ctx context.Context, name string) error {
 	return c.waitFor(ctx, name, "holding a token per slot", func(r *v1.ApprovalRequest) bool {
 		held := 0
@@ -46,7 +47,8 @@ func (c *cluster) waitTokens(ctx context.Context, name string) error {
 				held++
 			}
 		}
-		return held == len(r.Spec.Approvers)
+		slots := approval.Slots(approval.PolicyOf(r))
+		return len(slots) > 0 && held == len(slots)
 	})
 }
 

@@ -85,7 +85,7 @@ func TestValuesReachTheManager(t *testing.T) {
 		"min-retry-delay": "2s", "max-retry-delay": "5m0s", "start-retry-delay": "1m0s", "min-follow-delay": "3s", "idle-follow-delay": "10m0s",
 		"expiry-grace": "2m0s", "max-concurrent-reconciles": "8", "cluster-id": "gate-cluster", "record-key-secret": "gate-record-key",
 		"leader-elect": "true", "leader-election-namespace": "approvals-leases", "webhook-port": "9444", "metrics-bind-address": ":8444",
-		"zap-log-level": "debug",
+		"zap-log-level": "debug", "policy-enforcement": "labelled",
 	} {
 		if f := fs.Lookup(flagName); f == nil || f.Value.String() != want {
 			t.Errorf("--%s: the manager reads %v, want %s (arguments %q)", flagName, f, want, args)
@@ -107,7 +107,8 @@ func TestDefaultArgumentsParse(t *testing.T) {
 
 // checkObjects asserts what the all-options values do to objects other than the manager's
 // arguments: the ServiceAccount's IRSA annotation, the ports the Services reach, the
-// ServiceMonitor and the Role that lets the manager read the record key.
+// ServiceMonitor, the Role that lets the manager read the record key, and the GatePolicy the
+// chart writes with who may use it.
 func checkObjects(t *testing.T, objs []*unstructured.Unstructured, prefix string) {
 	get := func(kind, name string, path ...string) any {
 		o := manifests.Find(objs, kind, prefix+name)
@@ -132,11 +133,20 @@ func checkObjects(t *testing.T, objs []*unstructured.Unstructured, prefix string
 		{"Role", "manager-role", []string{"rules"}, nil},
 		{"Deployment", "controller-manager", []string{"spec", "replicas"}, int64(2)},
 		{"Deployment", "controller-manager", []string{"spec", "template", "spec", "containers"}, nil},
+		{"Role", "use-payments-deploy", []string{"rules"}, []any{map[string]any{"apiGroups": []any{"approvals.tollgate.dev"}, "resources": []any{"gatepolicies"},
+			"resourceNames": []any{"payments-deploy"}, "verbs": []any{"get", "use"}}}},
+		{"RoleBinding", "use-payments-deploy", []string{"subjects"}, []any{
+			map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "ravi@example.com"},
+			map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "payments-devs"}}},
 	} {
 		got := get(c.kind, c.name, c.path...)
 		if c.want != nil && !equalJSON(got, c.want) {
 			t.Errorf("%s %s%s %v = %v, want %v", c.kind, prefix, c.name, c.path, got, c.want)
 		}
+	}
+	p := manifests.Find(objs, "GatePolicy", "payments-deploy")
+	if p == nil || p.GetNamespace() != "approvals" || !containsJSON(p.Object["spec"], `"requiredApprovals":1`) {
+		t.Errorf("policies.items renders no GatePolicy payments-deploy in approvals with its spec: %v", p)
 	}
 	rules := get("Role", "manager-role", "rules")
 	if !containsJSON(rules, `"resourceNames":["gate-record-key"]`) {

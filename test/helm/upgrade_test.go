@@ -4,9 +4,11 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -19,7 +21,9 @@ const oldChart = "testdata/tollgate-0.1.0-signed-records.tgz"
 // Helm: the upgrade is accepted, and the release then has the validating guards beside the
 // status guard, and the manager the rights its admission watch and the legacy key's retirement
 // need (reading only its own Secrets, by name: it creates its task token key when there is
-// none, see docs/security.md). The releases leave the CRDs to the control
+// none, see docs/security.md). Policies are not enforced by the upgrade
+// (--policy-enforcement=labelled) until an administrator turns them on; later upgrades keep
+// what runs. The releases leave the CRDs to the control
 // plane, which has them already (the drift test holds the chart's CRDs to config/crd).
 func TestUpgradeFromTheChartOfBefore(t *testing.T) {
 	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
@@ -53,6 +57,19 @@ func TestUpgradeFromTheChartOfBefore(t *testing.T) {
 				t.Errorf("%s: after the upgrade the validating webhooks are %v, without %s", h.name, hooks, want)
 			}
 		}
+		if got := enforcement(t, ns, fullname); got != "labelled" {
+			t.Errorf("%s: after the upgrade from a chart without policies the manager runs --policy-enforcement=%s; want labelled (today's behaviour kept)", h.name, got)
+		}
+		turnOn := []string{"upgrade", name, filepath.Join(root, "dist", "chart"), "--set", "policies.enforcement=everywhere"}
+		if _, err := h.run(append(turnOn, common...)...); err != nil {
+			t.Fatalf("%s upgrade turning enforcement on: %v", h.name, err)
+		}
+		if _, err := h.run(append([]string{"upgrade", name, filepath.Join(root, "dist", "chart")}, common...)...); err != nil {
+			t.Fatalf("%s upgrade with the default values: %v", h.name, err)
+		}
+		if got := enforcement(t, ns, fullname); got != "everywhere" {
+			t.Errorf("%s: an upgrade with the default values turned enforcement off (--policy-enforcement=%s): it keeps what runs", h.name, got)
+		}
 		role := &rbacv1.Role{}
 		if err := cp.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: fullname + "manager-role"}, role); err != nil {
 			t.Fatal(err)
@@ -64,4 +81,19 @@ func TestUpgradeFromTheChartOfBefore(t *testing.T) {
 			}
 		}
 	}
+}
+
+// enforcement is the --policy-enforcement the release's manager Deployment runs with.
+func enforcement(t *testing.T, ns, fullname string) string {
+	t.Helper()
+	d := &appsv1.Deployment{}
+	if err := cp.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: fullname + "controller-manager"}, d); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range d.Spec.Template.Spec.Containers[0].Args {
+		if v, ok := strings.CutPrefix(a, "--policy-enforcement="); ok {
+			return v
+		}
+	}
+	return "(none)"
 }

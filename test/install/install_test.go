@@ -10,6 +10,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -65,6 +66,7 @@ func TestDefaultInstallIsAcceptedByTheAPIServer(t *testing.T) {
 			if err := configDefault.CheckWiring(objs); err != nil {
 				t.Error(err)
 			}
+			checkPolicies(t, objs)
 		})
 	}
 }
@@ -85,6 +87,29 @@ func checkImage(t *testing.T, objs []*unstructured.Unstructured, image string) {
 	}
 	if got != image {
 		t.Errorf("the installer's manager runs image %v, want %s", got, image)
+	}
+}
+
+// checkPolicies: a new installation requires policies in every namespace not labelled otherwise
+// (docs/policies.md), and ships the roles of those who write and use them.
+func checkPolicies(t *testing.T, objs []*unstructured.Unstructured) {
+	t.Helper()
+	d := manifests.Find(objs, "Deployment", configDefault.Prefix+"controller-manager")
+	if d == nil {
+		t.Fatal("no manager Deployment in the installer")
+	}
+	containers, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "containers")
+	var args []string
+	if len(containers) > 0 {
+		args, _, _ = unstructured.NestedStringSlice(containers[0].(map[string]any), "args")
+	}
+	if !slices.Contains(args, "--policy-enforcement=everywhere") {
+		t.Errorf("a new installation's manager does not require policies everywhere: its arguments are %q", args)
+	}
+	for _, role := range []string{devenv.RolePolicyAdmin, devenv.RolePolicyUser} {
+		if manifests.Find(objs, "ClusterRole", role) == nil {
+			t.Errorf("the installation ships no ClusterRole %s", role)
+		}
 	}
 }
 

@@ -70,3 +70,33 @@ app.kubernetes.io/name: {{ include "tollgate.name" . }}
 {{- define "tollgate.webhookCertSecret" -}}
 {{- if .Values.certManager.enabled }}webhook-server-cert{{ else }}{{ required "webhook.certSecret is required when certManager.enabled=false" .Values.webhook.certSecret }}{{ end }}
 {{- end }}
+
+{{/*
+Which namespaces require a GatePolicy where their label does not say (--policy-enforcement,
+docs/policies.md): policies.enforcement when set; else "everywhere" when Helm installs the
+release, and on an upgrade what the running manager has — "labelled" when it predates policies,
+so an upgrade keeps today's behaviour until an administrator turns enforcement on. (A client-side
+dry-run or `helm template` of an upgrade cannot look the manager up: it shows "labelled".)
+*/}}
+{{- define "tollgate.policyEnforcement" -}}
+{{- $set := .Values.policies.enforcement }}
+{{- if and $set (not (has $set (list "everywhere" "labelled"))) }}
+{{- fail (printf "policies.enforcement is %q: want \"everywhere\", \"labelled\" or empty (everywhere on install, kept on upgrade)" $set) }}
+{{- end }}
+{{- if $set }}
+{{- $set }}
+{{- else if .Release.IsInstall }}
+{{- "everywhere" }}
+{{- else }}
+{{- $running := "labelled" }}
+{{- $manager := lookup "apps/v1" "Deployment" .Release.Namespace (include "tollgate.resourceName" (list . "controller-manager")) }}
+{{- range $c := dig "spec" "template" "spec" "containers" (list) $manager }}
+{{- range $a := $c.args }}
+{{- if hasPrefix "--policy-enforcement=" $a }}
+{{- $running = trimPrefix "--policy-enforcement=" $a }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- $running }}
+{{- end }}
+{{- end }}

@@ -10,6 +10,7 @@ import (
 	"gomodules.xyz/jsonpatch/v2"
 	admissionv1 "k8s.io/api/admission/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	clocktesting "k8s.io/utils/clock/testing"
@@ -24,15 +25,24 @@ import (
 // The identity model end to end (impersonated people, RBAC, a real API server) is proven in
 // internal/controller's Identity specs.
 
-// noObjects answers every read with nothing: no other request or decision exists.
+// noObjects answers every read with nothing: no other request, decision or policy exists, and
+// every namespace exists without labels.
 type noObjects struct{ client.Reader }
 
 func (noObjects) List(context.Context, client.ObjectList, ...client.ListOption) error { return nil }
 
+func (noObjects) Get(_ context.Context, key client.ObjectKey, obj client.Object, _ ...client.GetOption) error {
+	if ns, ok := obj.(*corev1.Namespace); ok {
+		ns.Name = key.Name
+		return nil
+	}
+	return apierrors.NewNotFound(v1.GroupVersion.WithResource("objects").GroupResource(), key.Name)
+}
+
 // everyoneMayApprove is the cluster's authorizer for these tests.
 type everyoneMayApprove struct{}
 
-func (everyoneMayApprove) Allowed(context.Context, identity.User, string, string, string) (bool, string, error) {
+func (everyoneMayApprove) Allowed(context.Context, identity.User, string, identity.Object) (bool, string, error) {
 	return true, "", nil
 }
 

@@ -6,6 +6,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 )
 
 // decodeIgnoringStatus reads the object of a write to the main resource as tollgate's type,
@@ -26,5 +28,23 @@ func decodeIgnoringStatus(d admission.Decoder, raw runtime.RawExtension, into ru
 	if err := d.DecodeRaw(runtime.RawExtension{Raw: stripped}, into); err != nil {
 		return fmt.Errorf("tollgate cannot read the object: %w", err)
 	}
+	return nil
+}
+
+// withCapturedPolicy reads, from a stored request, the copy of the GatePolicy it runs under
+// (status.policy) into into: the guards read a request without its status (decodeIgnoringStatus),
+// and the identity check needs the slots the copy holds (approval.PolicyOf). The API server
+// sends the stored object, whose status the schema checked when it was written; anything else
+// is refused, never read as "no copy".
+func withCapturedPolicy(raw runtime.RawExtension, into *v1.ApprovalRequest) error {
+	var stored struct {
+		Status struct {
+			Policy *v1.CapturedPolicy `json:"policy"`
+		} `json:"status"`
+	}
+	if err := json.Unmarshal(raw.Raw, &stored); err != nil {
+		return fmt.Errorf("tollgate cannot read its status.policy: %w", err)
+	}
+	into.Status.Policy = stored.Status.Policy
 	return nil
 }

@@ -26,7 +26,9 @@ const notOurs = "a record is written by tollgate's admission, beside a decision 
 // runs. It reads the request as it will be stored — after every mutating webhook, tollgate's or
 // another's, and after the schema — and refuses, whoever writes and whatever mutated the write:
 //   - on CREATE: decisions, comments or records, and a requester record that is not
-//     tollgate's record of the creator;
+//     tollgate's record of the creator; then what policyChecks refuses (a GatePolicy its
+//     creator may not use; approvers of its own where the namespace requires policies; inline
+//     self-approval or a state machine without their verbs);
 //   - on UPDATE: a changed requester record; whatever slotWrite.check refuses; a decision
 //     without the record of it for the person writing it, or a record without its decision; a
 //     decision its writer may not make (identity.Checker.MayDecide, for the person the API
@@ -48,6 +50,9 @@ func (h *RequestGuard) Handle(ctx context.Context, req admission.Request) admiss
 	old := &v1.ApprovalRequest{}
 	if req.Operation != admissionv1.Create {
 		if err := decodeIgnoringStatus(h.decoder, req.OldObject, old); err != nil {
+			return unreadable(req.Name, kindApprovalRequest, err)
+		}
+		if err := withCapturedPolicy(req.OldObject, old); err != nil {
 			return unreadable(req.Name, kindApprovalRequest, err)
 		}
 	}
@@ -72,7 +77,14 @@ func (h *RequestGuard) Handle(ctx context.Context, req admission.Request) admiss
 	if err := h.mayDecide(ctx, old, decides, user); err != nil {
 		return deny(obj.Name, err)
 	}
-	return admission.Allowed("")
+	if req.Operation != admissionv1.Create {
+		return admission.Allowed("")
+	}
+	warnings, err := h.policyChecks(ctx, obj, user)
+	if err != nil {
+		return deny(obj.Name, err)
+	}
+	return admission.Allowed("").WithWarnings(warnings...)
 }
 
 // mayDecide runs the identity check for each decision the write makes, in the name of the
@@ -173,7 +185,7 @@ func (h *RequestGuard) deleted(ctx context.Context, old *v1.ApprovalRequest, use
 	if unrecorded == nil && creator.Username == user.Username {
 		return admission.Allowed("")
 	}
-	allowed, _, err := h.Checker.Reviewer.Allowed(ctx, user, v1.DeleteAnyVerb, old.Namespace, old.Name)
+	allowed, _, err := h.Checker.Reviewer.Allowed(ctx, user, v1.DeleteAnyVerb, identity.RequestNamed(old.Namespace, old.Name))
 	if err != nil {
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("asking the cluster whether %s may delete any approvalrequest in %s: %w", user, old.Namespace, err))
 	}

@@ -23,7 +23,7 @@ import (
 // adminsMayDeleteAny grants delete-any to "admin" only, and approve to everyone.
 type adminsMayDeleteAny struct{}
 
-func (adminsMayDeleteAny) Allowed(_ context.Context, u identity.User, verb, _, _ string) (bool, string, error) {
+func (adminsMayDeleteAny) Allowed(_ context.Context, u identity.User, verb string, _ identity.Object) (bool, string, error) {
 	return verb != v1.DeleteAnyVerb || u.Username == "admin", "", nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/tollgate-dev/tollgate/internal/approval"
 	"github.com/tollgate-dev/tollgate/internal/identity"
 )
 
@@ -53,11 +54,19 @@ type Options struct {
 	// cache has started, Reader serves.
 	Decisions client.Reader
 	Clock     clock.PassiveClock
+	// Enforcement says which namespaces require policies where their label does not say
+	// (--policy-enforcement; the zero value: only those labelled so).
+	Enforcement approval.Enforcement
 }
 
 func (o Options) validate() error {
 	if o.Checker == nil || o.Checker.Reviewer == nil || o.Reader == nil || o.Decisions == nil || o.Clock == nil {
 		return errors.New("the webhooks need a Checker with a reviewer, a Reader, a Decisions reader and a Clock")
+	}
+	if o.Enforcement != "" {
+		if _, err := approval.ParseEnforcement(string(o.Enforcement)); err != nil {
+			return err
+		}
 	}
 	if o.Operator == "" {
 		return errors.New("the webhooks need the operator's user name (the only identity that writes status)")

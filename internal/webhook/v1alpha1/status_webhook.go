@@ -22,8 +22,9 @@ import (
 // as the operator (impersonating its service account, or with its token): the operator's
 // identity is inside tollgate's trust boundary. So what that identity writes into a request's
 // ledger is checked too (ledgerErrors): no decision without its record, no end the verified
-// ledger does not support. An end that only the execution can confirm (Failed, Aborted) is
-// admitted, and the operator confirms it before acting on it.
+// ledger does not support, no copy of a GatePolicy but the faithful one taken before the start
+// (captureErrors). An end that only the execution can confirm (Failed, Aborted) is admitted, and
+// the operator confirms it before acting on it.
 type StatusAdmission struct {
 	Options
 	decoder admission.Decoder
@@ -48,7 +49,8 @@ func (h *StatusAdmission) Handle(ctx context.Context, req admission.Request) adm
 	if err := h.decoder.DecodeRaw(req.Object, obj); err != nil {
 		return unreadable(req.Name, kindApprovalRequest, err)
 	}
-	if errs := ledgerErrors(old, obj, h.Clock.Now(), h.decisionNamed(ctx, obj.Namespace)); len(errs) > 0 {
+	errs := ledgerErrors(old, obj, h.Clock.Now(), h.decisionNamed(ctx, obj.Namespace))
+	if errs = append(errs, h.captureErrors(ctx, old, obj)...); len(errs) > 0 {
 		return deny(req.Name, invalid{kind: kindApprovalRequest, errs: errs})
 	}
 	return admission.Allowed("")
