@@ -82,6 +82,10 @@ var _ = Describe("No oracle", func() {
 		big := as("erin@example.com", groups...)
 		Expect(patchAs(big, requestRef(key), withAnnotations(map[string]any{}, annotate40))).To(Succeed())
 		Eventually(func() string { return slotOf(getRequest(key), "slot-00").DecidedBy }, settle).Should(Equal("erin@example.com"))
+
+		By("it goes, and its execution with it: 39 open tasks of 300 KB requests kept the next spec's operator busy past its wait")
+		Expect(k8sClient.Delete(ctx, requestRef(key))).To(Succeed())
+		Eventually(gone(requestRef(key)), settle).Should(BeTrue())
 	})
 
 	Context("past tollgate's admission", Serial, func() {
