@@ -230,6 +230,9 @@ type ApproverStatus struct {
 	// SendTaskFailure on taskToken). Empty while the decision waits for its token.
 	// +optional
 	SentAt *metav1.Time `json:"sentAt,omitempty"`
+
+	// The slot's notifications, reminders and escalation (followup_types.go).
+	SlotFollowUp `json:",inline"`
 }
 
 // ApprovalRequestStatus is what the operator observed of the request's execution. A decided
@@ -297,6 +300,9 @@ type ApprovalRequestStatus struct {
 	// observedGeneration is the generation the status describes.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// The request's expiry warning, end and end notifications (followup_types.go).
+	RequestFollowUp `json:",inline"`
 }
 
 // +kubebuilder:object:root=true

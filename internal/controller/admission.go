@@ -29,10 +29,6 @@ type Admission interface {
 	WrittenWhileAway(ctx context.Context, holder types.UID, record string) (bool, error)
 }
 
-// reasonAdmissionNotInForce is the reason of a request whose decisions are held, and of a
-// decision refused, because tollgate's admission was not in force.
-const reasonAdmissionNotInForce = "AdmissionNotInForce"
-
 // heldRetry is how often a request whose decisions are held looks at admission again, when no
 // change of admission wakes it first (WakeHeld).
 const heldRetry = 5 * time.Second
@@ -103,10 +99,10 @@ func (r *ApprovalRequestReconciler) screen(ctx context.Context, obj *v1.Approval
 	if inForce || held == 0 && !undelivered(obj) {
 		return kept, nil, nil
 	}
-	hold := &progress{reason: reasonAdmissionNotInForce, message: fmt.Sprintf(
+	hold := &progress{reason: v1.ReasonAdmissionNotInForce, message: fmt.Sprintf(
 		"tollgate's admission is not in force (%s): decisions are neither recorded nor sent until it is", why)}
 	if c := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionReady); c == nil || c.Message != hold.message {
-		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, reasonAdmissionNotInForce, "Record", "%s", hold.message)
+		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonAdmissionNotInForce, "Record", "%s", hold.message)
 	}
 	return kept, hold, nil
 }
@@ -135,8 +131,8 @@ func (r *ApprovalRequestReconciler) takeBack(ctx context.Context, obj *v1.Approv
 	} else if err := r.removeDecisionAnnotations(ctx, obj, in.Slot); err != nil {
 		return err
 	}
-	countRefusal(in.Source, in.Decision, reasonAdmissionNotInForce)
-	r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "DecisionRefused", "Record",
+	countRefusal(in.Source, in.Decision, v1.ReasonAdmissionNotInForce)
+	r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonDecisionRefused, "Record",
 		"%s for %s refused: it was written while tollgate's admission was not in force, when nobody checked who wrote it; %s, and the slot's people decide again", in.Source, in.Slot, what)
 	return nil
 }

@@ -26,6 +26,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -41,6 +42,7 @@ import (
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
 	"github.com/tollgate-dev/tollgate/internal/identity"
+	"github.com/tollgate-dev/tollgate/internal/ledger"
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
 
@@ -192,7 +194,7 @@ func (r *ApprovalRequestReconciler) run(ctx context.Context, obj *v1.ApprovalReq
 			return starting, ctrl.Result{}, err
 		}
 	}
-	delay, err := r.follow(ctx, obj, held != nil)
+	delay, err := r.follow(ctx, w, held != nil)
 	if err != nil {
 		return starting, ctrl.Result{}, err
 	}
@@ -200,7 +202,7 @@ func (r *ApprovalRequestReconciler) run(ctx context.Context, obj *v1.ApprovalReq
 		r.holding(client.ObjectKeyFromObject(obj))
 		return *held, ctrl.Result{RequeueAfter: min(delay, heldRetry)}, nil
 	}
-	waiting := progress{reason: "AwaitingApprovals", message: fmt.Sprintf("%s approvals; waiting for %s", approval.TallyOf(obj, identity.Verified(obj)), strings.Join(waitingFor(obj), ", "))}
+	waiting := progress{reason: v1.ReasonAwaitingApprovals, message: fmt.Sprintf("%s approvals; waiting for %s", approval.TallyOf(obj, identity.Verified(obj)), strings.Join(waitingFor(obj), ", "))}
 	return waiting, ctrl.Result{RequeueAfter: delay}, nil
 }
 
@@ -209,21 +211,31 @@ func (r *ApprovalRequestReconciler) run(ctx context.Context, obj *v1.ApprovalReq
 func standing(obj *v1.ApprovalRequest) progress {
 	c := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionReady)
 	if obj.Status.ExecutionARN == "" || c == nil || approval.Ended(obj.Status.Phase) {
-		return progress{reason: "Starting", message: "starting the Step Functions execution"}
+		return progress{reason: v1.ReasonStarting, message: "starting the Step Functions execution"}
 	}
 	return progress{reason: c.Reason, message: c.Message, stalled: meta.IsStatusConditionTrue(obj.Status.Conditions, v1.ConditionStalled)}
 }
 
-// conclude writes what follows from the steps: a decided request's end (its open slots
-// closed, its event, its finalizer dropped), the derived fields and the conditions.
+// conclude writes what follows from the steps: the derived fields and the conditions, and a
+// decided request's end — written whole (an end found in status, confirmed, that is not yet:
+// written by a version before conditions followed the phase), then, once written, announced and
+// its finalizer dropped.
 func (r *ApprovalRequestReconciler) conclude(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter, stands progress, result ctrl.Result, err error) (ctrl.Result, error) {
-	if approval.Ended(obj.Status.Phase) && !settled(obj) {
-		closeSlots(obj, r.Tokens)
-		announce(r.Events, obj)
+	if approval.Ended(obj.Status.Phase) && w.ended == nil && !settled(obj) {
+		_, why := terminalCondition(obj)
+		at := metav1.NewTime(r.Clock.Now())
+		if obj.Status.CompletedAt != nil {
+			at = *obj.Status.CompletedAt
+		}
+		w.end(ledger.Outcome{Phase: obj.Status.Phase, Why: why, At: at})
 	}
 	summarize(obj, stands, identity.Verified(obj))
-	if ferr := w.flush(ctx); ferr != nil && err == nil {
+	ferr := w.flush(ctx)
+	if ferr != nil && err == nil {
 		err = ferr
+	}
+	if ferr == nil && w.ended != nil {
+		ended(r.Events, r.Tokens, obj, *w.ended)
 	}
 	if err == nil && approval.Ended(obj.Status.Phase) {
 		r.Ends.rememberEnd(obj, identity.SupportsEnd(obj, r.Clock.Now()))
@@ -258,13 +270,13 @@ func (r *ApprovalRequestReconciler) retryOrWait(ctx context.Context, obj *v1.App
 	case stepfunctions.IsCallError(err):
 		delay := backoff(r.Options.MinRetryDelay, r.Options.MaxRetryDelay, r.checks.failed(obj.UID))
 		log.FromContext(ctx).Info("a call to Step Functions failed; retrying", "after", delay, "error", stepfunctions.Describe(err))
-		*pending = progress{reason: reasonRetrying, message: "Step Functions " + stepfunctions.Describe(err) + "; retrying"}
+		*pending = progress{reason: v1.ReasonRetrying, message: "Step Functions " + stepfunctions.Describe(err) + "; retrying"}
 		if c := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionReady); c == nil || c.Message != pending.message {
-			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "StepFunctionsUnavailable", "Reconcile", "%s", pending.message)
+			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonStepFunctionsUnavailable, "Reconcile", "%s", pending.message)
 		}
 		return ctrl.Result{RequeueAfter: delay}, nil
 	case err != nil && !apierrors.IsConflict(err):
-		*pending = progress{reason: reasonRetrying, message: err.Error()}
+		*pending = progress{reason: v1.ReasonRetrying, message: err.Error()}
 	case err == nil:
 		r.checks.succeeded(obj.UID)
 	}
@@ -339,7 +351,7 @@ func (r *ApprovalRequestReconciler) finalize(ctx context.Context, obj *v1.Approv
 			return err
 		}
 	}
-	closeSlots(obj, r.Tokens)
+	untrackAll(r.Tokens, obj)
 	r.checks.forget(obj.UID)
 	return r.setFinalizer(ctx, obj, false)
 }

@@ -40,7 +40,7 @@ func (r *ApproverDecisionReconciler) Reconcile(ctx context.Context, req ctrl.Req
 	}
 	msg := fmt.Sprintf("ApprovalRequest %q does not exist in namespace %s: a decision counts only for the request it was given to", d.Spec.ApprovalRequestName, d.Namespace)
 	if d.Status.Message != msg {
-		r.Events.Eventf(d, nil, corev1.EventTypeWarning, "RequestNotFound", "Record", "%s", msg)
+		r.Events.Eventf(d, nil, corev1.EventTypeWarning, v1.ReasonRequestNotFound, "Record", "%s", msg)
 	}
 	return ctrl.Result{}, patchDecisionStatus(ctx, r.Client, d, v1.DecisionRefused, msg, d.Status.DecidedBy)
 }

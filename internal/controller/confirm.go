@@ -15,6 +15,7 @@ import (
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
 	"github.com/tollgate-dev/tollgate/internal/identity"
+	"github.com/tollgate-dev/tollgate/internal/ledger"
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
 
@@ -83,7 +84,7 @@ func (r *ApprovalRequestReconciler) confirmEnd(ctx context.Context, obj *v1.Appr
 	}
 	claimed := obj.Status.Phase
 	if truth.phase != v1.PhasePending && truth.phase != "" {
-		if phase, _, _ := checkedEnd(obj, truth.phase, truth.failure); phase == claimed {
+		if ledger.Decide(obj, identity.Verified(obj), reported(truth.phase, truth.failure, truth.at)).Phase == claimed {
 			r.Ends.remember(obj.UID)
 			r.checks.forget(obj.UID)
 			return 0, nil
@@ -98,13 +99,16 @@ func (r *ApprovalRequestReconciler) confirmEnd(ctx context.Context, obj *v1.Appr
 	case "":
 		what += "no execution of it is on record; it is started again"
 	default:
-		settle(obj, r.Events, truth.phase, truth.failure, truth.at)
-		completeEnd(obj, r.Tokens, identity.Verified(obj))
+		w.end(reported(truth.phase, truth.failure, truth.at))
+		summarize(obj, progress{}, identity.Verified(obj))
 		what += fmt.Sprintf("the execution ended %s", obj.Status.Phase)
 	}
-	r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonUnconfirmedEnd, "Confirm", "%s", what)
 	r.Ends.rememberEnd(obj, identity.SupportsEnd(obj, now))
-	return 0, w.flush(ctx)
+	if err := w.flush(ctx); err != nil {
+		return 0, err
+	}
+	r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonUnconfirmedEnd, "Confirm", "%s", what)
+	return 0, nil
 }
 
 // executionTruth is how the request's execution stands. A request with no execution on record
@@ -146,7 +150,7 @@ func (r *ApprovalRequestReconciler) executionTruth(ctx context.Context, obj *v1.
 // conditions. The caller sets the conditions that follow.
 func reopen(obj *v1.ApprovalRequest, phase v1.Phase) {
 	st := &obj.Status
-	st.Phase, st.CompletedAt = phase, nil
+	st.Phase, st.CompletedAt, st.Ended = phase, nil, nil
 	for i := range st.Approvers {
 		if st.Approvers[i].Decision == v1.DecisionNotRequired {
 			st.Approvers[i].Decision = ""

@@ -16,6 +16,7 @@ import (
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
 	"github.com/tollgate-dev/tollgate/internal/identity"
+	"github.com/tollgate-dev/tollgate/internal/ledger"
 	"github.com/tollgate-dev/tollgate/internal/metrics"
 )
 
@@ -36,7 +37,7 @@ type decisionOutcome struct {
 func (r *ApprovalRequestReconciler) intents(ctx context.Context, obj *v1.ApprovalRequest) ([]approval.Intent, map[string]*v1.ApproverDecision, error) {
 	intents, problems := approval.FromAnnotations(obj.Annotations)
 	for _, p := range problems {
-		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "InvalidDecision", "Record", "%s", p)
+		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonInvalidDecision, "Record", "%s", p)
 	}
 	var list v1.ApproverDecisionList
 	if err := r.List(ctx, &list, client.InNamespace(obj.Namespace), client.MatchingFields{decisionRequestField: obj.Name}); err != nil {
@@ -79,7 +80,7 @@ func (r *ApprovalRequestReconciler) record(obj *v1.ApprovalRequest, intents []ap
 			// An annotation stays where it is: it is refused (and counted) again on each
 			// reconcile of its request, as its event repeats.
 			countRefusal(in.Source, in.Decision, reason)
-			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "DecisionRefused", "Record", "annotation for %s refused: %s", in.Slot, msg)
+			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonDecisionRefused, "Record", "annotation for %s refused: %s", in.Slot, msg)
 		}
 	}
 	for _, in := range intents {
@@ -87,21 +88,21 @@ func (r *ApprovalRequestReconciler) record(obj *v1.ApprovalRequest, intents []ap
 		rec, verr := r.verify(obj, in)
 		switch {
 		case !hasSlot(obj, in.Slot):
-			refuse(in, identity.ReasonUnknownSlot, "the request has no approver slot %q", in.Slot)
+			refuse(in, v1.ReasonUnknownSlot, "the request has no approver slot %q", in.Slot)
 		case verr != nil:
-			refuse(in, identity.ReasonUnverifiedDecision, "not on record: %v", verr)
+			refuse(in, v1.ReasonUnverifiedDecision, "not on record: %v", verr)
 		case s == nil:
 			// Slots are set up when the execution starts: a request without them never started
 			// (record runs only after a start, or on a closed request).
-			refuse(in, identity.ReasonRequestClosed, "the request is already %s", obj.Status.Phase)
+			refuse(in, v1.ReasonRequestClosed, "the request is already %s", obj.Status.Phase)
 		case s.Record == in.Record:
 			outcomes[in.Source] = decisionOutcome{phase: v1.DecisionAccepted, message: fmt.Sprintf("%s recorded for %s", s.Decision, in.Slot)}
 		case s.Decision == in.Decision:
 			outcomes[in.Source] = decisionOutcome{phase: v1.DecisionAccepted, message: fmt.Sprintf("a duplicate: %s was already recorded for %s from %s", in.Decision, in.Slot, s.Source)}
 		case s.Decision != "":
-			refuse(in, identity.ReasonSlotDecided, "slot %s is already decided: %s by %s (from %s)", in.Slot, s.Decision, orUnknown(s.DecidedBy), orNone(s.Source))
+			refuse(in, v1.ReasonSlotDecided, "slot %s is already decided: %s by %s (from %s)", in.Slot, s.Decision, orUnknown(s.DecidedBy), orNone(s.Source))
 		case approval.Ended(obj.Status.Phase):
-			refuse(in, identity.ReasonRequestClosed, "the request is already %s", obj.Status.Phase)
+			refuse(in, v1.ReasonRequestClosed, "the request is already %s", obj.Status.Phase)
 		default:
 			// Eligibility again, for the person the record names; the verb approve was asked at
 			// admission, with their whole identity (a record keeps only what an audit needs).
@@ -113,7 +114,7 @@ func (r *ApprovalRequestReconciler) record(obj *v1.ApprovalRequest, intents []ap
 			s.Decision, s.Comment, s.Source, s.Record, s.DecidedBy = in.Decision, in.Comment, in.Source, in.Record, rec.By.Username
 			s.DecidedAt = &decidedAt
 			outcomes[in.Source] = decisionOutcome{phase: v1.DecisionAccepted, message: fmt.Sprintf("%s recorded for %s", in.Decision, in.Slot)}
-			r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "DecisionRecorded", "Record", "%s: %s by %s (from %s)%s", in.Slot, in.Decision, rec.By.Username, in.Source, commentSuffix(in.Comment))
+			r.Events.Eventf(obj, nil, corev1.EventTypeNormal, v1.ReasonDecisionRecorded, "Record", "%s: %s by %s (from %s)%s", in.Slot, in.Decision, rec.By.Username, in.Source, commentSuffix(in.Comment))
 		}
 	}
 	return outcomes
@@ -157,7 +158,7 @@ func (r *ApprovalRequestReconciler) reportDecisions(ctx context.Context, decisio
 		}
 		if out.phase == v1.DecisionRefused && (d.Status.Phase != out.phase || d.Status.Message != out.message) {
 			countRefusal(source, d.Spec.Decision, out.reason)
-			r.Events.Eventf(obj, d, corev1.EventTypeWarning, "DecisionRefused", "Record", "%s for %s refused: %s", source, d.Spec.Approver, out.message)
+			r.Events.Eventf(obj, d, corev1.EventTypeWarning, v1.ReasonDecisionRefused, "Record", "%s for %s refused: %s", source, d.Spec.Approver, out.message)
 		}
 		if err := patchDecisionStatus(ctx, r.Client, d, out.phase, out.message, decidedBy); err != nil {
 			return err
@@ -168,18 +169,7 @@ func (r *ApprovalRequestReconciler) reportDecisions(ctx context.Context, decisio
 
 // patchDecisionStatus writes an ApproverDecision's status when it changed.
 func patchDecisionStatus(ctx context.Context, c client.Client, d *v1.ApproverDecision, phase v1.DecisionPhase, message, decidedBy string) error {
-	want := v1.ApproverDecisionStatus{Phase: phase, Message: message, DecidedBy: decidedBy, ObservedGeneration: d.Generation}
-	if d.Status == want {
-		return nil
-	}
-	base := d.DeepCopy()
-	d.Status = want
-	// A decision deleted meanwhile needs no status (IgnoreNotFound must come before wrapping:
-	// a wrapped nil is still an error).
-	if err := client.IgnoreNotFound(c.Status().Patch(ctx, d, client.MergeFrom(base))); err != nil {
-		return fmt.Errorf("patching the status of ApproverDecision %s/%s: %w", d.Namespace, d.Name, err)
-	}
-	return nil
+	return ledger.PatchDecision(ctx, c, d, v1.ApproverDecisionStatus{Phase: phase, Message: message, DecidedBy: decidedBy, ObservedGeneration: d.Generation})
 }
 
 // countRefusal counts a decision the ledger refused.

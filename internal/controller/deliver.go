@@ -44,7 +44,7 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 			err = identity.Backed(obj, s, decision)
 		}
 		if err != nil {
-			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, identity.ReasonUnverifiedDecision, "Deliver", "the decision of %s in status is not on record and is not sent: %v", s.Name, err)
+			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonUnverifiedDecision, "Deliver", "the decision of %s in status is not on record and is not sent: %v", s.Name, err)
 			continue
 		}
 		// The verdict of every decision tollgate recorded, not only of those it knows it sent:
@@ -61,11 +61,11 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 			metrics.Delivery(s.Decision, max(0, r.Clock.Since(rec.At)))
 			r.Events.Eventf(obj, nil, corev1.EventTypeNormal, sentReason(s.Decision), "Deliver", "%s by %s delivered to Step Functions", verb(s.Decision), s.Name)
 		case stepfunctions.Classify(err) == stepfunctions.Gone:
-			r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "TokenClosed", "Deliver", "the task of %s was already closed (%s): its decision counts as delivered", s.Name, stepfunctions.Code(err))
+			r.Events.Eventf(obj, nil, corev1.EventTypeNormal, v1.ReasonTokenClosed, "Deliver", "the task of %s was already closed (%s): its decision counts as delivered", s.Name, stepfunctions.Code(err))
 		case stepfunctions.Classify(err) == stepfunctions.Denied:
 			return refused(err)
 		case stepfunctions.Classify(err) == stepfunctions.Terminal:
-			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "DeliveryRefused", "Deliver", "Step Functions refused the decision of %s: %s", s.Name, stepfunctions.Describe(err))
+			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonDeliveryRefused, "Deliver", "Step Functions refused the decision of %s: %s", s.Name, stepfunctions.Describe(err))
 			continue
 		default:
 			return fmt.Errorf("delivering the decision of %s: %w", s.Name, err)
@@ -76,7 +76,6 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 			// The execution is finishing: look soon. An open verdict keeps its idle check.
 			r.checks.checkAt(obj.UID, now.Add(r.Options.MinFollowDelay))
 		}
-		r.Tokens.Keeper.Untrack(token)
 		if err := w.commit(ctx, r.Reader, func(o *v1.ApprovalRequest) {
 			if sl := approval.Entry(o, name); sl != nil && sl.TaskToken == stored {
 				sl.SentAt = &now
@@ -84,6 +83,9 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 		}); err != nil {
 			return err
 		}
+		// Given up after the write that records the delivery, as every effect of a ledger
+		// write: a write that fails leaves the slot as it was, its token kept alive included.
+		r.Tokens.Keeper.Untrack(token)
 	}
 	return nil
 }
@@ -104,9 +106,9 @@ func (r *ApprovalRequestReconciler) send(ctx context.Context, s *v1.ApproverStat
 
 func sentReason(d v1.Decision) string {
 	if d == v1.DecisionReject {
-		return "RejectionSent"
+		return v1.ReasonRejectionSent
 	}
-	return "ApprovalSent"
+	return v1.ReasonApprovalSent
 }
 
 func verb(d v1.Decision) string {

@@ -1,45 +1,49 @@
 package controller
 
 import (
-	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/identity"
+	"github.com/tollgate-dev/tollgate/internal/ledger"
 )
 
-// completeEnd completes, in the same status write, an end that settle recorded: open slots
-// closed and the conditions derived from the phase, so no reader (kubectl wait, a GitOps
-// health check) sees the phase of an end beside the conditions of a request still waiting.
-// The activity router, which records the ends the state machine reports, announces them after
-// its write; the reconciler completes and announces the ends it records, or finds unsettled.
-func completeEnd(obj *v1.ApprovalRequest, tokens *Tokens, counted func(*v1.ApproverStatus) bool) {
-	closeSlots(obj, tokens)
-	summarize(obj, progress{}, counted)
+// reported is the outcome of an execution as Step Functions reported it (the outcome task or
+// DescribeExecution): its error and cause explain a failure only; an expiry or an abort it
+// reports says so in the phase's own words.
+func reported(phase v1.Phase, failure string, at metav1.Time) ledger.Outcome {
+	out := ledger.Outcome{Phase: phase, At: at}
+	if phase == v1.PhaseFailed {
+		out.Why = failure
+	}
+	return out
 }
 
-// closeSlots ends a decided request's bookkeeping: undecided slots become NotRequired and no
-// token is kept alive any more.
-func closeSlots(obj *v1.ApprovalRequest, tokens *Tokens) {
+// decide is the end an outcome makes of a request, checked against its verified ledger, and
+// written into it whole (ledger.End.Apply); the caller runs its effects (ended) once the write
+// that carries it succeeded.
+func decide(obj *v1.ApprovalRequest, out ledger.Outcome) ledger.End {
+	e := ledger.Decide(obj, identity.Verified(obj), out)
+	e.Apply(obj)
+	return e
+}
+
+// ended does, once, what follows an end whose write succeeded: its events, and no token of the
+// request kept alive any more. Run inside a write that may be retried, it would announce an end
+// that a conflict took back, or announce it twice.
+func ended(rec events.EventRecorder, tokens *Tokens, obj *v1.ApprovalRequest, e ledger.End) {
+	untrackAll(tokens, obj)
+	for _, ev := range e.Events {
+		rec.Eventf(obj, nil, ev.Type, ev.Reason, ev.Action, "%s", ev.Message)
+	}
+}
+
+// untrackAll stops keeping any token of the request alive.
+func untrackAll(tokens *Tokens, obj *v1.ApprovalRequest) {
 	for i := range obj.Status.Approvers {
-		s := &obj.Status.Approvers[i]
-		if s.TaskToken != "" {
+		if s := &obj.Status.Approvers[i]; s.TaskToken != "" {
 			tokens.untrack(obj, s)
 		}
-		if s.Decision == "" {
-			s.Decision = v1.DecisionNotRequired
-		}
 	}
-}
-
-// announce emits the event of a request's end.
-func announce(rec events.EventRecorder, obj *v1.ApprovalRequest) {
-	kind := corev1.EventTypeNormal
-	if obj.Status.Phase != v1.PhaseApproved {
-		kind = corev1.EventTypeWarning
-	}
-	_, msg := terminalCondition(obj)
-	if obj.Status.Phase == v1.PhaseApproved {
-		msg = "Approved by " + deciders(obj, v1.DecisionApprove)
-	}
-	rec.Eventf(obj, nil, kind, string(obj.Status.Phase), "Complete", "%s", msg)
 }

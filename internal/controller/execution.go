@@ -14,6 +14,7 @@ import (
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
 	"github.com/tollgate-dev/tollgate/internal/identity"
+	"github.com/tollgate-dev/tollgate/internal/ledger"
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
 
@@ -28,12 +29,12 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 	machine := r.machineOf(obj)
 	now := metav1.NewTime(r.Clock.Now())
 	if machine == "" {
-		return blocked{reasonStartBlocked, "no state machine: set the policy's stateMachineARN or the operator's --state-machine-arn"}
+		return blocked{v1.ReasonStartBlocked, "no state machine: set the policy's stateMachineARN or the operator's --state-machine-arn"}
 	}
 	input, err := approval.BuildExecutionInput(obj, r.Options.ClusterID, r.Options.HeartbeatSeconds)
 	if err != nil {
-		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "StartFailed", "Start", "%v", err)
-		fail(obj, v1.PhaseFailed, err.Error(), now)
+		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonStartFailed, "Start", "%v", err)
+		w.end(ledger.Outcome{Phase: v1.PhaseFailed, Why: err.Error(), At: now})
 		return nil
 	}
 	name := approval.ExecutionName(obj)
@@ -54,21 +55,21 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 				return err
 			}
 			r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonExecutionNotOurs, "Start", "%s", theirs.msg)
-			fail(obj, v1.PhaseFailed, theirs.msg, now)
+			w.end(ledger.Outcome{Phase: v1.PhaseFailed, Why: theirs.msg, At: now})
 			return nil
 		}
 	case stepfunctions.Classify(err) == stepfunctions.Terminal && refusesRequest(err):
 		msg := fmt.Sprintf("StartExecution on %s refused the request: %s", machine, stepfunctions.Describe(err))
-		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, "StartFailed", "Start", "%s", msg)
-		fail(obj, v1.PhaseFailed, msg, now)
+		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonStartFailed, "Start", "%s", msg)
+		w.end(ledger.Outcome{Phase: v1.PhaseFailed, Why: msg, At: now})
 		return nil
 	case stepfunctions.Classify(err) == stepfunctions.Terminal, stepfunctions.Classify(err) == stepfunctions.Denied:
-		return blocked{reasonStartBlocked, fmt.Sprintf("StartExecution on %s refused: %s", machine, stepfunctions.Describe(err))}
+		return blocked{v1.ReasonStartBlocked, fmt.Sprintf("StartExecution on %s refused: %s", machine, stepfunctions.Describe(err))}
 	default:
 		return fmt.Errorf("starting the execution of %s/%s: %w", obj.Namespace, obj.Name, err)
 	}
 	policy := approval.PolicyOf(obj)
-	r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "Started", "Start", "execution %s started; waiting for %d of %d approvers", executionARN, approval.RequiredApprovals(policy), len(approval.Slots(policy)))
+	r.Events.Eventf(obj, nil, corev1.EventTypeNormal, v1.ReasonStarted, "Start", "execution %s started; waiting for %d of %d approvers", executionARN, approval.RequiredApprovals(policy), len(approval.Slots(policy)))
 	// The activity worker may already be writing tokens: record the start through conflicts.
 	return w.commit(ctx, r.Reader, func(o *v1.ApprovalRequest) {
 		o.Status.Phase, o.Status.ExecutionARN, o.Status.StartedAt = v1.PhasePending, executionARN, &startedAt
@@ -79,14 +80,6 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 		}
 	})
 }
-
-// Reasons a request waits on something only an administrator can fix.
-const (
-	reasonStartBlocked = "StartBlocked"
-	reasonRefused      = "StepFunctionsRefused"
-	// reasonRetrying: a call failed for a reason that passes (throttling, 5xx, no answer).
-	reasonRetrying = "Retrying"
-)
 
 // blocked is a call Step Functions refused for a reason outside the request — no state
 // machine configured, a missing machine, missing permissions or expired credentials — that an
@@ -99,7 +92,7 @@ func (e blocked) Error() string { return e.msg }
 // refused is the blocked state of a call Step Functions refused the operator's credentials or
 // permissions for.
 func refused(err error) blocked {
-	return blocked{reasonRefused, "Step Functions refused the operator: " + stepfunctions.Describe(err)}
+	return blocked{v1.ReasonStepFunctionsRefused, "Step Functions refused the operator: " + stepfunctions.Describe(err)}
 }
 
 // refusesRequest tells a refusal of the request itself (its input or name), which no retry
@@ -143,8 +136,8 @@ func (r *ApprovalRequestReconciler) adoptable(ctx context.Context, arn string, i
 // finishing (its outcome report in flight, re-issued after a crash), and stopping it would
 // turn an approval into an expiry. Nor is it stopped while decisions are held (tollgate's
 // admission is not in force): they may be the verdict; the machine expires it by itself.
-func (r *ApprovalRequestReconciler) follow(ctx context.Context, obj *v1.ApprovalRequest, held bool) (time.Duration, error) {
-	now := r.Clock.Now()
+func (r *ApprovalRequestReconciler) follow(ctx context.Context, w *statusWriter, held bool) (time.Duration, error) {
+	obj, now := w.obj, r.Clock.Now()
 	expires := approval.ExpiresAt(obj)
 	expired := now.After(expires.Add(r.Options.ExpiryGrace))
 	decided := approval.TallyOf(obj, r.delivered(obj)).Verdict() != approval.VerdictOpen
@@ -166,14 +159,14 @@ func (r *ApprovalRequestReconciler) follow(ctx context.Context, obj *v1.Approval
 		return 0, err
 	}
 	if rep.phase != v1.PhasePending {
-		settle(obj, r.Events, rep.phase, rep.failure, rep.at)
+		w.end(reported(rep.phase, rep.failure, rep.at))
 		return 0, nil
 	}
 	if expired && !decided && !held {
 		if err := r.stop(ctx, obj, approval.ErrorExpired, "the request's timeout passed"); err != nil {
 			return 0, err
 		}
-		fail(obj, v1.PhaseExpired, fmt.Sprintf("Expired: no verdict by %s", expires.Format(time.RFC3339)), metav1.NewTime(now))
+		w.end(ledger.Outcome{Phase: v1.PhaseExpired, Why: fmt.Sprintf("Expired: no verdict by %s", expires.Format(time.RFC3339)), At: metav1.NewTime(now)})
 		return 0, nil
 	}
 	delay := r.followDelay(obj, decided, now, expires)
@@ -258,7 +251,7 @@ func (r *ApprovalRequestReconciler) stop(ctx context.Context, obj *v1.ApprovalRe
 	})
 	switch {
 	case err == nil:
-		r.Events.Eventf(obj, nil, corev1.EventTypeNormal, "Aborted", "Stop", "execution %s stopped: %s", arn, cause)
+		r.Events.Eventf(obj, nil, corev1.EventTypeNormal, v1.ReasonAborted, "Stop", "execution %s stopped: %s", arn, cause)
 	case stepfunctions.Classify(err) != stepfunctions.Gone:
 		return fmt.Errorf("stopping the execution of %s/%s: %w", obj.Namespace, obj.Name, err)
 	}

@@ -1,6 +1,14 @@
 package controller
 
-import "k8s.io/apimachinery/pkg/types"
+import (
+	"context"
+
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/approval"
+)
 
 // Test-only access to internals the suite (package controller_test) asserts on.
 
@@ -17,3 +25,8 @@ var PatchDecisionStatus = patchDecisionStatus
 
 // TokenBinding is what a sealed token of a slot is bound to.
 var TokenBinding = binding
+
+// RecordOutcome records the end an answered outcome task reported, as the activity router does.
+func (t *TaskRouter) RecordOutcome(ctx context.Context, key client.ObjectKey, in *approval.TaskInput, phase v1.Phase) error {
+	return t.recordOutcome(ctx, key, in, phase)
+}

@@ -3,15 +3,14 @@ package controller
 import (
 	"context"
 	"fmt"
-	"strings"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
+	"github.com/tollgate-dev/tollgate/internal/ledger"
 )
 
 // statusWriter patches a request's status with a JSON merge patch against the last written
@@ -21,6 +20,15 @@ type statusWriter struct {
 	c    client.Client
 	obj  *v1.ApprovalRequest
 	base *v1.ApprovalRequest
+	// ended is the end this reconcile made of the request, to be announced once a flush wrote it.
+	ended *ledger.End
+}
+
+// end writes an end into the request (decide) and keeps it for the announcement after the
+// flush that makes it durable.
+func (w *statusWriter) end(out ledger.Outcome) {
+	e := decide(w.obj, out)
+	w.ended = &e
 }
 
 func newStatusWriter(c client.Client, obj *v1.ApprovalRequest) *statusWriter {
@@ -30,14 +38,9 @@ func newStatusWriter(c client.Client, obj *v1.ApprovalRequest) *statusWriter {
 // flush writes the status if it changed since the last flush. The ledger depends on it: a
 // decision is flushed before it is sent, and its delivery after.
 func (w *statusWriter) flush(ctx context.Context) error {
-	if equality.Semantic.DeepEqual(w.base.Status, w.obj.Status) {
-		return nil
-	}
-	patch := client.MergeFromWithOptions(w.base, client.MergeFromWithOptimisticLock{})
-	if err := w.c.Status().Patch(ctx, w.obj, patch); err != nil {
+	if err := ledger.Patch(ctx, w.c, w.base, w.obj, observe); err != nil {
 		return fmt.Errorf("patching the status of %s/%s: %w", w.obj.Namespace, w.obj.Name, err)
 	}
-	observe(w.base, w.obj)
 	w.base = w.obj.DeepCopy()
 	return nil
 }
@@ -48,10 +51,10 @@ func (w *statusWriter) flush(ctx context.Context) error {
 // replaces the writer's object with the request as stored. Callers flush their own changes
 // first, and find slots again by name afterwards: the object's status is a new one.
 func (w *statusWriter) commit(ctx context.Context, reader client.Reader, change func(*v1.ApprovalRequest)) error {
-	latest, err := commit(ctx, w.c, reader, client.ObjectKeyFromObject(w.obj), w.base, func(o *v1.ApprovalRequest) (bool, error) {
+	latest, err := ledger.Commit(ctx, w.c, reader, client.ObjectKeyFromObject(w.obj), w.base, func(o *v1.ApprovalRequest) (bool, error) {
 		change(o)
 		return true, nil
-	})
+	}, observe)
 	if err != nil {
 		return err
 	}
@@ -84,9 +87,9 @@ func summarize(obj *v1.ApprovalRequest, pending progress, counted func(*v1.Appro
 	}
 	switch {
 	case st.Phase == v1.PhaseApproved:
-		msg := fmt.Sprintf("Approved: %s approvals (%s)", st.Approvals, deciders(obj, v1.DecisionApprove))
-		set(v1.ConditionApproved, metav1.ConditionTrue, "Approved", msg)
-		set(v1.ConditionReady, metav1.ConditionTrue, "Approved", msg)
+		msg := fmt.Sprintf("Approved: %s approvals (%s)", st.Approvals, ledger.Deciders(obj, v1.DecisionApprove))
+		set(v1.ConditionApproved, metav1.ConditionTrue, v1.ReasonApproved, msg)
+		set(v1.ConditionReady, metav1.ConditionTrue, v1.ReasonApproved, msg)
 		meta.RemoveStatusCondition(&st.Conditions, v1.ConditionReconciling)
 		meta.RemoveStatusCondition(&st.Conditions, v1.ConditionStalled)
 	case approval.Ended(st.Phase):
@@ -118,41 +121,13 @@ func terminalCondition(obj *v1.ApprovalRequest) (reason, message string) {
 	}
 	switch obj.Status.Phase {
 	case v1.PhaseRejected:
-		return phase, "Rejected by " + deciders(obj, v1.DecisionReject)
+		return phase, "Rejected by " + ledger.Deciders(obj, v1.DecisionReject)
 	case v1.PhaseExpired:
 		return phase, "Expired: no verdict before the timeout"
 	case v1.PhaseAborted:
 		return phase, "Aborted: the execution was stopped"
 	}
 	return phase, "Failed"
-}
-
-// fail ends a request with a terminal phase and a message (kept by summarize).
-func fail(obj *v1.ApprovalRequest, phase v1.Phase, msg string, now metav1.Time) {
-	failWith(obj, phase, string(phase), msg, now)
-}
-
-// failWith ends a request with a terminal phase, a reason of its own and a message.
-func failWith(obj *v1.ApprovalRequest, phase v1.Phase, reason, msg string, now metav1.Time) {
-	obj.Status.Phase = phase
-	obj.Status.CompletedAt = &now
-	meta.SetStatusCondition(&obj.Status.Conditions, metav1.Condition{
-		Type: v1.ConditionStalled, Status: metav1.ConditionTrue, Reason: reason, Message: msg, ObservedGeneration: obj.Generation,
-	})
-}
-
-// deciders lists who made decision d, for messages.
-func deciders(obj *v1.ApprovalRequest, d v1.Decision) string {
-	var names []string
-	for _, s := range obj.Status.Approvers {
-		if s.Decision == d {
-			names = append(names, s.Name)
-		}
-	}
-	if len(names) == 0 {
-		return "nobody"
-	}
-	return strings.Join(names, ", ")
 }
 
 // waitingFor lists the slots still undecided.

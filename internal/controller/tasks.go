@@ -24,6 +24,7 @@ import (
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/approval"
 	"github.com/tollgate-dev/tollgate/internal/identity"
+	"github.com/tollgate-dev/tollgate/internal/ledger"
 	"github.com/tollgate-dev/tollgate/internal/stepfunctions"
 )
 
@@ -171,7 +172,7 @@ func (t *TaskRouter) route(ctx context.Context, key client.ObjectKey, in *approv
 		return err
 	}
 	t.Tokens.Keeper.Track(token, func(string) { t.OnGone(key) })
-	t.Events.Eventf(obj, nil, corev1.EventTypeNormal, "TokenReceived", "Poll", "task token received for %s", in.Approver)
+	t.Events.Eventf(obj, nil, corev1.EventTypeNormal, v1.ReasonTokenReceived, "Poll", "task token received for %s", in.Approver)
 	return nil
 }
 
@@ -200,36 +201,44 @@ func (t *TaskRouter) outcome(ctx context.Context, key client.ObjectKey, in *appr
 	if _, err := t.API.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String("{}")}); err != nil {
 		return fmt.Errorf("answering the outcome task of %s: %w", key, err)
 	}
-	ended := false
+	return t.recordOutcome(ctx, key, in, phase)
+}
+
+// recordOutcome writes the end an answered outcome task reported, checked against the verified
+// ledger (decide), with the request's conditions in the same write; it is announced, and the
+// request's tokens given up, once, after the write that made it durable — never inside the
+// commit's change function, which runs again on every conflict.
+func (t *TaskRouter) recordOutcome(ctx context.Context, key client.ObjectKey, in *approval.TaskInput, phase v1.Phase) error {
+	var end *ledger.End
 	obj, err := t.patchLatest(ctx, key, func(obj *v1.ApprovalRequest) (bool, error) {
-		ended = false
+		end = nil
 		if string(obj.UID) != in.Tollgate.UID || approval.Ended(obj.Status.Phase) {
 			return false, nil
 		}
 		now := metav1.NewTime(t.Clock.Now())
-		settle(obj, t.Events, phase, fmt.Sprintf("the execution failed: %s: %s", in.Error, in.Cause), now)
-		completeEnd(obj, t.Tokens, identity.Verified(obj))
+		e := decide(obj, reported(phase, fmt.Sprintf("the execution failed: %s: %s", in.Error, in.Cause), now))
+		summarize(obj, progress{}, identity.Verified(obj))
 		// Remembered before it is written: the reconcile its write wakes must find it ours,
 		// or it would ask the execution, which may still be finishing.
 		t.Ends.rememberEnd(obj, identity.SupportsEnd(obj, now.Time))
-		ended = true
+		end = &e
 		return true, nil
 	})
 	switch {
-	case err == nil && ended:
-		announce(t.Events, obj)
+	case err == nil && end != nil:
+		ended(t.Events, t.Tokens, obj, *end)
 	case err != nil:
 		t.Ends.forget(types.UID(in.Tollgate.UID))
 	}
 	return client.IgnoreNotFound(err)
 }
 
-// patchLatest commits a change of a request's status through the ledger (see commit), one
+// patchLatest commits a change of a request's status through the ledger (ledger.Commit), one
 // worker at a time per request.
 func (t *TaskRouter) patchLatest(ctx context.Context, key client.ObjectKey, change func(*v1.ApprovalRequest) (bool, error)) (*v1.ApprovalRequest, error) {
 	unlock := t.writing.lock(key)
 	defer unlock()
-	return commit(ctx, t.Client, t.Reader, key, nil, change)
+	return ledger.Commit(ctx, t.Client, t.Reader, key, nil, change, observe)
 }
 
 // keyedLock is a mutex per key, held only while in use.

@@ -11,23 +11,6 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/approval"
 )
 
-// Reasons a decision is refused, for messages, events and metrics.
-const (
-	ReasonUnknownSlot        = "UnknownSlot"
-	ReasonNotAnApprover      = v1.ReasonNotAnApprover
-	ReasonNoApproveVerb      = "NoApproveVerb"
-	ReasonSelfApproval       = "SelfApproval"
-	ReasonAlreadyCounted     = "AlreadyCounted"
-	ReasonUnverifiedCreator  = "UnverifiedRequester"
-	ReasonUnverifiedDecision = "UnverifiedDecision"
-	// The request takes no decision whoever makes it: it ended (or never started), or the
-	// slot holds another decision already.
-	ReasonRequestClosed = "RequestClosed"
-	ReasonSlotDecided   = "SlotDecided"
-	// ReasonAwaitingPolicy: the request waits for its GatePolicy and has no slots yet.
-	ReasonAwaitingPolicy = "AwaitingPolicy"
-)
-
 // Refusal is a decision the check turns down, with a reason and a message for the person.
 type Refusal struct {
 	Reason  string
@@ -126,7 +109,7 @@ func (c *Checker) MayDecide(ctx context.Context, req *v1.ApprovalRequest, slot s
 		if why != "" {
 			msg += " (" + why + ")"
 		}
-		return refuse(ReasonNoApproveVerb, "%s", msg)
+		return refuse(v1.ReasonNoApproveVerb, "%s", msg)
 	}
 	return nil
 }
@@ -141,26 +124,26 @@ func (c *Checker) Eligible(req *v1.ApprovalRequest, slot string, by User, decide
 	a := approval.Slot(policy, slot)
 	switch {
 	case policy == nil:
-		return refuse(ReasonAwaitingPolicy, "ApprovalRequest %s has not started: it waits for GatePolicy %s, and takes decisions once it runs under it", req.Name, req.Spec.PolicyRef.Name)
+		return refuse(v1.ReasonAwaitingPolicy, "ApprovalRequest %s has not started: it waits for GatePolicy %s, and takes decisions once it runs under it", req.Name, req.Spec.PolicyRef.Name)
 	case a == nil:
-		return refuse(ReasonUnknownSlot, "the request has no approver slot %q", slot)
+		return refuse(v1.ReasonUnknownSlot, "the request has no approver slot %q", slot)
 	}
 	if !slices.Contains(a.Users, by.Username) && !by.InGroup(a.Groups) {
-		r := refuse(ReasonNotAnApprover, "%s may not decide slot %s: it is for users [%s] and groups [%s]",
+		r := refuse(v1.ReasonNotAnApprover, "%s may not decide slot %s: it is for users [%s] and groups [%s]",
 			by, slot, describeGroups(a.Users), describeGroups(a.Groups))
 		r.Brief = fmt.Sprintf("%s may not decide slot %s of ApprovalRequest %s: not among the users and groups it names", by, slot, req.Name)
 		return r
 	}
 	requester, err := c.Records.RequesterOf(req)
 	if err != nil {
-		return refuse(ReasonUnverifiedCreator, "the request's creator is not on record (%v): it was created without tollgate's admission; delete and recreate it", err)
+		return refuse(v1.ReasonUnverifiedCreator, "the request's creator is not on record (%v): it was created without tollgate's admission; delete and recreate it", err)
 	}
 	if requester.Username == by.Username && !approval.AllowsSelfApproval(policy) {
-		return refuse(ReasonSelfApproval, "%s created this request and may not decide it (%s)", by, selfApprovalSource(req))
+		return refuse(v1.ReasonSelfApproval, "%s created this request and may not decide it (%s)", by, selfApprovalSource(req))
 	}
 	for _, other := range slices.Sorted(maps.Keys(decided)) {
 		if other != slot && decided[other] == by.Username {
-			return refuse(ReasonAlreadyCounted, "%s already decided slot %s of this request: one person counts once", by, other)
+			return refuse(v1.ReasonAlreadyCounted, "%s already decided slot %s of this request: one person counts once", by, other)
 		}
 	}
 	return nil

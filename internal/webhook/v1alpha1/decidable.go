@@ -21,13 +21,13 @@ const reasonMissing = "RequestNotFound"
 func decidable(req *v1.ApprovalRequest, slot string) error {
 	switch p := req.Status.Phase; {
 	case !req.DeletionTimestamp.IsZero():
-		return &identity.Refusal{Reason: identity.ReasonRequestClosed, Message: fmt.Sprintf("ApprovalRequest %s is being deleted: it takes no more decisions", req.Name)}
+		return &identity.Refusal{Reason: v1.ReasonRequestClosed, Message: fmt.Sprintf("ApprovalRequest %s is being deleted: it takes no more decisions", req.Name)}
 	case p != "" && p != v1.PhasePending:
-		return &identity.Refusal{Reason: identity.ReasonRequestClosed, Message: fmt.Sprintf("ApprovalRequest %s is already %s: it takes no more decisions", req.Name, p)}
+		return &identity.Refusal{Reason: v1.ReasonRequestClosed, Message: fmt.Sprintf("ApprovalRequest %s is already %s: it takes no more decisions", req.Name, p)}
 	}
 	for _, s := range req.Status.Approvers {
 		if s.Name == slot && s.Decision != "" {
-			return &identity.Refusal{Reason: identity.ReasonSlotDecided,
+			return &identity.Refusal{Reason: v1.ReasonSlotDecided,
 				Message: fmt.Sprintf("slot %s is already decided: %s by %s (from %s); a decision is final", slot, s.Decision, s.DecidedBy, s.Source),
 				Brief:   fmt.Sprintf("slot %s of ApprovalRequest %s is already decided; a decision is final", slot, req.Name)}
 		}

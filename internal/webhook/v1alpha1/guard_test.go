@@ -229,12 +229,23 @@ func TestStatusGuardAnswers(t *testing.T) {
 			r.Status.Conditions = []metav1.Condition{{Type: typ, Status: metav1.ConditionTrue, Reason: "x", LastTransitionTime: metav1.Now()}}
 		}
 	}
+	// followedUp is what the notifier and the timers record: a slot notified, reminded and
+	// escalated, the request's expiry warned.
+	followedUp := func(r *v1.ApprovalRequest) {
+		at := metav1.NewTime(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC))
+		r.Status.Approvers[0].Notified = []v1.NotificationRecord{{Route: "default", Channel: "mail", At: at, Attempts: 1}}
+		r.Status.Approvers[0].Reminded = &v1.Reminders{Count: 1, LastAt: at}
+		r.Status.Approvers[0].Escalated = &v1.Escalation{At: at, To: []string{"oncall"}}
+		r.Status.ExpiryWarnedAt = &at
+	}
 	cases := []struct {
 		name     string
 		user     string
 		old, obj []byte
 		want     string
 	}{
+		{"follow-up fields recorded by the operator", operator, f.with(nil, pending), f.with(nil, pending, followedUp), ""},
+		{"follow-up fields written by someone else", "admin", f.with(nil, pending), f.with(nil, pending, followedUp), "only the tollgate operator"},
 		{"a sealed token recorded", operator, f.with(nil, pending), f.with(nil, pending, func(r *v1.ApprovalRequest) { r.Status.Approvers[0].TaskToken = "sealed.v1.1.c2VhbGVk" }), ""},
 		{"a token recorded in the clear", operator, f.with(nil, pending), f.with(nil, pending, func(r *v1.ApprovalRequest) { r.Status.Approvers[0].TaskToken = "token-2" }), "the task token of slot alice is written in the clear"},
 		{"anyone but the operator", "admin", f.with(nil, pending), f.with(nil, pending), "only the tollgate operator"},

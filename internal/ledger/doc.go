@@ -1,0 +1,18 @@
+// Package ledger is the one writer of tollgate's status (issue 22): ApprovalRequests' — the
+// ledger of decisions and ends that everything else reacts to — and ApproverDecisions'. A lint
+// rule (forbidigo in .golangci.yml) refuses a status write anywhere else.
+//
+//   - Commit is the read-change-write loop that retries on conflict and returns the request as
+//     stored; Patch is one guarded write (the reconciler's flush). A change function may run
+//     many times: it only edits status. What must happen once — events, giving up task tokens —
+//     runs after the write that made it durable.
+//   - Decide and End.Apply are a request's end as one pure transition, from the verified ledger
+//     and the execution's verified outcome: phase, reason, message, conditions, slots closed,
+//     status.ended, and the events that announce it.
+//
+// Still to come (the plan, in steps that keep every spec green): the reconciler's status writer
+// (controller.statusWriter) and summarize moved here; a reader's view — what a request waits
+// for and who may act now — feeding the plugin's describe, the printer columns and the
+// conditions' messages; the follow-up fields (api/v1alpha1/followup_types.go) written through
+// functions here by the notifier and the timers.
+package ledger
