@@ -225,7 +225,7 @@ func TestReadSlots(t *testing.T) {
 	decidedSlot(req, "bob", v1.DecisionApprove, "ravi")
 	Entry(req, "security").TaskToken = ""
 	r := Read(req, Recorded)
-	var names []string
+	names := make([]string, 0, len(r.Slots))
 	for _, s := range r.Slots {
 		names = append(names, s.Name)
 	}
