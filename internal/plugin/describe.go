@@ -19,7 +19,7 @@ func newDescribeCommand(s *session) *cobra.Command {
 	o := &describeOptions{}
 	cmd := &cobra.Command{
 		Use:   "describe NAME",
-		Short: "Show a request's approvers, decisions, comments, execution, conditions and timeline",
+		Short: "Show what a request waits for and whether you may decide it now, its approvers, decisions, comments, execution, conditions and timeline",
 		Example: `  kubectl tollgate describe deploy-payments-v42
   kubectl tollgate describe deploy-payments-v42 -n team-a -o json`,
 		Args: cobra.ExactArgs(1),
