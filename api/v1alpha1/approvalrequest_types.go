@@ -289,6 +289,15 @@ type ApprovalRequestStatus struct {
 	// +kubebuilder:validation:MaxLength=16
 	Approvals string `json:"approvals,omitempty"`
 
+	// waitingFor says, for `kubectl get`, what the pending request waits for: its undecided
+	// slots, each with who may decide it ("bob (bob@example.com), security (group
+	// security-oncall)"), its execution until the first task token arrives, its GatePolicy until
+	// it is copied, or its execution's outcome once the verdict is in. Empty once the request
+	// ended. At most 256 characters: the slots that do not fit are counted ("and 3 more").
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	WaitingFor string `json:"waitingFor,omitempty"`
+
 	// conditions follow kstatus: Ready is True only once approved; Reconciling while the request
 	// waits; Stalled (with Ready False) once it ended in anything but approval. Approved and
 	// Rejected record the verdict.
@@ -311,6 +320,7 @@ type ApprovalRequestStatus struct {
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Policy",type=string,JSONPath=`.spec.policyRef.name`
 // +kubebuilder:printcolumn:name="Approvals",type=string,JSONPath=`.status.approvals`
+// +kubebuilder:printcolumn:name="Waiting For",type=string,JSONPath=`.status.waitingFor`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:printcolumn:name="Description",type=string,JSONPath=`.spec.description`,priority=1
 

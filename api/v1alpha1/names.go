@@ -39,6 +39,9 @@ const (
 
 	// MaxCommentLength is the longest comment a decision may carry (status.approvers[].comment).
 	MaxCommentLength = 1024
+	// MaxWaitingForLength is the longest status.waitingFor (its schema's MaxLength): what does
+	// not fit is counted ("and 3 more").
+	MaxWaitingForLength = 256
 	// ApproveVerb is the verb an approver must be granted on the request (RBAC) to decide it,
 	// as Kubernetes' CertificateSigningRequests ask of their approvers.
 	ApproveVerb = "approve"

@@ -20,7 +20,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -202,8 +201,8 @@ func (r *ApprovalRequestReconciler) run(ctx context.Context, obj *v1.ApprovalReq
 		r.holding(client.ObjectKeyFromObject(obj))
 		return *held, ctrl.Result{RequeueAfter: min(delay, heldRetry)}, nil
 	}
-	waiting := progress{reason: v1.ReasonAwaitingApprovals, message: fmt.Sprintf("%s approvals; waiting for %s", approval.TallyOf(obj, identity.Verified(obj)), strings.Join(waitingFor(obj), ", "))}
-	return waiting, ctrl.Result{RequeueAfter: delay}, nil
+	// summarize says what it waits for, from the request as it is written.
+	return progress{reason: v1.ReasonAwaitingApprovals}, ctrl.Result{RequeueAfter: delay}, nil
 }
 
 // standing is where a request stood before this reconcile, as its conditions say: a step that

@@ -28,6 +28,8 @@ var _ = Describe("Input at its limits", func() {
 			r.Spec.Payload = &runtime.RawExtension{Raw: []byte(`{"blob":"` + strings.Repeat("x", 240*1024) + `"}`)}
 		})
 		waitLargeRequestTokens(key, 40)
+		// 40 slots of 55 characters do not fit the column: it names what does and counts the rest.
+		Eventually(func() string { return getRequest(key).Status.WaitingFor }, settle).Should(Equal(slots[0] + " (" + person(slots[0]) + ") and 39 more"))
 		for _, s := range slots {
 			annotate(key, v1.DecisionAnnotationPrefix+s, "approve", v1.DecisionAnnotationPrefix+s+v1.DecisionCommentSuffix, strings.Repeat("c", v1.MaxCommentLength))
 		}

@@ -177,9 +177,11 @@ spec:
 			g.Expect(c.Message).To(ContainSubstring("GatePolicy later does not exist in namespace " + ns))
 			g.Expect(meta.IsStatusConditionTrue(r.Status.Conditions, v1.ConditionReconciling)).To(BeTrue(), "in progress, not stalled: kstatus waits")
 			g.Expect(r.Status.ExecutionARN).To(BeEmpty())
+			g.Expect(r.Status.WaitingFor).To(Equal("its GatePolicy later"))
 		}, settle).Should(Succeed())
 		createPolicy(ns, "later", []string{"carol"}, 0)
 		waitTokens(early, 1)
+		Eventually(func() string { return getRequest(early).Status.WaitingFor }, settle).Should(Equal("carol (" + person("carol") + ")"))
 	})
 
 	It("an inline request in a namespace that does not require policies runs as today, with a Warning", func() {

@@ -110,7 +110,7 @@ spec:`+spec)
 		Expect(createYAML(ns, approvalRequestYAML(`
   description: d
   policyRef: {name: deploy-prod}`))).To(Succeed(), "a cluster administrator may use any policy")
-		Expect(kubectl("get", "apr", "-n", ns)).To(MatchRegexp(`(?m)^NAME\s+PHASE\s+POLICY\s+APPROVALS\s+AGE\n+r1\s+deploy-prod\s`))
+		Expect(kubectl("get", "apr", "-n", ns)).To(MatchRegexp(`(?m)^NAME\s+PHASE\s+POLICY\s+APPROVALS\s+WAITING FOR\s+AGE\n+r1\s+deploy-prod\s`))
 		createPolicy(ns, "deploy-prod", []string{"alice", "bob"}, 1)
 		Expect(kubectl("get", "gatepolicies", "-n", ns)).To(MatchRegexp(`(?m)^NAME\s+REQUIRED\s+GENERATION\s+AGE\n+deploy-prod\s+1\s+1\s`))
 	})

@@ -70,17 +70,24 @@ type progress struct {
 	stalled         bool
 }
 
-// summarize derives everything in status that follows from the rest: counts (of the decisions
-// counted, the verified ones), the approvals column, observedGeneration and the kstatus
-// conditions. It is the one place conditions are set.
+// summarize derives everything in status that follows from the rest, from the request as a
+// reader sees it (approval.Read, counting the decisions counted: the verified ones): counts,
+// the approvals and waitingFor columns, observedGeneration and the kstatus conditions — a
+// request awaiting approvals says what it waits for in the reading's words. It is the one
+// place conditions are set.
 func summarize(obj *v1.ApprovalRequest, pending progress, counted func(*v1.ApproverStatus) bool) {
 	st := &obj.Status
-	tally := approval.TallyOf(obj, counted)
+	reading := approval.Read(obj, counted)
+	tally := reading.Tally
 	st.ApprovedCount, st.RejectedCount = int32(tally.Approved), int32(tally.Rejected)
 	st.RequiredApprovals = int32(tally.Required)
 	st.Approvals = tally.String()
+	st.WaitingFor = reading.WaitingFor(v1.MaxWaitingForLength)
 	st.ObservedGeneration = obj.Generation
 	gen := obj.Generation
+	if pending.reason == v1.ReasonAwaitingApprovals {
+		pending.message = reading.Summary()
+	}
 
 	set := func(t string, s metav1.ConditionStatus, reason, msg string) {
 		meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: t, Status: s, Reason: reason, Message: msg, ObservedGeneration: gen})
@@ -128,15 +135,4 @@ func terminalCondition(obj *v1.ApprovalRequest) (reason, message string) {
 		return phase, "Aborted: the execution was stopped"
 	}
 	return phase, "Failed"
-}
-
-// waitingFor lists the slots still undecided.
-func waitingFor(obj *v1.ApprovalRequest) []string {
-	var names []string
-	for _, s := range obj.Status.Approvers {
-		if s.Decision == "" {
-			names = append(names, s.Name)
-		}
-	}
-	return names
 }

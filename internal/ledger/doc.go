@@ -10,9 +10,13 @@
 //     and the execution's verified outcome: phase, reason, message, conditions, slots closed,
 //     status.ended, and the events that announce it.
 //
+// The reader's view — what a request waits for and who may act now — is approval.Read
+// (internal/approval/reading.go), pure, so the plugin reads it too: summarize writes it
+// (status.approvals, status.waitingFor, the AwaitingApprovals message) through this package,
+// and the plugin's list, describe, wait and approve read the same.
+//
 // Still to come (the plan, in steps that keep every spec green): the reconciler's status writer
-// (controller.statusWriter) and summarize moved here; a reader's view — what a request waits
-// for and who may act now — feeding the plugin's describe, the printer columns and the
-// conditions' messages; the follow-up fields (api/v1alpha1/followup_types.go) written through
-// functions here by the notifier and the timers.
+// (controller.statusWriter) and summarize moved here; the follow-up fields
+// (api/v1alpha1/followup_types.go) written through functions here by the notifier and the
+// timers.
 package ledger

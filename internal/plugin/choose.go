@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/approval"
 )
 
 // chooseSlot picks the slot p decides on req: the one --slot names (wanted), else the one
@@ -15,7 +16,7 @@ import (
 func chooseSlot(req *v1.ApprovalRequest, p person, wanted string) (string, error) {
 	ref := req.Namespace + "/" + req.Name
 	switch {
-	case isFinal(req):
+	case approval.Ended(req.Status.Phase):
 		return "", fmt.Errorf("ApprovalRequest %s is already %s: it takes no more decisions", ref, req.Status.Phase)
 	case !req.DeletionTimestamp.IsZero():
 		return "", fmt.Errorf("ApprovalRequest %s is being deleted: it takes no more decisions", ref)
@@ -40,30 +41,30 @@ func chooseSlot(req *v1.ApprovalRequest, p person, wanted string) (string, error
 // namedSlot checks the slot --slot names exists and is open.
 func namedSlot(req *v1.ApprovalRequest, name string) (string, error) {
 	ref := req.Namespace + "/" + req.Name
-	for _, s := range slotsOf(req) {
-		if s.Name != name {
-			continue
-		}
-		if s.decided() {
-			return "", fmt.Errorf("slot %s of ApprovalRequest %s is already decided: %s; a decision is final", name, ref, decisionText(s))
-		}
-		return name, nil
+	r := readingOf(req)
+	s, ok := r.Slot(name)
+	switch {
+	case !ok:
+		return "", fmt.Errorf("ApprovalRequest %s has no slot %q (its slots: %s)", ref, name, strings.Join(slotNames(r.Slots), ", "))
+	case s.Decided():
+		return "", fmt.Errorf("slot %s of ApprovalRequest %s is already decided: %s; a decision is final", name, ref, decisionText(s))
 	}
-	return "", fmt.Errorf("ApprovalRequest %s has no slot %q (its slots: %s)", ref, name, strings.Join(slotNames(slotsOf(req)), ", "))
+	return name, nil
 }
 
 // noSlotFor explains why p has no open slot on req.
 func noSlotFor(req *v1.ApprovalRequest, p person) error {
 	ref := req.Namespace + "/" + req.Name
-	if selfBarred(req, p) {
+	r := readingOf(req)
+	if r.Bars(p.Username, requesterOf(req)) {
 		return fmt.Errorf("you (%s) created ApprovalRequest %s and may not decide it (its policy says allowSelfApproval: false)", p.Username, ref)
 	}
 	var mine, others []string
-	for _, s := range slotsOf(req) {
-		if s.admits(p) {
+	for _, s := range r.Slots {
+		if s.Admits(p.Username, p.Groups) {
 			mine = append(mine, fmt.Sprintf("%s (%s)", s.Name, decisionText(s)))
 		} else {
-			others = append(others, fmt.Sprintf("%s (%s)", s.Name, s.who()))
+			others = append(others, fmt.Sprintf("%s (%s)", s.Name, s.Who()))
 		}
 	}
 	if len(mine) > 0 {
@@ -73,8 +74,8 @@ func noSlotFor(req *v1.ApprovalRequest, p person) error {
 }
 
 // decisionText says what was decided on a slot: "Approve by bob@example.com at 2026-…".
-func decisionText(s slot) string {
-	if !s.decided() {
+func decisionText(s approval.SlotReading) string {
+	if !s.Decided() {
 		return "open"
 	}
 	text := string(s.Status.Decision)

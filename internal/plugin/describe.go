@@ -6,6 +6,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/approval"
 )
 
 type describeOptions struct {
@@ -16,7 +19,7 @@ func newDescribeCommand(s *session) *cobra.Command {
 	o := &describeOptions{}
 	cmd := &cobra.Command{
 		Use:   "describe NAME",
-		Short: "Show a request's approvers, decisions, comments, execution, conditions and timeline",
+		Short: "Show what a request waits for and whether you may decide it now, its approvers, decisions, comments, execution, conditions and timeline",
 		Example: `  kubectl tollgate describe deploy-payments-v42
   kubectl tollgate describe deploy-payments-v42 -n team-a -o json`,
 		Args: cobra.ExactArgs(1),
@@ -35,11 +38,16 @@ func (o *describeOptions) run(cmd *cobra.Command, s *session, name string) error
 	if err != nil {
 		return err
 	}
+	me, err := c.whoAmI(cmd.Context())
+	if err != nil {
+		return err
+	}
 	decisions, err := c.decisions(cmd.Context(), req.Namespace)
 	if err != nil {
 		return err
 	}
 	v := viewOf(req, decisions.Items)
+	v.forPerson(req, decisions.Items, me)
 	if f != formatTable {
 		return printStructured(s.io.Out, f, v)
 	}
@@ -99,7 +107,22 @@ func headerFields(v *requestView) [][2]string {
 		{"Approvals", strings.TrimSpace(v.Approvals + " (" + policy + ")")},
 		{"Timeout", timeout},
 		{"Execution", v.ExecutionARN},
+		{"Waiting for", v.WaitingFor},
+		{"May act now", mayActNow(v)},
 	}
+}
+
+// mayActNow says whether the plugin's user may decide the request now, and on which slots.
+func mayActNow(v *requestView) string {
+	switch {
+	case approval.Ended(v.Phase):
+		return "no one: the request is " + string(v.Phase)
+	case len(v.YourSlots) == 1:
+		return fmt.Sprintf("you (%s), on slot %s", v.You, v.YourSlots[0])
+	case len(v.YourSlots) > 1:
+		return fmt.Sprintf("you (%s), on slots %s (choose one with --slot)", v.You, strings.Join(v.YourSlots, ", "))
+	}
+	return fmt.Sprintf("not you (%s)", v.You)
 }
 
 // describePolicy says which policy decides the request, and that a copy is final.
@@ -123,9 +146,8 @@ const indent = "  "
 func printApprovers(w io.Writer, approvers []approverView) error {
 	t := newIndentedTable(w, indent, "SLOT", "WHO", "DECISION", "DECIDED BY", "DECIDED AT", "DELIVERED", "COMMENT")
 	for _, a := range approvers {
-		who := slot{}
-		who.Users, who.Groups = a.Users, a.Groups
-		t.row(a.Slot, who.who(), string(a.Decision), a.DecidedBy, timestamp(a.DecidedAt), timestamp(a.SentAt), abbreviate(a.Comment))
+		who := approval.SlotReading{Approver: v1.Approver{Users: a.Users, Groups: a.Groups}}.Who()
+		t.row(a.Slot, who, string(a.Decision), a.DecidedBy, timestamp(a.DecidedAt), timestamp(a.SentAt), abbreviate(a.Comment))
 	}
 	return t.flush()
 }

@@ -72,3 +72,45 @@ func TestDescribe(t *testing.T) {
 	}
 	expect(t, run(t, cmd(ns, as(mallory), "describe", "nope")...), plugin.ExitError, `"nope" not found`)
 }
+
+// describe says what a request waits for and whether the plugin's user may decide it now, from
+// the reading list and the operator's waitingFor column use (approval.Read): a decision sent a
+// moment ago counts as made, the requester decides nothing, and an ended request waits for
+// nothing and takes no decision.
+func TestDescribeSaysWhatItWaitsForAndWhoMayActNow(t *testing.T) {
+	ns := newNamespace(t)
+	req := createRequest(t, ns, "deploy", byUser("alice", alice), bySecurityGroup("security"))
+	eventually(t, req, "both tokens held", func(r *v1.ApprovalRequest) bool {
+		return slotStatus(r, "alice").TaskToken != "" && slotStatus(r, "security").TaskToken != ""
+	})
+	describe := func(who ...string) result { return run(t, cmd(ns, who, "describe", "deploy")...) }
+
+	expect(t, describe(as(alice)...), plugin.ExitApproved,
+		"Waiting for:   alice (alice@example.com), security (group security-oncall)\n", "May act now:   you (alice@example.com), on slot alice\n")
+	expect(t, describe(as(alice, securityGroup)...), plugin.ExitApproved,
+		"May act now:   you (alice@example.com), on slots alice, security (choose one with --slot)\n")
+	expect(t, describe(as(ravi)...), plugin.ExitApproved, "May act now:   not you (ravi@example.com)\n")
+	expect(t, describe(as(mallory)...), plugin.ExitApproved, "May act now:   not you (mallory@example.com)\n")
+
+	expect(t, run(t, cmd(ns, as(alice), "approve", "deploy")...), plugin.ExitApproved)
+	// Whether or not the operator recorded it yet.
+	expect(t, describe(as(alice, securityGroup)...), plugin.ExitApproved,
+		"Waiting for:   security (group security-oncall)\n", "May act now:   not you (alice@example.com)\n")
+	r := run(t, cmd(ns, as(carol, securityGroup), "describe", "deploy", "-o", "json")...)
+	expect(t, r, plugin.ExitApproved)
+	var v struct {
+		WaitingFor string   `json:"waitingFor"`
+		You        string   `json:"you"`
+		YourSlots  []string `json:"yourSlots"`
+	}
+	must(t, json.Unmarshal([]byte(r.stdout), &v))
+	if v.WaitingFor != "security (group security-oncall)" || v.You != carol || len(v.YourSlots) != 1 || v.YourSlots[0] != "security" {
+		t.Errorf("-o json says %+v", v)
+	}
+
+	expect(t, run(t, cmd(ns, as(carol, securityGroup), "reject", "deploy")...), plugin.ExitApproved)
+	eventually(t, req, "rejected, with its conditions", func(r *v1.ApprovalRequest) bool {
+		return r.Status.Phase == v1.PhaseRejected && meta.IsStatusConditionTrue(r.Status.Conditions, v1.ConditionStalled)
+	})
+	expect(t, describe(as(carol, securityGroup)...), plugin.ExitApproved, "Waiting for:   -\n", "May act now:   no one: the request is Rejected\n")
+}

@@ -24,7 +24,8 @@ func newListCommand(s *session) *cobra.Command {
 		Long: `list shows the open ApprovalRequests with a slot you can decide now: the slot names you
 (the kubeconfig's user, or --as/--as-group) or one of your groups, is undecided, and you
 decided no other slot of the request and did not create it. --all-requests lists every
-request instead. The MISSING column names the undecided slots and who may decide them.`,
+request instead. The MISSING column says what the request waits for: its undecided slots and
+who may decide them (or its GatePolicy, its execution).`,
 		Example: `  kubectl tollgate list
   kubectl tollgate list -A
   kubectl tollgate list --all-requests -o yaml`,
@@ -102,24 +103,11 @@ func (o *listOptions) printTable(s *session, me person, list *v1.ApprovalRequest
 		r := &list.Items[i]
 		m := merged(r)
 		cells := []string{r.Name, string(r.Status.Phase), r.Status.Approvals, strings.Join(slotNames(openSlotsFor(m, me)), ","),
-			describeMissing(m), age(now, r.CreationTimestamp), abbreviate(r.Spec.Description)}
+			readingOf(m).WaitingFor(0), age(now, r.CreationTimestamp), abbreviate(r.Spec.Description)}
 		if o.allNamespaces {
 			cells = append([]string{r.Namespace}, cells...)
 		}
 		t.row(cells...)
 	}
 	return t.flush()
-}
-
-// describeMissing names the undecided slots of an open request and who may decide them:
-// "bob (bob@example.com), security (group security-oncall)".
-func describeMissing(r *v1.ApprovalRequest) string {
-	if isFinal(r) {
-		return ""
-	}
-	var parts []string
-	for _, s := range missingSlots(r) {
-		parts = append(parts, fmt.Sprintf("%s (%s)", s.Name, s.who()))
-	}
-	return strings.Join(parts, ", ")
 }

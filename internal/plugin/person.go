@@ -18,11 +18,6 @@ func personOf(u authenticationv1.UserInfo) person {
 	return person{Username: u.Username, Groups: slices.Clone(u.Groups)}
 }
 
-// inAny reports whether the person is a member of any of groups.
-func (p person) inAny(groups []string) bool {
-	return slices.ContainsFunc(groups, func(g string) bool { return slices.Contains(p.Groups, g) })
-}
-
 // String names the person for messages, with their groups.
 func (p person) String() string {
 	if len(p.Groups) == 0 {

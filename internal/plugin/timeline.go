@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/approval"
 )
 
 // timelineOf tells a request's story from the times it and its decisions carry: created,
@@ -32,7 +33,7 @@ func timelineOf(req *v1.ApprovalRequest, decisions []decisionView) []event {
 		}
 		events = append(events, event{At: d.CreatedAt, What: what})
 	}
-	for _, s := range slotsOf(req) {
+	for _, s := range readingOf(req).Slots {
 		events = append(events, slotEvents(s)...)
 	}
 	if t, ok := at(req.Status.CompletedAt); ok {
@@ -46,7 +47,7 @@ func timelineOf(req *v1.ApprovalRequest, decisions []decisionView) []event {
 }
 
 // slotEvents are a slot's decision and its delivery.
-func slotEvents(s slot) []event {
+func slotEvents(s approval.SlotReading) []event {
 	var events []event
 	if t, ok := at(s.Status.DecidedAt); ok {
 		what := fmt.Sprintf("slot %s: %s", s.Name, s.Status.Decision)

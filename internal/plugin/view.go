@@ -12,23 +12,30 @@ import (
 // requestView is what `describe` shows of a request, and what -o json/yaml print: the request,
 // its slots with their decisions, its ApproverDecisions, its conditions and a timeline.
 type requestView struct {
-	Namespace         string             `json:"namespace"`
-	Name              string             `json:"name"`
-	UID               string             `json:"uid"`
-	Description       string             `json:"description"`
-	RequestedBy       string             `json:"requestedBy,omitempty"`
-	Phase             v1.Phase           `json:"phase,omitempty"`
-	Approvals         string             `json:"approvals,omitempty"`
-	Policy            policyView         `json:"policy"`
-	RequiredApprovals int                `json:"requiredApprovals"`
-	AllowSelfApproval bool               `json:"allowSelfApproval"`
-	Timeout           string             `json:"timeout,omitempty"`
-	ExpiresAt         metav1.Time        `json:"expiresAt"`
-	ExecutionARN      string             `json:"executionARN,omitempty"`
-	Approvers         []approverView     `json:"approvers"`
-	Decisions         []decisionView     `json:"decisions"`
-	Conditions        []metav1.Condition `json:"conditions"`
-	Timeline          []event            `json:"timeline"`
+	Namespace         string      `json:"namespace"`
+	Name              string      `json:"name"`
+	UID               string      `json:"uid"`
+	Description       string      `json:"description"`
+	RequestedBy       string      `json:"requestedBy,omitempty"`
+	Phase             v1.Phase    `json:"phase,omitempty"`
+	Approvals         string      `json:"approvals,omitempty"`
+	Policy            policyView  `json:"policy"`
+	RequiredApprovals int         `json:"requiredApprovals"`
+	AllowSelfApproval bool        `json:"allowSelfApproval"`
+	Timeout           string      `json:"timeout,omitempty"`
+	ExpiresAt         metav1.Time `json:"expiresAt"`
+	ExecutionARN      string      `json:"executionARN,omitempty"`
+	// WaitingFor says what the request waits for, its decisions admitted but not recorded yet
+	// counted as made (approval.Reading.WaitingFor).
+	WaitingFor string `json:"waitingFor,omitempty"`
+	// You are the plugin's user, and YourSlots the slots they may decide now
+	// (approval.Reading.OpenTo).
+	You        string             `json:"you,omitempty"`
+	YourSlots  []string           `json:"yourSlots,omitempty"`
+	Approvers  []approverView     `json:"approvers"`
+	Decisions  []decisionView     `json:"decisions"`
+	Conditions []metav1.Condition `json:"conditions"`
+	Timeline   []event            `json:"timeline"`
 }
 
 // approverView is one slot: who may decide it and what they decided.
@@ -84,16 +91,19 @@ type decisionView struct {
 }
 
 // viewOf builds the view of req from the request and the namespace's ApproverDecisions (those
-// of other requests are left out).
+// of other requests are left out): its slots as its ledger shows them, and what it waits for
+// with the decisions admitted but not recorded yet (withPending).
 func viewOf(req *v1.ApprovalRequest, decisions []v1.ApproverDecision) requestView {
+	reading := readingOf(req)
 	v := requestView{
 		Namespace: req.Namespace, Name: req.Name, UID: string(req.UID), Description: req.Spec.Description,
 		RequestedBy: requesterOf(req), Phase: req.Status.Phase, Approvals: req.Status.Approvals,
-		RequiredApprovals: approval.RequiredApprovals(approval.PolicyOf(req)),
-		AllowSelfApproval: approval.AllowsSelfApproval(approval.PolicyOf(req)),
+		RequiredApprovals: reading.Tally.Required,
+		AllowSelfApproval: reading.SelfApproval,
 		Policy:            policyViewOf(req),
 		ExpiresAt:         metav1.NewTime(approval.ExpiresAt(req)),
 		ExecutionARN:      req.Status.ExecutionARN,
+		WaitingFor:        readingOf(withPending(req, decisions)).WaitingFor(0),
 		Approvers:         []approverView{}, Decisions: []decisionView{},
 		Conditions: slices.Clone(req.Status.Conditions),
 	}
@@ -103,7 +113,7 @@ func viewOf(req *v1.ApprovalRequest, decisions []v1.ApproverDecision) requestVie
 	if v.Conditions == nil {
 		v.Conditions = []metav1.Condition{}
 	}
-	for _, s := range slotsOf(req) {
+	for _, s := range reading.Slots {
 		v.Approvers = append(v.Approvers, approverView{
 			Slot: s.Name, Users: s.Users, Groups: s.Groups, Decision: s.Status.Decision, DecidedBy: s.Status.DecidedBy,
 			DecidedAt: s.Status.DecidedAt, Comment: s.Status.Comment, Source: s.Status.Source, SentAt: s.Status.SentAt,
@@ -121,6 +131,12 @@ func viewOf(req *v1.ApprovalRequest, decisions []v1.ApproverDecision) requestVie
 	slices.SortStableFunc(v.Decisions, func(a, b decisionView) int { return a.CreatedAt.Compare(b.CreatedAt.Time) })
 	v.Timeline = timelineOf(req, v.Decisions)
 	return v
+}
+
+// forPerson adds to a view what p may do now: the slots of req they may decide, the
+// decisions admitted but not recorded yet counted as made (withPending).
+func (v *requestView) forPerson(req *v1.ApprovalRequest, decisions []v1.ApproverDecision, p person) {
+	v.You, v.YourSlots = p.Username, slotNames(openSlotsFor(withPending(req, decisions), p))
 }
 
 // decidesRequest reports whether d is a decision on req: named for it and, once the webhook

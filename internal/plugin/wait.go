@@ -144,10 +144,11 @@ func (o *waitOptions) watch(ctx context.Context, s *session, c *cluster, req *v1
 	return nil, fmt.Errorf("waiting for ApprovalRequest %s/%s: %w", namespace, name, err)
 }
 
-// waitingFor names who a request still waits for: ", waiting for bob (bob@example.com)".
+// waitingFor says what a request still waits for (approval.Reading.WaitingFor): ", waiting
+// for bob (bob@example.com)".
 func waitingFor(r *v1.ApprovalRequest) string {
-	if missing := describeMissing(r); missing != "" {
-		return ", waiting for " + missing
+	if what := readingOf(r).WaitingFor(0); what != "" {
+		return ", waiting for " + what
 	}
 	return ""
 }

@@ -238,6 +238,10 @@ func TestStatusGuardAnswers(t *testing.T) {
 		r.Status.Approvers[0].Escalated = &v1.Escalation{At: at, To: []string{"oncall"}}
 		r.Status.ExpiryWarnedAt = &at
 	}
+	// waitingFor is the reader's view the operator writes (summarize, from approval.Read).
+	waitingFor := func(r *v1.ApprovalRequest) {
+		r.Status.Approvals, r.Status.WaitingFor = "0/2", "alice (alice), bob (bob)"
+	}
 	cases := []struct {
 		name     string
 		user     string
@@ -246,6 +250,8 @@ func TestStatusGuardAnswers(t *testing.T) {
 	}{
 		{"follow-up fields recorded by the operator", operator, f.with(nil, pending), f.with(nil, pending, followedUp), ""},
 		{"follow-up fields written by someone else", "admin", f.with(nil, pending), f.with(nil, pending, followedUp), "only the tollgate operator"},
+		{"what the request waits for, as the operator reads it", operator, f.with(nil, pending), f.with(nil, pending, waitingFor), ""},
+		{"what the request waits for, written by someone else", "admin", f.with(nil, pending), f.with(nil, pending, waitingFor), "only the tollgate operator"},
 		{"a sealed token recorded", operator, f.with(nil, pending), f.with(nil, pending, func(r *v1.ApprovalRequest) { r.Status.Approvers[0].TaskToken = "sealed.v1.1.c2VhbGVk" }), ""},
 		{"a token recorded in the clear", operator, f.with(nil, pending), f.with(nil, pending, func(r *v1.ApprovalRequest) { r.Status.Approvers[0].TaskToken = "token-2" }), "the task token of slot alice is written in the clear"},
 		{"anyone but the operator", "admin", f.with(nil, pending), f.with(nil, pending), "only the tollgate operator"},
