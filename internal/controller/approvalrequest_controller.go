@@ -221,7 +221,7 @@ func standing(obj *v1.ApprovalRequest) progress {
 // its finalizer dropped.
 func (r *ApprovalRequestReconciler) conclude(ctx context.Context, obj *v1.ApprovalRequest, w *statusWriter, stands progress, result ctrl.Result, err error) (ctrl.Result, error) {
 	if approval.Ended(obj.Status.Phase) && w.ended == nil && !settled(obj) {
-		_, why := terminalCondition(obj)
+		_, why := ledger.Recorded(obj)
 		at := metav1.NewTime(r.Clock.Now())
 		if obj.Status.CompletedAt != nil {
 			at = *obj.Status.CompletedAt
@@ -310,7 +310,7 @@ func (r *ApprovalRequestReconciler) Wake(key client.ObjectKey) {
 // settled reports whether a decided request's end is already reflected in its conditions.
 func settled(obj *v1.ApprovalRequest) bool {
 	c := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionReady)
-	reason, _ := terminalCondition(obj)
+	reason, _ := ledger.Recorded(obj)
 	return c != nil && c.Reason == reason
 }
 

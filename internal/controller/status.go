@@ -73,8 +73,9 @@ type progress struct {
 // summarize derives everything in status that follows from the rest, from the request as a
 // reader sees it (approval.Read, counting the decisions counted: the verified ones): counts,
 // the approvals and waitingFor columns, observedGeneration and the kstatus conditions — a
-// request awaiting approvals says what it waits for in the reading's words. It is the one
-// place conditions are set.
+// request awaiting approvals says what it waits for in the reading's words. It sets the
+// conditions of a request that waits; an ended request's are its recorded end's, as the
+// ledger wrote them (ledger.Restate).
 func summarize(obj *v1.ApprovalRequest, pending progress, counted func(*v1.ApproverStatus) bool) {
 	st := &obj.Status
 	reading := approval.Read(obj, counted)
@@ -93,20 +94,8 @@ func summarize(obj *v1.ApprovalRequest, pending progress, counted func(*v1.Appro
 		meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: t, Status: s, Reason: reason, Message: msg, ObservedGeneration: gen})
 	}
 	switch {
-	case st.Phase == v1.PhaseApproved:
-		msg := fmt.Sprintf("Approved: %s approvals (%s)", st.Approvals, ledger.Deciders(obj, v1.DecisionApprove))
-		set(v1.ConditionApproved, metav1.ConditionTrue, v1.ReasonApproved, msg)
-		set(v1.ConditionReady, metav1.ConditionTrue, v1.ReasonApproved, msg)
-		meta.RemoveStatusCondition(&st.Conditions, v1.ConditionReconciling)
-		meta.RemoveStatusCondition(&st.Conditions, v1.ConditionStalled)
 	case approval.Ended(st.Phase):
-		reason, msg := terminalCondition(obj)
-		if st.Phase == v1.PhaseRejected {
-			set(v1.ConditionRejected, metav1.ConditionTrue, reason, msg)
-		}
-		set(v1.ConditionReady, metav1.ConditionFalse, reason, msg)
-		set(v1.ConditionStalled, metav1.ConditionTrue, reason, msg)
-		meta.RemoveStatusCondition(&st.Conditions, v1.ConditionReconciling)
+		ledger.Restate(obj)
 	case pending.stalled:
 		set(v1.ConditionReady, metav1.ConditionFalse, pending.reason, pending.message)
 		set(v1.ConditionStalled, metav1.ConditionTrue, pending.reason, pending.message)
@@ -116,23 +105,4 @@ func summarize(obj *v1.ApprovalRequest, pending progress, counted func(*v1.Appro
 		set(v1.ConditionReconciling, metav1.ConditionTrue, pending.reason, pending.message)
 		meta.RemoveStatusCondition(&st.Conditions, v1.ConditionStalled)
 	}
-}
-
-// terminalCondition is the reason and message of a request's end: what the step that ended it
-// said (kept in the Stalled condition by fail), else a default for the phase.
-func terminalCondition(obj *v1.ApprovalRequest) (reason, message string) {
-	phase := string(obj.Status.Phase)
-	if c := meta.FindStatusCondition(obj.Status.Conditions, v1.ConditionStalled); c != nil && c.Message != "" &&
-		(c.Reason == phase || c.Reason == v1.ReasonUnverifiedOutcome && obj.Status.Phase == v1.PhaseFailed) {
-		return c.Reason, c.Message
-	}
-	switch obj.Status.Phase {
-	case v1.PhaseRejected:
-		return phase, "Rejected by " + ledger.Deciders(obj, v1.DecisionReject)
-	case v1.PhaseExpired:
-		return phase, "Expired: no verdict before the timeout"
-	case v1.PhaseAborted:
-		return phase, "Aborted: the execution was stopped"
-	}
-	return phase, "Failed"
 }

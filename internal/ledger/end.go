@@ -104,6 +104,14 @@ func (e End) Apply(obj *v1.ApprovalRequest) {
 			s.Decision = v1.DecisionNotRequired
 		}
 	}
+	e.setConditions(obj)
+}
+
+// setConditions sets the kstatus conditions of the end: Ready True and Approved True for an
+// approval; Ready False and Stalled True, with Rejected True for a rejection, for any other
+// end; Reconciling gone.
+func (e End) setConditions(obj *v1.ApprovalRequest) {
+	st := &obj.Status
 	set := func(t string, s metav1.ConditionStatus) {
 		meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: t, Status: s, Reason: e.Reason, Message: e.Message, ObservedGeneration: obj.Generation})
 	}
@@ -119,6 +127,35 @@ func (e End) Apply(obj *v1.ApprovalRequest) {
 	}
 	set(v1.ConditionReady, metav1.ConditionFalse)
 	set(v1.ConditionStalled, metav1.ConditionTrue)
+}
+
+// Recorded is the reason and message of a request's end as its status records it: status.ended,
+// written with the end. A request an operator ended before status.ended existed has none: its
+// words are what the step that ended it kept in the Stalled condition, else its phase's own.
+func Recorded(obj *v1.ApprovalRequest) (reason, message string) {
+	st := &obj.Status
+	if st.Ended != nil {
+		return st.Ended.Reason, st.Ended.Message
+	}
+	phase := string(st.Phase)
+	if c := meta.FindStatusCondition(st.Conditions, v1.ConditionStalled); c != nil && c.Message != "" &&
+		(c.Reason == phase || c.Reason == v1.ReasonUnverifiedOutcome && st.Phase == v1.PhaseFailed) {
+		return c.Reason, c.Message
+	}
+	switch st.Phase {
+	case v1.PhaseApproved:
+		return phase, fmt.Sprintf("Approved: %s approvals (%s)", st.Approvals, Deciders(obj, v1.DecisionApprove))
+	case v1.PhaseRejected:
+		return phase, "Rejected by " + Deciders(obj, v1.DecisionReject)
+	}
+	return phase, defaultMessage[st.Phase]
+}
+
+// Restate sets an ended request's conditions again from its recorded end, as Apply set them:
+// a later reconcile keeps the end's words whatever else it derives.
+func Restate(obj *v1.ApprovalRequest) {
+	reason, message := Recorded(obj)
+	End{Phase: obj.Status.Phase, Reason: reason, Message: message}.setConditions(obj)
 }
 
 // Deciders lists who made decision d, for messages.

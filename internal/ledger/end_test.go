@@ -164,3 +164,80 @@ func TestApplyTwice(t *testing.T) {
 		t.Fatalf("a second Apply changed the status:\n%+v\n%+v", once.Status, obj.Status)
 	}
 }
+
+// An ended request's conditions, restated by a later reconcile, are the recorded end's: the
+// words status.ended keeps, or, for a request ended before status.ended existed, what its
+// Stalled condition kept, else its phase's own.
+func TestRestateKeepsTheRecordedEnd(t *testing.T) {
+	at := metav1.NewTime(time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC))
+	ended := func(phase v1.Phase, ledger []string, edit func(*v1.ApprovalRequest)) *v1.ApprovalRequest {
+		obj := request(ledger...)
+		obj.Status.Phase = phase
+		edit(obj)
+		return obj
+	}
+	cases := []struct {
+		name            string
+		obj             *v1.ApprovalRequest
+		reason, message string
+		trueConditions  []string
+	}{{
+		name: "an end the ledger wrote: status.ended's words, whatever the conditions say now",
+		obj: ended(v1.PhaseFailed, []string{"", "", ""}, func(o *v1.ApprovalRequest) {
+			o.Status.Ended = &v1.Ending{At: at, Reason: v1.ReasonUnverifiedOutcome, Message: "not approved"}
+			o.Status.Conditions = nil
+		}),
+		reason: v1.ReasonUnverifiedOutcome, message: "not approved", trueConditions: []string{v1.ConditionStalled},
+	}, {
+		name: "before status.ended: the Stalled condition's words for its phase",
+		obj: ended(v1.PhaseExpired, []string{"", "", ""}, func(o *v1.ApprovalRequest) {
+			o.Status.Conditions = []metav1.Condition{{Type: v1.ConditionStalled, Status: metav1.ConditionTrue, Reason: v1.ReasonExpired, Message: "Expired after 72h"}}
+		}),
+		reason: v1.ReasonExpired, message: "Expired after 72h", trueConditions: []string{v1.ConditionStalled},
+	}, {
+		name: "before status.ended, an unverified outcome: kept, not turned into a plain Failed",
+		obj: ended(v1.PhaseFailed, []string{"", "", ""}, func(o *v1.ApprovalRequest) {
+			o.Status.Conditions = []metav1.Condition{{Type: v1.ConditionStalled, Status: metav1.ConditionTrue, Reason: v1.ReasonUnverifiedOutcome, Message: "an answer tollgate did not send"}}
+		}),
+		reason: v1.ReasonUnverifiedOutcome, message: "an answer tollgate did not send", trueConditions: []string{v1.ConditionStalled},
+	}, {
+		name:   "before status.ended, a rejection without conditions: its deciders",
+		obj:    ended(v1.PhaseRejected, []string{"R", "R", ""}, func(o *v1.ApprovalRequest) { o.Status.Conditions = nil }),
+		reason: v1.ReasonRejected, message: "Rejected by alice, bob", trueConditions: []string{v1.ConditionRejected, v1.ConditionStalled},
+	}, {
+		name: "before status.ended, an approval: its approvals and deciders, Ready",
+		obj: ended(v1.PhaseApproved, []string{"A", "A", ""}, func(o *v1.ApprovalRequest) {
+			o.Status.Approvals = "2/2"
+		}),
+		reason: v1.ReasonApproved, message: "Approved: 2/2 approvals (alice, bob)", trueConditions: []string{v1.ConditionApproved, v1.ConditionReady},
+	}, {
+		name:   "before status.ended, an abort with nothing said: the phase's words",
+		obj:    ended(v1.PhaseAborted, []string{"", "", ""}, func(o *v1.ApprovalRequest) { o.Status.Conditions = nil }),
+		reason: v1.ReasonAborted, message: "Aborted: the execution was stopped", trueConditions: []string{v1.ConditionStalled},
+	}}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			Restate(c.obj)
+			var holding []string
+			for _, cond := range c.obj.Status.Conditions {
+				if cond.Reason != c.reason || cond.Message != c.message {
+					t.Errorf("condition %s: %s %q, want %s %q", cond.Type, cond.Reason, cond.Message, c.reason, c.message)
+				}
+				if cond.Status == metav1.ConditionTrue {
+					holding = append(holding, cond.Type)
+				}
+			}
+			if meta.FindStatusCondition(c.obj.Status.Conditions, v1.ConditionReady) == nil {
+				t.Errorf("no Ready condition")
+			}
+			if meta.FindStatusCondition(c.obj.Status.Conditions, v1.ConditionReconciling) != nil {
+				t.Errorf("an ended request still Reconciling")
+			}
+			slices.Sort(holding)
+			want := slices.Sorted(slices.Values(c.trueConditions))
+			if !slices.Equal(holding, want) {
+				t.Errorf("conditions True: %v, want %v", holding, want)
+			}
+		})
+	}
+}
