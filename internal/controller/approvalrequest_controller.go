@@ -81,7 +81,7 @@ type ApprovalRequestReconciler struct {
 	client.Client
 	// Reader reads uncached, to re-read a request after a write conflict.
 	Reader client.Reader
-	API    stepfunctions.API
+	Engine stepfunctions.Engine
 	Events events.EventRecorder
 	Clock  clock.PassiveClock
 	// Tokens seals, opens and keeps alive the slots' task tokens (shared with the router).

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -55,7 +53,7 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 		if err != nil {
 			return err
 		}
-		err = r.send(ctx, s, token, out)
+		err = r.Engine.Answer(ctx, token, answerOf(s, out))
 		switch {
 		case err == nil:
 			metrics.Delivery(s.Decision, max(0, r.Clock.Since(rec.At)))
@@ -90,18 +88,13 @@ func (r *ApprovalRequestReconciler) deliver(ctx context.Context, obj *v1.Approva
 	return nil
 }
 
-// send answers a slot's (opened) token with its decision.
-func (r *ApprovalRequestReconciler) send(ctx context.Context, s *v1.ApproverStatus, token, output string) error {
+// answerOf is a slot's decision as its task is answered: an approval succeeds with the decision
+// output, a rejection fails with the contract's error tollgate.Rejected and the output as cause.
+func answerOf(s *v1.ApproverStatus, output string) stepfunctions.Answer {
 	if s.Decision == v1.DecisionReject {
-		_, err := r.API.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{
-			TaskToken: aws.String(token),
-			Error:     aws.String(approval.ErrorRejected),
-			Cause:     aws.String(output),
-		})
-		return err
+		return stepfunctions.Fail(approval.ErrorRejected, output)
 	}
-	_, err := r.API.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(output)})
-	return err
+	return stepfunctions.Succeed(output)
 }
 
 func sentReason(d v1.Decision) string {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -38,15 +36,11 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 		return nil
 	}
 	name := approval.ExecutionName(obj)
-	out, err := r.API.StartExecution(ctx, &sfn.StartExecutionInput{
-		StateMachineArn: aws.String(machine),
-		Name:            aws.String(name),
-		Input:           aws.String(string(input)),
-	})
+	started, err := r.Engine.StartApproval(ctx, stepfunctions.ApprovalRun{StateMachineARN: machine, Name: name, Input: input})
 	executionARN, startedAt := "", now
 	switch {
 	case err == nil:
-		executionARN, startedAt = aws.ToString(out.ExecutionArn), metav1.NewTime(aws.ToTime(out.StartDate))
+		executionARN, startedAt = started.ExecutionARN, metav1.NewTime(started.StartedAt)
 	case stepfunctions.Classify(err) == stepfunctions.Exists:
 		executionARN = approval.ExecutionARNOf(machine, name)
 		if err := r.adoptable(ctx, executionARN, input); err != nil {
@@ -58,7 +52,7 @@ func (r *ApprovalRequestReconciler) start(ctx context.Context, obj *v1.ApprovalR
 			w.end(ledger.Outcome{Phase: v1.PhaseFailed, Why: theirs.msg, At: now})
 			return nil
 		}
-	case stepfunctions.Classify(err) == stepfunctions.Terminal && refusesRequest(err):
+	case stepfunctions.Classify(err) == stepfunctions.Terminal && stepfunctions.RefusesInput(err):
 		msg := fmt.Sprintf("StartExecution on %s refused the request: %s", machine, stepfunctions.Describe(err))
 		r.Events.Eventf(obj, nil, corev1.EventTypeWarning, v1.ReasonStartFailed, "Start", "%s", msg)
 		w.end(ledger.Outcome{Phase: v1.PhaseFailed, Why: msg, At: now})
@@ -95,16 +89,6 @@ func refused(err error) blocked {
 	return blocked{v1.ReasonStepFunctionsRefused, "Step Functions refused the operator: " + stepfunctions.Describe(err)}
 }
 
-// refusesRequest tells a refusal of the request itself (its input or name), which no retry
-// can fix since the spec cannot change, from one of the operator's configuration.
-func refusesRequest(err error) bool {
-	switch stepfunctions.Code(err) {
-	case "InvalidExecutionInput", "ValidationException", "InvalidName":
-		return true
-	}
-	return false
-}
-
 // machineOf is the state machine a request runs on: its policy's (approval.PolicyOf), else the
 // operator's default.
 func (r *ApprovalRequestReconciler) machineOf(obj *v1.ApprovalRequest) string {
@@ -119,11 +103,11 @@ func (e notOurs) Error() string { return e.msg }
 // adoptable checks that the execution under a request's name carries the input the request
 // renders (DescribeExecution): a notOurs error when it does not.
 func (r *ApprovalRequestReconciler) adoptable(ctx context.Context, arn string, input []byte) error {
-	out, err := r.API.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+	exec, err := r.Engine.Describe(ctx, arn)
 	if err != nil {
 		return fmt.Errorf("reading the execution %s, which exists under the request's name: %w", arn, err)
 	}
-	if !approval.SameInput([]byte(aws.ToString(out.Input)), input) {
+	if !approval.SameInput(exec.Input, input) {
 		return notOurs{fmt.Sprintf("the execution %s exists under this request's name with another input than the request's: someone else started it (states:StartExecution on the machine), and it is not adopted; create the request again (it gets a new name) and find out who started it", arn)}
 	}
 	return nil
@@ -186,7 +170,7 @@ type reportedEnd struct {
 // is gone or cannot be read ends its request Failed; a call refused for the operator's
 // permissions blocks it; any other failure is returned for a retry.
 func (r *ApprovalRequestReconciler) describeEnd(ctx context.Context, obj *v1.ApprovalRequest, arn string, now time.Time) (reportedEnd, error) {
-	out, err := r.API.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+	exec, err := r.Engine.Describe(ctx, arn)
 	switch class := stepfunctions.Classify(err); {
 	case err == nil:
 	case class == stepfunctions.Gone, class == stepfunctions.Terminal:
@@ -197,11 +181,11 @@ func (r *ApprovalRequestReconciler) describeEnd(ctx context.Context, obj *v1.App
 		return reportedEnd{}, fmt.Errorf("describing the execution of %s/%s: %w", obj.Namespace, obj.Name, err)
 	}
 	end := metav1.NewTime(now)
-	if out.StopDate != nil {
-		end = metav1.NewTime(*out.StopDate)
+	if !exec.StoppedAt.IsZero() {
+		end = metav1.NewTime(exec.StoppedAt)
 	}
-	failure := fmt.Sprintf("the execution failed: %s: %s", aws.ToString(out.Error), aws.ToString(out.Cause))
-	return reportedEnd{approval.PhaseOf(out.Status, aws.ToString(out.Error)), failure, end}, nil
+	failure := fmt.Sprintf("the execution failed: %s: %s", exec.Error, exec.Cause)
+	return reportedEnd{approval.PhaseOf(exec.Status, exec.Error), failure, end}, nil
 }
 
 // delivered selects, for tallyOf, the slots whose verified decision reached Step Functions.
@@ -244,11 +228,7 @@ func (r *ApprovalRequestReconciler) stop(ctx context.Context, obj *v1.ApprovalRe
 		}
 		arn = approval.ExecutionARNOf(r.machineOf(obj), approval.ExecutionName(obj))
 	}
-	_, err := r.API.StopExecution(ctx, &sfn.StopExecutionInput{
-		ExecutionArn: aws.String(arn),
-		Error:        aws.String(errorName),
-		Cause:        aws.String(cause),
-	})
+	err := r.Engine.Stop(ctx, arn, errorName, cause)
 	switch {
 	case err == nil:
 		r.Events.Eventf(obj, nil, corev1.EventTypeNormal, v1.ReasonAborted, "Stop", "execution %s stopped: %s", arn, cause)

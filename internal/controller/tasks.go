@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
@@ -46,7 +44,7 @@ type TaskRouter struct {
 	// Client writes status; Reader reads uncached, so a conflict retry sees the latest object.
 	Client client.Client
 	Reader client.Reader
-	API    stepfunctions.API
+	Engine stepfunctions.Engine
 	Events events.EventRecorder
 	Clock  clock.PassiveClock
 	Tokens *Tokens
@@ -198,7 +196,7 @@ func (t *TaskRouter) outcome(ctx context.Context, key client.ObjectKey, in *appr
 			return err
 		}
 	}
-	if _, err := t.API.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String("{}")}); err != nil {
+	if err := t.Engine.Answer(ctx, token, stepfunctions.Acknowledge()); err != nil {
 		return fmt.Errorf("answering the outcome task of %s: %w", key, err)
 	}
 	return t.recordOutcome(ctx, key, in, phase)
@@ -287,7 +285,7 @@ func outcomePhase(outcome string) v1.Phase {
 
 // failTask answers a task this installation owns but cannot fill, so its execution ends.
 func (t *TaskRouter) failTask(ctx context.Context, log logr.Logger, token, name, cause string) {
-	if _, err := t.API.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: aws.String(token), Error: aws.String(name), Cause: aws.String(cause)}); err != nil {
+	if err := t.Engine.Answer(ctx, token, stepfunctions.Fail(name, cause)); err != nil {
 		log.Error(err, "failing an activity task")
 	}
 }

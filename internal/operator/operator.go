@@ -215,10 +215,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions
 		}
 		gate = monitor
 	}
+	engine := stepfunctions.NewEngine(api)
 	ends := &controller.Ends{}
 	tokens := &controller.Tokens{Keyring: keyring, Keeper: hb}
 	reconciler := &controller.ApprovalRequestReconciler{
-		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), API: api, Events: events, Clock: cfg.Clock,
+		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Engine: engine, Events: events, Clock: cfg.Clock,
 		Tokens: tokens, Identity: checker, Admission: gate, Ends: ends, Options: cfg.Lifecycle,
 	}
 	if monitor != nil {
@@ -231,7 +232,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions
 		return nil, fmt.Errorf("setting up the ApproverDecision controller: %w", err)
 	}
 	router := &controller.TaskRouter{
-		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), API: api, Events: events, Clock: cfg.Clock,
+		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Engine: engine, Events: events, Clock: cfg.Clock,
 		Tokens: tokens, ClusterID: cfg.Lifecycle.ClusterID, DefaultStateMachineARN: cfg.Lifecycle.DefaultStateMachineARN,
 		Log: ctrl.Log.WithName("activity"), Ends: ends,
 		OnGone: reconciler.Wake,

@@ -104,6 +104,15 @@ var errorCodes = map[string]Class{
 	"RequestExpired":              Denied,
 }
 
+// inputCodes are the Terminal codes that refuse what a call carries — an execution's input or
+// name — rather than the operator's setup: retrying cannot help while the caller sends the same,
+// and an administrator cannot fix it either (RefusesInput).
+var inputCodes = map[string]bool{
+	"InvalidExecutionInput": true,
+	"ValidationException":   true,
+	"InvalidName":           true,
+}
+
 // throttleCodes adds Step Functions' own throttling codes to the SDK's list.
 var throttleCodes = retry.ThrottleErrorCode{Codes: map[string]struct{}{
 	"KmsThrottlingException": {},
@@ -140,6 +149,13 @@ func Classify(err error) Class {
 		return Retryable
 	}
 	return Unknown
+}
+
+// RefusesInput reports whether Step Functions refused what the call carried (an execution's
+// input or name), which no retry and no administrator can fix, rather than the operator's setup
+// (a missing state machine, a permission), which an administrator can.
+func RefusesInput(err error) bool {
+	return inputCodes[Code(err)]
 }
 
 // IsCallError reports whether err is the failure of a call to Step Functions (as the SDK

@@ -112,6 +112,32 @@ func TestClassifyValues(t *testing.T) {
 	}
 }
 
+// RefusesInput tells a refusal of what a call carried from one of the operator's setup: both
+// are Terminal, but only the second is an administrator's to fix.
+func TestRefusesInput(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"InvalidExecutionInput", fmt.Errorf("starting: %w", &types.InvalidExecutionInput{}), true},
+		{"InvalidName", &types.InvalidName{}, true},
+		{"ValidationException", errorWithCode("ValidationException"), true},
+		{"StateMachineDoesNotExist", &types.StateMachineDoesNotExist{}, false},
+		{"AccessDeniedException", errorWithCode("AccessDeniedException"), false},
+		{"ThrottlingException", errorWithCode("ThrottlingException"), false},
+		{"plain", errors.New("InvalidExecutionInput"), false},
+		{"nil", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := RefusesInput(tt.err); got != tt.want {
+				t.Errorf("RefusesInput = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestClassString(t *testing.T) {
 	for c, want := range map[Class]string{Unknown: "Unknown", Retryable: "Retryable", Terminal: "Terminal", Gone: "Gone", Exists: "Exists"} {
 		if c.String() != want {
