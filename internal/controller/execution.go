@@ -185,7 +185,7 @@ func (r *ApprovalRequestReconciler) describeEnd(ctx context.Context, obj *v1.App
 		end = metav1.NewTime(exec.StoppedAt)
 	}
 	failure := fmt.Sprintf("the execution failed: %s: %s", exec.Error, exec.Cause)
-	return reportedEnd{approval.PhaseOf(exec.Status, exec.Error), failure, end}, nil
+	return reportedEnd{phaseOf(exec.Status, exec.Error), failure, end}, nil
 }
 
 // delivered selects, for tallyOf, the slots whose verified decision reached Step Functions.

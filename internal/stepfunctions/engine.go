@@ -47,11 +47,20 @@ type Started struct {
 	StartedAt    time.Time
 }
 
-// ExecutionStatus is how an execution stands: RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED or
-// PENDING_REDRIVE. It is the SDK's type under a tollgate name because the contract's mapping of
-// a status to a request's phase (approval.PhaseOf) takes it as it is; the lifecycle only passes
-// it along.
-type ExecutionStatus = sfntypes.ExecutionStatus
+// ExecutionStatus is how an execution stands, in tollgate's type; its values are the names
+// Step Functions gives them on the wire (DescribeExecution's status), so a log shows what the
+// AWS console shows.
+type ExecutionStatus string
+
+// The statuses an execution can have.
+const (
+	ExecutionRunning        ExecutionStatus = "RUNNING"
+	ExecutionSucceeded      ExecutionStatus = "SUCCEEDED"
+	ExecutionFailed         ExecutionStatus = "FAILED"
+	ExecutionTimedOut       ExecutionStatus = "TIMED_OUT"
+	ExecutionAborted        ExecutionStatus = "ABORTED"
+	ExecutionPendingRedrive ExecutionStatus = "PENDING_REDRIVE"
+)
 
 // Execution is how an execution stands, as Describe read it.
 type Execution struct {
@@ -109,7 +118,7 @@ func (e *engine) Describe(ctx context.Context, executionARN string) (Execution, 
 		return Execution{}, err
 	}
 	return Execution{
-		Status:    out.Status,
+		Status:    ExecutionStatus(out.Status),
 		Input:     []byte(aws.ToString(out.Input)),
 		Error:     aws.ToString(out.Error),
 		Cause:     aws.ToString(out.Cause),

@@ -3,8 +3,6 @@ package stepfunctions
 import (
 	"bytes"
 	"testing"
-
-	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 )
 
 // startRun starts an approval run of the local machine through the Engine.
@@ -43,7 +41,7 @@ func TestEngineStartIsIdempotentAndDescribes(t *testing.T) {
 	}
 
 	exec := describe(t, e, started.ExecutionARN)
-	if exec.Status != sfntypes.ExecutionStatusRunning || string(exec.Input) != `{"n":1}` || !exec.StoppedAt.IsZero() || exec.Error != "" {
+	if exec.Status != ExecutionRunning || string(exec.Input) != `{"n":1}` || !exec.StoppedAt.IsZero() || exec.Error != "" {
 		t.Errorf("Describe of a running execution = %+v", exec)
 	}
 	_, err = e.Describe(t.Context(), started.ExecutionARN+"-none")
@@ -56,12 +54,12 @@ func TestEngineAnswers(t *testing.T) {
 	cases := []struct {
 		name         string
 		answer       Answer
-		status       sfntypes.ExecutionStatus
+		status       ExecutionStatus
 		error, cause string
 	}{
-		{"success", Succeed(`{"decision":"approve"}`), sfntypes.ExecutionStatusSucceeded, "", ""},
-		{"acknowledge", Acknowledge(), sfntypes.ExecutionStatusSucceeded, "", ""},
-		{"failure", Fail("tollgate.Rejected", `{"decision":"reject"}`), sfntypes.ExecutionStatusFailed, "tollgate.Rejected", `{"decision":"reject"}`},
+		{"success", Succeed(`{"decision":"approve"}`), ExecutionSucceeded, "", ""},
+		{"acknowledge", Acknowledge(), ExecutionSucceeded, "", ""},
+		{"failure", Fail("tollgate.Rejected", `{"decision":"reject"}`), ExecutionFailed, "tollgate.Rejected", `{"decision":"reject"}`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -94,7 +92,7 @@ func TestEngineStop(t *testing.T) {
 	if err := e.Stop(t.Context(), started.ExecutionARN, "tollgate.Stopped", "the ApprovalRequest was deleted"); err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
-	if exec := describe(t, e, started.ExecutionARN); exec.Status != sfntypes.ExecutionStatusAborted || exec.StoppedAt.IsZero() {
+	if exec := describe(t, e, started.ExecutionARN); exec.Status != ExecutionAborted || exec.StoppedAt.IsZero() {
 		t.Errorf("after Stop: %+v, want ABORTED and stopped", exec)
 	}
 	if err := e.Stop(t.Context(), started.ExecutionARN+"-none", "tollgate.Stopped", "gone"); Classify(err) != Gone {
