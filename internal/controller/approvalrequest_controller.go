@@ -155,7 +155,11 @@ func (r *ApprovalRequestReconciler) run(ctx context.Context, obj *v1.ApprovalReq
 		w.base.ObjectMeta = *obj.ObjectMeta.DeepCopy()
 		r.warnInline(obj)
 	}
-	if obj.Status.ExecutionARN == "" && !approval.Ended(obj.Status.Phase) {
+	unstarted, err := r.unstarted(ctx, w)
+	if err != nil {
+		return starting, ctrl.Result{}, err
+	}
+	if unstarted {
 		switch waiting, err := r.underPolicy(ctx, obj, w); {
 		case err != nil:
 			return starting, ctrl.Result{}, err

@@ -30,6 +30,18 @@ func startOperator(api stepfunctions.API) *runningOperator {
 
 // startOperatorWith is startOperator with the suite's settings changed by tune.
 func startOperatorWith(api stepfunctions.API, tune func(*operator.Config)) *runningOperator {
+	return runOperator(devenv.OperatorOptions{Config: suiteConfig(tune), API: api})
+}
+
+// runOperator runs an operator as startOperator does, with more of the environment's options.
+func runOperator(o devenv.OperatorOptions) *runningOperator {
+	op, err := env.StartOperator(ctx, o)
+	Expect(err).NotTo(HaveOccurred())
+	return &runningOperator{Operator: op, router: op.Router}
+}
+
+// suiteConfig is the suite's settings, changed by tune (nil: as they are).
+func suiteConfig(tune func(*operator.Config)) *operator.Config {
 	c := operator.NewConfig()
 	c.WorkerName = "operator-under-test"
 	c.Lifecycle = controller.Options{
@@ -48,9 +60,7 @@ func startOperatorWith(api stepfunctions.API, tune func(*operator.Config)) *runn
 	if tune != nil {
 		tune(c)
 	}
-	op, err := env.StartOperator(ctx, devenv.OperatorOptions{Config: c, API: api})
-	Expect(err).NotTo(HaveOccurred())
-	return &runningOperator{Operator: op, router: op.Router}
+	return c
 }
 
 // withOperator gives each spec of a container a fresh namespace (prefix-…) and an operator,

@@ -58,9 +58,15 @@ func (w *statusWriter) commit(ctx context.Context, reader client.Reader, change 
 	if err != nil {
 		return err
 	}
+	w.reset(latest)
+	return nil
+}
+
+// reset makes the writer go on from the request as stored: its object, and the base of its
+// next patch.
+func (w *statusWriter) reset(latest *v1.ApprovalRequest) {
 	*w.obj = *latest
 	w.base = latest.DeepCopy()
-	return nil
 }
 
 // progress describes a request that has not ended: why it waits, and whether it is stuck on

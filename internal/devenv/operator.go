@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -118,6 +119,10 @@ type OperatorOptions struct {
 	// API is how the operator reaches Step Functions; nil: the endpoint's client behind the
 	// client-side rate limits the operator ships with.
 	API stepfunctions.API
+	// Transport, when set, wraps the operator's connection to kube-apiserver: a spec holds
+	// back what its watches deliver, so that its cache lags behind its own writes as it does
+	// on a loaded machine.
+	Transport func(http.RoundTripper) http.RoundTripper
 }
 
 // StartOperator runs an operator until Stop (or Kill), and returns once its caches synced.
@@ -146,7 +151,12 @@ func StartOperator(ctx context.Context, cp *ControlPlane, ep *Endpoint, legacyKe
 	if api == nil {
 		api = stepfunctions.Wrap(ep.Client, stepfunctions.NewLimiter(cfg.AWS.Limits()))
 	}
-	mgr, err := ctrl.NewManager(cp.Operator, ctrl.Options{
+	restCfg := cp.Operator
+	if o.Transport != nil {
+		restCfg = rest.CopyConfig(cp.Operator)
+		restCfg.Wrap(o.Transport)
+	}
+	mgr, err := ctrl.NewManager(restCfg, ctrl.Options{
 		Scheme:                 cp.Scheme,
 		Cache:                  operator.CacheOptions(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
