@@ -3,6 +3,7 @@ package controller_test
 import (
 	"context"
 	"encoding/json"
+	"k8s.io/client-go/util/retry"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -105,14 +106,17 @@ var _ = Describe("The AWS side", func() {
 	It("a token swapped in status by someone acting as the operator, in the clear or sealed for another slot, is refused", func() {
 		key := newRequest(ns, "swapped-token", []string{"alice", "bob"}, 0)
 		obj := waitTokens(key, 2)
+		// The attacker tries again when the operator wrote the request in between (a conflict).
 		swap := func(token string) error {
-			o := getRequest(key)
-			for i := range o.Status.Approvers {
-				if o.Status.Approvers[i].Name == "alice" {
-					o.Status.Approvers[i].TaskToken = token
+			return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+				o := getRequest(key)
+				for i := range o.Status.Approvers {
+					if o.Status.Approvers[i].Name == "alice" {
+						o.Status.Approvers[i].TaskToken = token
+					}
 				}
-			}
-			return as(devenv.OperatorUsername).Status().Update(ctx, o)
+				return as(devenv.OperatorUsername).Status().Update(ctx, o)
+			})
 		}
 		By("a token of the attacker's own task, written in the clear")
 		Expect(swap("AAAA-a-task-token-of-mallorys-own")).To(MatchError(ContainSubstring("the task token of slot alice is written in the clear")))
