@@ -102,6 +102,27 @@ var _ = Describe("The AWS side", func() {
 		waitPhase(key, v1.PhaseApproved)
 	})
 
+	It("a token swapped in status by someone acting as the operator, in the clear or sealed for another slot, is refused", func() {
+		key := newRequest(ns, "swapped-token", []string{"alice", "bob"}, 0)
+		obj := waitTokens(key, 2)
+		swap := func(token string) error {
+			o := getRequest(key)
+			for i := range o.Status.Approvers {
+				if o.Status.Approvers[i].Name == "alice" {
+					o.Status.Approvers[i].TaskToken = token
+				}
+			}
+			return as(devenv.OperatorUsername).Status().Update(ctx, o)
+		}
+		By("a token of the attacker's own task, written in the clear")
+		Expect(swap("AAAA-a-task-token-of-mallorys-own")).To(MatchError(ContainSubstring("the task token of slot alice is written in the clear")))
+		By("bob's sealed token moved to alice's slot: accepted by admission (it is sealed), it does not open for alice")
+		Expect(swap(slotOf(obj, "bob").TaskToken)).To(Succeed())
+		approveAll(key, "alice")
+		Eventually(func() []string { return eventNotes(key, v1.ReasonTokenUnreadable) }, settle).Should(ContainElement(ContainSubstring("alice")))
+		Expect(sfnLocal.sendsFor(tokenOf(obj, "bob"))).To(BeZero(), "alice's decision went out on bob's token")
+	})
+
 	It("an execution someone started first under the request's name is not adopted", func() {
 		api := &racingAPI{API: stepfunctions.Wrap(sfnLocal.client, nil), namespace: ns}
 		op.stop()

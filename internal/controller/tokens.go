@@ -48,7 +48,7 @@ func (t *Tokens) open(obj *v1.ApprovalRequest, s *v1.ApproverStatus) (string, er
 	return token, nil
 }
 
-// track keeps a slot's token alive; false when it does not open.
+// track keeps a slot's token alive; an error when it does not open.
 func (t *Tokens) track(obj *v1.ApprovalRequest, s *v1.ApproverStatus, onGone func()) error {
 	token, err := t.open(obj, s)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // errEnded says that a process has ended or is ending: it waits to be reaped by its parent, or
@@ -34,35 +35,47 @@ type Proc struct {
 // String names the process for messages: "etcd (pid 4242)".
 func (p Proc) String() string { return fmt.Sprintf("%s (pid %d)", p.Name, p.PID) }
 
-// inspect reads process pid's identity.
+// inspect reads process pid's identity. A process between the halves of an exec (the old
+// program's memory released, the new one's arguments not yet in place) reads as one that
+// exits — no command line, or no executable — for a moment; one that exits becomes a zombie.
+// So inspect looks again until one of them shows (execSettle), and reads the executable after
+// the command line: once the new program's arguments are in place, its executable is too.
 func inspect(name string, pid int) (Proc, error) {
-	start, zombie, err := startOf(pid)
-	if err != nil {
-		return Proc{}, err
-	}
-	if zombie {
-		return Proc{}, fmt.Errorf("process %d: %w", pid, errEnded)
-	}
 	boot, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
 	if err != nil {
 		return Proc{}, fmt.Errorf("reading the boot id: %w", err)
 	}
-	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
-	if errors.Is(err, fs.ErrNotExist) {
-		return Proc{}, fmt.Errorf("process %d: %w", pid, errEnded)
+	for look := 0; ; look++ {
+		start, zombie, err := startOf(pid)
+		if err != nil {
+			return Proc{}, err
+		}
+		if zombie {
+			return Proc{}, fmt.Errorf("process %d: %w", pid, errEnded)
+		}
+		argv, err := nulSeparated(pid, "cmdline")
+		if err != nil {
+			return Proc{}, err
+		}
+		exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+		switch {
+		case err != nil && !errors.Is(err, fs.ErrNotExist):
+			return Proc{}, fmt.Errorf("reading process %d's executable: %w", pid, err)
+		case err == nil && len(argv) > 0:
+			return Proc{Name: name, PID: pid, StartTicks: start, BootID: strings.TrimSpace(string(boot)), Exe: exe, Cmdline: argv}, nil
+		case look == execSettleLooks:
+			return Proc{}, fmt.Errorf("process %d: %w", pid, errEnded)
+		}
+		time.Sleep(execSettle)
 	}
-	if err != nil {
-		return Proc{}, fmt.Errorf("reading process %d's executable: %w", pid, err)
-	}
-	argv, err := nulSeparated(pid, "cmdline")
-	if err != nil {
-		return Proc{}, err
-	}
-	if len(argv) == 0 { // its memory was released since its executable was read
-		return Proc{}, fmt.Errorf("process %d: %w", pid, errEnded)
-	}
-	return Proc{Name: name, PID: pid, StartTicks: start, BootID: strings.TrimSpace(string(boot)), Exe: exe, Cmdline: argv}, nil
 }
+
+// execSettle and execSettleLooks bound how long inspect waits for a process to finish its exec
+// or become a zombie (an exec's second half takes microseconds).
+const (
+	execSettle      = time.Millisecond
+	execSettleLooks = 100
+)
 
 // self is this process's identity, named after its program.
 func self() (Proc, error) {

@@ -128,3 +128,25 @@ func TestRunningKnowsAProcessWhoseBinaryWasReplaced(t *testing.T) {
 		t.Errorf("running() = %t, %v once its binary was replaced; want true, nil", alive, err)
 	}
 }
+
+// A process inspected the moment it was started is running, not ended: between the halves of
+// its exec (the old program's memory released, the new one's arguments not yet in place) its
+// command line reads empty for a moment, which is not the emptiness of a process that exits.
+// Seen on about 1 start in 100 before inspect looked again.
+func TestInspectRightAfterStartIsNotEnded(t *testing.T) {
+	for range 2000 {
+		cmd := exec.Command("sleep", "60")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		p, err := inspect("sleeper", cmd.Process.Pid)
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if err != nil {
+			t.Fatalf("inspect right after start: %v", err)
+		}
+		if !strings.HasSuffix(p.Exe, "sleep") || strings.Join(p.Cmdline, " ") != "sleep 60" {
+			t.Fatalf("inspect right after start = %+v: the program before the exec", p)
+		}
+	}
+}

@@ -4,23 +4,20 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"net"
-	"net/textproto"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 )
 
-// Helpers of the sns:publish tests: sinks to hand the endpoint, a way to
-// wait for the execution the sink's goroutine moves on, and a tiny SMTP
-// server.
+// Helpers of the sns:publish tests: sinks to hand the endpoint and a way to
+// wait for the execution the sink's goroutine moves on (the SMTP server is
+// internal/smtptest's).
 
 const testTopic = "arn:aws:sns:us-east-1:123456789012:tollgate-approvals"
 
@@ -114,94 +111,6 @@ func wantTaskFailed(t testing.TB, ev types.HistoryEvent, name string, cause *reg
 		aws.ToString(d.Error) != name || !cause.MatchString(aws.ToString(d.Cause)) {
 		t.Fatalf("TaskFailed = sns:publish? %s:%s error %q cause %q, want error %q cause matching %s",
 			aws.ToString(d.ResourceType), aws.ToString(d.Resource), aws.ToString(d.Error), aws.ToString(d.Cause), name, cause)
-	}
-}
-
-// receivedMail is one message an smtpServer received.
-type receivedMail struct {
-	from string
-	to   []string
-	data string
-}
-
-// smtpServer is the least SMTP server net/smtp's client talks to (EHLO,
-// MAIL, RCPT, DATA, QUIT), on 127.0.0.1; each message goes to mails.
-type smtpServer struct {
-	addr  string
-	mails chan receivedMail
-}
-
-func newSMTPServer(t testing.TB) *smtpServer {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &smtpServer{addr: ln.Addr().String(), mails: make(chan receivedMail, 16)}
-	t.Cleanup(func() { _ = ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go s.serve(conn)
-		}
-	}()
-	return s
-}
-
-func (s *smtpServer) serve(conn net.Conn) {
-	defer func() { _ = conn.Close() }()
-	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-	tp := textproto.NewConn(conn)
-	var m receivedMail
-	reply := func(code int, text string) bool { return tp.PrintfLine("%d %s", code, text) == nil }
-	if !reply(220, "localhost test SMTP") {
-		return
-	}
-	for {
-		line, err := tp.ReadLine()
-		if err != nil {
-			return
-		}
-		verb, arg, _ := strings.Cut(line, " ")
-		switch strings.ToUpper(verb) {
-		case "EHLO", "HELO", "RSET", "NOOP":
-			reply(250, "ok")
-		case "MAIL":
-			m = receivedMail{from: strings.Trim(strings.TrimPrefix(arg, "FROM:"), "<>")}
-			reply(250, "ok")
-		case "RCPT":
-			m.to = append(m.to, strings.Trim(strings.TrimPrefix(arg, "TO:"), "<>"))
-			reply(250, "ok")
-		case "DATA":
-			reply(354, "go ahead")
-			b, err := tp.ReadDotBytes()
-			if err != nil {
-				return
-			}
-			m.data = string(b)
-			s.mails <- m
-			reply(250, "queued")
-		case "QUIT":
-			reply(221, "bye")
-			return
-		default:
-			reply(502, "not implemented")
-		}
-	}
-}
-
-// next returns the next mail received, failing after a while.
-func (s *smtpServer) next(t testing.TB) receivedMail {
-	t.Helper()
-	select {
-	case m := <-s.mails:
-		return m
-	case <-time.After(10 * time.Second):
-		t.Fatal("no mail received")
-		return receivedMail{}
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/tollgate-dev/tollgate/internal/smtptest"
 )
 
 // The HTTP sink posts what SNS posts to an HTTP subscription: the
@@ -49,8 +51,8 @@ func TestSNSPublish_HTTPSink_PostsNotification(t *testing.T) {
 // The SMTP sink mails the message: From the fixed local sender, To the
 // message's "email" attribute when it has one, else the sink's ?to= address.
 func TestSNSPublish_SMTPSink_SendsMail(t *testing.T) {
-	server := newSMTPServer(t)
-	sink, err := ParseSNSSink("smtp://" + server.addr + "?to=team@example.com")
+	server := smtptest.Start(t, smtptest.Options{})
+	sink, err := ParseSNSSink("smtp://" + server.Addr + "?to=team@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,11 +69,16 @@ func TestSNSPublish_SMTPSink_SendsMail(t *testing.T) {
 				"Attributes": jsonRaw(tc.attrs),
 			}))
 			e.waitEnd(exec, types.ExecutionStatusSucceeded)
-			m := server.next(t)
-			if m.from != SMTPSender || len(m.to) != 1 || m.to[0] != tc.to {
-				t.Fatalf("envelope from %q to %q, want %q to %q", m.from, m.to, SMTPSender, tc.to)
+			sessions := server.WaitSessions(t, 1)
+			mails := sessions[len(sessions)-1].Mails
+			if len(mails) != 1 {
+				t.Fatalf("the sink's session handed over %d messages, want 1", len(mails))
 			}
-			msg, err := mail.ReadMessage(strings.NewReader(m.data))
+			m := mails[0]
+			if m.From != SMTPSender || len(m.To) != 1 || m.To[0] != tc.to {
+				t.Fatalf("envelope from %q to %q, want %q to %q", m.From, m.To, SMTPSender, tc.to)
+			}
+			msg, err := mail.ReadMessage(m.Reader())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,10 +101,10 @@ func TestSNSPublish_SMTPSink_SendsMail(t *testing.T) {
 // An SMTP server that is not there fails the task, and a recipient that is
 // not an address too: SNS.InternalErrorException, caught like any error.
 func TestSNSPublish_SMTPSinkFails_TaskFails(t *testing.T) {
-	server := newSMTPServer(t)
+	server := smtptest.Start(t, smtptest.Options{})
 	for _, tc := range []struct{ name, sink, attrs, cause string }{
 		{"no server", "smtp://127.0.0.1:1", `{}`, "smtp sink 127.0.0.1:1: dial tcp 127.0.0.1:1: connect: connection refused"},
-		{"bad email attribute", "smtp://" + server.addr, `{"email":{"DataType":"String","StringValue":"not an address"}}`,
+		{"bad email attribute", "smtp://" + server.Addr, `{"email":{"DataType":"String","StringValue":"not an address"}}`,
 			`smtp sink: attribute email "not an address": mail: no angle-addr`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,14 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"sync"
 
-	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 	"github.com/tollgate-dev/tollgate/internal/devenv"
+	"github.com/tollgate-dev/tollgate/internal/operator"
 	"github.com/tollgate-dev/tollgate/internal/tokenseal"
 )
 
@@ -23,7 +22,7 @@ type opener struct {
 }
 
 // open replaces each sealed token of r's status with the token itself; a token it cannot open
-// (the manager has not written its keys yet) is left as it is.
+// is left as it is.
 func (o *opener) open(r *v1.ApprovalRequest) {
 	for i := range r.Status.Approvers {
 		a := &r.Status.Approvers[i]
@@ -40,18 +39,16 @@ func (o *opener) open(r *v1.ApprovalRequest) {
 	}
 }
 
-// keyring reads the manager's keys once they exist.
+// keyring reads the manager's keys (or writes the first, as the manager would: it then reads
+// them) once.
 func (o *opener) keyring() (*tokenseal.Keyring, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.keys != nil {
 		return o.keys, nil
 	}
-	s := &corev1.Secret{}
-	if err := o.admin.Get(context.Background(), client.ObjectKey{Namespace: devenv.OperatorNamespace, Name: "tollgate-token-key"}, s); err != nil {
-		return nil, errors.Join(errors.New("reading the manager's token keys"), err)
-	}
-	keys, err := tokenseal.New(s.Data)
+	keys, err := operator.TokenKeyring(context.Background(), o.admin, o.admin,
+		client.ObjectKey{Namespace: devenv.OperatorNamespace, Name: operator.DefaultTokenKeySecret})
 	if err != nil {
 		return nil, err
 	}

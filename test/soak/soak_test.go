@@ -59,7 +59,9 @@ func envInt(name string, def int) int {
 func TestSoak(t *testing.T) {
 	logf.SetLogger(logr.Discard()) // the managers log to their own files in the soak's directory
 	requests, kills := envInt("SOAK_REQUESTS", 12), envInt("SOAK_KILLS", 2)
-	timeout := time.Duration(envInt("SOAK_TIMEOUT_SECONDS", 240)) * time.Second
+	// The soak takes 70–90 s on an idle 2-core machine; the deadline is for a stuck run, not a
+	// measure: 240 s was overrun with other suites beside it (11 of 12 concluded).
+	timeout := time.Duration(envInt("SOAK_TIMEOUT_SECONDS", 420)) * time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	dir := soakDir(t)
@@ -189,7 +191,11 @@ func TestSoak(t *testing.T) {
 	results := waitConcluded(ctx, t, env.ControlPlane.Client, plans)
 	fired := srv.FaultsFired()
 	srv.ClearFaults() // the judge reads the histories undisturbed
-	verdicts := judge(ctx, t, env.Endpoint.Client, plans, results)
+	// The judge reads on a context of its own: after an overrun deadline it still says which
+	// requests concluded and which were lost, rather than failing every read.
+	judgeCtx, judged := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer judged()
+	verdicts := judge(judgeCtx, t, env.Endpoint.Client, plans, results)
 	byKind := map[string]int{}
 	for k, n := range fired {
 		_, kind, _ := strings.Cut(k, " ")
