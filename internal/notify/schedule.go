@@ -88,3 +88,12 @@ func (s Schedule) Due(dests []Destination, records []Record, now time.Time) (due
 	}
 	return due, next
 }
+
+// Claim is what the caller records of an attempt at d about to start at at, before making it:
+// the attempt counted, failure AttemptInFlight; and when its retry is due should its outcome
+// never be recorded (zero when it is the last attempt, and none follows).
+func (s Schedule) Claim(d Delivery, at time.Time) (Record, time.Time) {
+	attempts := d.Attempts + 1
+	retry, _ := s.Retry(key(d.Route, d.Channel), attempts, at)
+	return Record{Route: d.Route, Channel: d.Channel, At: at, Attempts: attempts, Failure: AttemptInFlight}, retry
+}

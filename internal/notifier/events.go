@@ -1,0 +1,72 @@
+package notifier
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+)
+
+// The events say what the notifier did, for people (`kubectl describe`, `kubectl get events`).
+// It never reads them back: status is its record. Their text holds channel names, counts and
+// failures with every secret value taken out (internal/notify), never a token or an address.
+
+// eventAction is the action of the notifier's events.
+const eventAction = "Notify"
+
+// maxNote keeps an event's note under the API's limit (1 kB for events.k8s.io/v1).
+const maxNote = 1000
+
+// about names who a notice tells.
+func (p plan) about() string {
+	if p.slot == "" {
+		return "the end, to the requester"
+	}
+	return "slot " + p.slot + "'s people"
+}
+
+// announce reports a notice's attempts: what went out, each failure, and who or what could not
+// be reached (once, with the notice's first attempts).
+func (w *Watcher) announce(obj *v1.ApprovalRequest, s sendingPlan) {
+	var sent []string
+	first := false
+	for i, r := range s.results {
+		first = first || s.deliveries[i].Attempts == 0
+		if r.Failure == "" {
+			sent = append(sent, fmt.Sprintf("%s (%s)", r.Channel, r.Type))
+			continue
+		}
+		then := "abandoned: no attempt follows"
+		if !r.Retry.IsZero() {
+			then = "tried again at " + r.Retry.UTC().Format(time.RFC3339)
+		}
+		w.event(obj, corev1.EventTypeWarning, v1.ReasonNotificationFailed, "%s through %s (%s), attempt %d: %s; %s",
+			s.about(), r.Channel, r.Type, r.Attempts, r.Failure, then)
+	}
+	if len(sent) > 0 {
+		w.event(obj, corev1.EventTypeNormal, v1.ReasonNotified, "%s told through %s", s.about(), strings.Join(sent, ", "))
+	}
+	if first && len(s.unreached) > 0 {
+		w.event(obj, corev1.EventTypeWarning, v1.ReasonNotificationUnreached, "%s: not reached by %s", s.about(), strings.Join(s.unreached, "; "))
+	}
+}
+
+// unrouted reports that the route the request picked is defined by no object.
+func (w *Watcher) unrouted(obj *v1.ApprovalRequest, p plan) {
+	then := "no attempt follows"
+	if next := p.unrouted.Record.NextAttemptAt; next != nil {
+		then = "looked up again at " + next.UTC().Format(time.RFC3339)
+	}
+	w.event(obj, corev1.EventTypeWarning, v1.ReasonNotificationRouteUnknown, "%s: %s; %s", p.about(), p.unrouted.Record.Failure, then)
+}
+
+func (w *Watcher) event(obj *v1.ApprovalRequest, kind, reason, format string, args ...any) {
+	note := fmt.Sprintf(format, args...)
+	if len(note) > maxNote {
+		note = strings.ToValidUTF8(note[:maxNote-len("…")], "") + "…"
+	}
+	w.Events.Eventf(obj, nil, kind, reason, eventAction, "%s", note)
+}
