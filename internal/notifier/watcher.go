@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
@@ -66,10 +67,30 @@ func (w *Watcher) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1.ApprovalRequest{}).
+		Watches(&v1.NotificationConfig{}, handler.EnqueueRequestsFromMapFunc(w.routed)).
+		Watches(&v1.ClusterNotificationConfig{}, handler.EnqueueRequestsFromMapFunc(w.routed)).
 		WatchesRawSource(source.Channel(w.wake.events, &handler.EnqueueRequestForObject{})).
 		Named("notifier").
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Complete(w)
+}
+
+// routed are the requests an administrator's object may route (a NotificationConfig's
+// namespace's, every namespace's for a ClusterNotificationConfig) that have a notification due:
+// a channel defined or changed reaches the slots still open.
+func (w *Watcher) routed(ctx context.Context, o client.Object) []reconcile.Request {
+	list := &v1.ApprovalRequestList{}
+	if err := w.Client.List(ctx, list, client.InNamespace(o.GetNamespace())); err != nil {
+		return nil
+	}
+	now := w.Clock.Now()
+	var out []reconcile.Request
+	for i := range list.Items {
+		if obj := &list.Items[i]; len(notices(obj, "", now)) > 0 {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(obj)})
+		}
+	}
+	return out
 }
 
 // Reconcile makes one pass over a request: plan, claim, send, record, wake (see the package
