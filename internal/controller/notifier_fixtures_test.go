@@ -306,7 +306,6 @@ const (
 	hookChannel = "NotificationConfig/team/hook"
 )
 
-
 // secretRef names a Secret, to delete it.
 func secretRef(namespace, name string) *corev1.Secret {
 	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}}
