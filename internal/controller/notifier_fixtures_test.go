@@ -120,8 +120,9 @@ func (n *notifying) stop() {
 
 // mails are the messages the SMTP server received, each with its recipients and decoded body.
 func (n *notifying) mails() []receivedMail {
-	var out []receivedMail
-	for _, m := range n.mail.Mails() {
+	mails := n.mail.Mails()
+	out := make([]receivedMail, 0, len(mails))
+	for _, m := range mails {
 		out = append(out, decodeMail(m))
 	}
 	return out

@@ -267,7 +267,7 @@ func expectNothingSecretReceived(n *notifying, key client.ObjectKey, rawTokens [
 	forbidden := append([]string{"sealed.v1.", smtpPassword, base64.StdEncoding.EncodeToString([]byte(smtpPassword)),
 		base64.StdEncoding.EncodeToString([]byte("\x00" + smtpUser + "\x00" + smtpPassword)),
 		n.signingKey, strings.TrimPrefix(n.signingKey, "whsec_")}, rawTokens...)
-	var received []string
+	received := make([]string, 0, 16)
 	for _, m := range n.mails() {
 		received = append(received, m.Raw, m.Body)
 	}

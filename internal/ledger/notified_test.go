@@ -111,7 +111,7 @@ func TestApplyNotesOfTheEnd(t *testing.T) {
 }
 
 func TestApplyNotesKeepsTheSchemaBounds(t *testing.T) {
-	var full []v1.NotificationRecord
+	full := make([]v1.NotificationRecord, 0, MaxNotificationRecords)
 	for i := range MaxNotificationRecords {
 		r := record(1, "")
 		r.Channel += strings.Repeat("x", i)

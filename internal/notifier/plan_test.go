@@ -47,7 +47,7 @@ func teamConfigs() notify.Configs {
 
 func TestNotices(t *testing.T) {
 	slots := func(ns []notice) []string {
-		var out []string
+		out := make([]string, 0, len(ns))
 		for _, n := range ns {
 			out = append(out, n.slot)
 		}
@@ -121,7 +121,7 @@ func TestPlanOf(t *testing.T) {
 			obj.Status.Approvers[0].Notified = tc.records
 			n := notices(obj, "ravi@example.com", tc.now)[0]
 			p := planOf(n, "", teamConfigs(), schedule, tc.now)
-			var after []int32
+			after := make([]int32, 0, len(p.claims))
 			for i, c := range p.claims {
 				after = append(after, c.After)
 				rec := c.Record
