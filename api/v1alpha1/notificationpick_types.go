@@ -34,3 +34,8 @@ type NotificationPick struct {
 // NotificationNoChannel is the channel of a notification record when the route reached no
 // channel: the request picked a route that no object of its namespace defines.
 const NotificationNoChannel = "none"
+
+// NotificationInFlight is the failure of a notification record while its attempt is made: the
+// notifier records the attempt before making it and replaces this with the outcome. Found after
+// a restart, the outcome is unknown, and the delivery waits for nextAttemptAt.
+const NotificationInFlight = "attempt in flight: its outcome was not recorded"

@@ -26,6 +26,7 @@ type requestView struct {
 	ExecutionARN      string             `json:"executionARN,omitempty"`
 	Approvers         []approverView     `json:"approvers"`
 	Decisions         []decisionView     `json:"decisions"`
+	Notifications     []notificationView `json:"notifications"`
 	Conditions        []metav1.Condition `json:"conditions"`
 	Timeline          []event            `json:"timeline"`
 }
@@ -90,6 +91,7 @@ func viewOf(req *v1.ApprovalRequest, decisions []v1.ApproverDecision) requestVie
 		})
 	}
 	slices.SortStableFunc(v.Decisions, func(a, b decisionView) int { return a.CreatedAt.Compare(b.CreatedAt.Time) })
+	v.Notifications = notificationsOf(req)
 	v.Timeline = timelineOf(req, v.Decisions)
 	return v
 }
