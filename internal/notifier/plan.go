@@ -8,6 +8,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/approval"
+	"github.com/tollgate-dev/tollgate/internal/identity"
 	"github.com/tollgate-dev/tollgate/internal/ledger"
 	"github.com/tollgate-dev/tollgate/internal/notify"
 )
@@ -27,7 +29,10 @@ type notice struct {
 }
 
 // notices are the notifications due on obj at now: each slot whose token is held and which is
-// undecided while the request has not ended, and the end within EndHorizon.
+// undecided while the request has not ended, and the end within EndHorizon — once the verified
+// ledger supports it (an Approved, Rejected or Expired end), or for an end only the execution
+// decides (Failed, Aborted): a status that claims a verdict its ledger does not hold (written by
+// whoever acts as the operator) tells the requester nothing, as the operator takes it back.
 func notices(obj *v1.ApprovalRequest, requester string, now time.Time) []notice {
 	var out []notice
 	for _, s := range obj.Status.Approvers {
@@ -40,10 +45,16 @@ func notices(obj *v1.ApprovalRequest, requester string, now time.Time) []notice 
 		}
 		out = append(out, notice{slot: s.Name, msg: m, records: s.Notified})
 	}
-	if e := obj.Status.Ended; ledger.Due(obj, "") && now.Sub(e.At.Time) <= EndHorizon {
+	if e := obj.Status.Ended; ledger.Due(obj, "") && now.Sub(e.At.Time) <= EndHorizon && supported(obj, now) {
 		out = append(out, notice{msg: notify.Ended(obj, requester, e.Reason, e.At.Time), records: obj.Status.EndNotified})
 	}
 	return out
+}
+
+// supported reports whether the request's end is one to tell (see notices).
+func supported(obj *v1.ApprovalRequest, now time.Time) bool {
+	err := identity.SupportsEnd(obj, now)
+	return err == nil || errors.Is(err, approval.ErrExecutionDecides)
 }
 
 // plan is what a pass does about a notice.

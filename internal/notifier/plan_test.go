@@ -27,6 +27,7 @@ func pending() *v1.ApprovalRequest {
 		Approvers:   []v1.Approver{{Name: "alice", Users: []string{"alice@example.com"}}, {Name: "bob", Users: []string{"bob@example.com"}}},
 	}}
 	obj.Namespace, obj.Name, obj.UID = "team", "deploy", "uid-1"
+	obj.CreationTimestamp = metav1.NewTime(t0.Add(-time.Minute))
 	obj.Status.Phase = v1.PhasePending
 	obj.Status.Approvers = []v1.ApproverStatus{{Name: "alice", TaskToken: "sealed.v1.x", TokenReceivedAt: &received}, {Name: "bob"}}
 	return obj
@@ -64,6 +65,11 @@ func TestNotices(t *testing.T) {
 		{name: "the end alone once the request ended", change: end(t0), want: []string{""}},
 		{name: "the end is news within the horizon", change: end(t0), now: t0.Add(EndHorizon), want: []string{""}},
 		{name: "and history after it", change: end(t0), now: t0.Add(EndHorizon + time.Second)},
+		{name: "no end its verified ledger does not support: an approval nobody gave", change: func(o *v1.ApprovalRequest) {
+			o.Status.Approvers[0].Decision, o.Status.Approvers[1].Decision = v1.DecisionApprove, v1.DecisionApprove // no records
+			endIn(v1.PhaseApproved, t0)(o)
+		}},
+		{name: "no expiry before the request's time", change: endIn(v1.PhaseExpired, t0)},
 		{name: "no slot a status entry names that the spec does not have", change: func(o *v1.ApprovalRequest) {
 			o.Status.Approvers[1] = v1.ApproverStatus{Name: "mallory", TokenReceivedAt: o.Status.Approvers[0].TokenReceivedAt}
 		}, want: []string{"alice"}},
@@ -78,18 +84,22 @@ func TestNotices(t *testing.T) {
 				now = t0
 			}
 			got := slots(notices(obj, "ravi@example.com", now))
-			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", tc.want) {
 				t.Errorf("notices for %q, want %q", got, tc.want)
 			}
 		})
 	}
 }
 
-// end ends a request at at.
+// end ends a request at at, as its execution failed (an end only the execution decides).
 func end(at time.Time) func(*v1.ApprovalRequest) {
+	return endIn(v1.PhaseFailed, at)
+}
+
+func endIn(phase v1.Phase, at time.Time) func(*v1.ApprovalRequest) {
 	return func(o *v1.ApprovalRequest) {
-		o.Status.Phase = v1.PhaseRejected
-		o.Status.Ended = &v1.Ending{At: metav1.NewTime(at), Reason: v1.ReasonRejected}
+		o.Status.Phase = phase
+		o.Status.Ended = &v1.Ending{At: metav1.NewTime(at), Reason: string(phase)}
 	}
 }
 
