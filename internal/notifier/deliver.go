@@ -63,9 +63,7 @@ func (w *Watcher) carryOut(ctx context.Context, obj *v1.ApprovalRequest, plans [
 		}
 	}
 	_, err = ledger.RecordNotified(ctx, w.Client, w.Reader, key, obj.UID, outcomes, false)
-	for _, s := range sending {
-		w.announce(obj, s)
-	}
+	w.announce(obj, sending)
 	if err != nil {
 		// The claims stay: each attempt waits for its retry's time, as after a restart.
 		return next, fmt.Errorf("recording the notifications of %s: %w", key, err)

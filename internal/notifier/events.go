@@ -28,29 +28,35 @@ func (p plan) about() string {
 	return "slot " + p.slot + "'s people"
 }
 
-// announce reports a notice's attempts: what went out, each failure, and who or what could not
-// be reached (once, with the notice's first attempts).
-func (w *Watcher) announce(obj *v1.ApprovalRequest, s sendingPlan) {
-	var sent []string
-	first := false
-	for i, r := range s.results {
-		first = first || s.deliveries[i].Attempts == 0
-		if r.Failure == "" {
-			sent = append(sent, fmt.Sprintf("%s (%s)", r.Channel, r.Type))
-			continue
+// announce reports a pass's attempts: one event for what went out, one for each failure, and
+// who or what could not be reached (once, with a notice's first attempts).
+func (w *Watcher) announce(obj *v1.ApprovalRequest, sending []sendingPlan) {
+	var told []string
+	for _, s := range sending {
+		var sent []string
+		first := false
+		for i, r := range s.results {
+			first = first || s.deliveries[i].Attempts == 0
+			if r.Failure == "" {
+				sent = append(sent, fmt.Sprintf("%s (%s)", r.Channel, r.Type))
+				continue
+			}
+			then := "abandoned: no attempt follows"
+			if !r.Retry.IsZero() {
+				then = "tried again at " + r.Retry.UTC().Format(time.RFC3339)
+			}
+			w.event(obj, corev1.EventTypeWarning, v1.ReasonNotificationFailed, "%s through %s (%s), attempt %d: %s; %s",
+				s.about(), r.Channel, r.Type, r.Attempts, r.Failure, then)
 		}
-		then := "abandoned: no attempt follows"
-		if !r.Retry.IsZero() {
-			then = "tried again at " + r.Retry.UTC().Format(time.RFC3339)
+		if len(sent) > 0 {
+			told = append(told, s.about()+" through "+strings.Join(sent, ", "))
 		}
-		w.event(obj, corev1.EventTypeWarning, v1.ReasonNotificationFailed, "%s through %s (%s), attempt %d: %s; %s",
-			s.about(), r.Channel, r.Type, r.Attempts, r.Failure, then)
+		if first && len(s.unreached) > 0 {
+			w.event(obj, corev1.EventTypeWarning, v1.ReasonNotificationUnreached, "%s: not reached by %s", s.about(), strings.Join(s.unreached, "; "))
+		}
 	}
-	if len(sent) > 0 {
-		w.event(obj, corev1.EventTypeNormal, v1.ReasonNotified, "%s told through %s", s.about(), strings.Join(sent, ", "))
-	}
-	if first && len(s.unreached) > 0 {
-		w.event(obj, corev1.EventTypeWarning, v1.ReasonNotificationUnreached, "%s: not reached by %s", s.about(), strings.Join(s.unreached, "; "))
+	if len(told) > 0 {
+		w.event(obj, corev1.EventTypeNormal, v1.ReasonNotified, "told %s", strings.Join(told, "; "))
 	}
 }
 

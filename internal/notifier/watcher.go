@@ -7,10 +7,12 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -22,6 +24,12 @@ import (
 
 // DefaultWorkers is how many requests the watcher notifies about at once.
 const DefaultWorkers = 4
+
+// Gather is how long after a change of a request the watcher looks at it. A request's task
+// tokens arrive together (one per slot, each its own status write) just as its execution's start
+// is recorded: one pass after them writes one claim and one record for all its slots, instead of
+// two writes per token racing the router's and the reconciler's writes of the same status.
+const Gather = 200 * time.Millisecond
 
 // Watcher watches ApprovalRequests and notifies about them (see the package doc): a controller
 // of its own beside the reconciler, with its own workqueue and workers, so that a slow or
@@ -53,8 +61,9 @@ type Watcher struct {
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 
-// SetupWithManager registers the watcher as a controller of its own, on requests and on the
-// wake-ups its clock fires when a retry falls due. Like every controller it runs on the leader
+// SetupWithManager registers the watcher as a controller of its own, on requests (Gather after
+// each change), on the administrators' objects, and on the wake-ups its clock fires when a
+// retry falls due. Like every controller it runs on the leader
 // only: one manager notifies.
 func (w *Watcher) SetupWithManager(mgr ctrl.Manager) error {
 	w.wake = newWakeups(w.Clock)
@@ -66,13 +75,31 @@ func (w *Watcher) SetupWithManager(mgr ctrl.Manager) error {
 		return fmt.Errorf("adding the notifier's wake-ups: %w", err)
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&v1.ApprovalRequest{}).
+		Watches(&v1.ApprovalRequest{}, gathered()).
 		Watches(&v1.NotificationConfig{}, handler.EnqueueRequestsFromMapFunc(w.routed)).
 		Watches(&v1.ClusterNotificationConfig{}, handler.EnqueueRequestsFromMapFunc(w.routed)).
 		WatchesRawSource(source.Channel(w.wake.events, &handler.EnqueueRequestForObject{})).
 		Named("notifier").
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Complete(w)
+}
+
+// gathered queues a request Gather after each change of it (changes meanwhile are one pass).
+func gathered() handler.EventHandler {
+	later := func(o client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+		q.AddAfter(reconcile.Request{NamespacedName: client.ObjectKeyFromObject(o)}, Gather)
+	}
+	return handler.Funcs{
+		CreateFunc: func(_ context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			later(e.Object, q)
+		},
+		UpdateFunc: func(_ context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			later(e.ObjectNew, q)
+		},
+		DeleteFunc: func(_ context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			later(e.Object, q) // the pass finds it gone and drops its wake-up
+		},
+	}
 }
 
 // routed are the requests an administrator's object may route (a NotificationConfig's
