@@ -243,6 +243,19 @@ var _ = Describe("Notifications", func() {
 		waitPhase(key, v1.PhaseApproved)
 	})
 
+	It("warns of a group no recipient gives an address for, and tells the slot through the channels that reach it", func() {
+		n.start()
+		key := newRequest(n.ns, "deploy", []string{"oncall"}, 0, func(r *v1.ApprovalRequest) {
+			r.Spec.Approvers[0].Users, r.Spec.Approvers[0].Groups = nil, []string{approversGroup}
+		})
+		waitTokens(key, 1)
+		delivered(key, "oncall", notify.DefaultRoute, hookChannel)
+		Eventually(func() []string { return eventNotes(key, v1.ReasonNotificationUnreached) }, settle).Should(
+			ContainElement(ContainSubstring(mailChannel + ": group " + approversGroup)))
+		Expect(record(getRequest(key), "oncall", notify.DefaultRoute, mailChannel)).To(BeNil(), "no mail to nobody")
+		Expect(n.mails()).To(BeEmpty())
+	})
+
 	It("records a channel whose Secret is missing as a failure, warns, and leaves the request alone", func() {
 		Expect(k8sClient.Delete(ctx, secretRef(n.ns, "hook"))).To(Succeed())
 		n.start()

@@ -31,24 +31,27 @@ type Note struct {
 	Record v1.NotificationRecord
 }
 
-// RecordNotified writes the notifier's records into a request's status, one commit for all of
-// them, and returns the notes it wrote: those whose stored record still showed After attempts,
-// and were not delivered already. uid is the request the notes are about (a request deleted and
-// created again under its name is another). With whileDue, a note is written only while its
-// notification is still due — the slot open (its token held, no decision, the request not
-// ended), or the request ended for the end's — which is how an attempt is claimed before it is
-// made; the outcome of an attempt made is written whatever happened since.
-func RecordNotified(ctx context.Context, c client.Client, r client.Reader, key client.ObjectKey, uid types.UID,
-	notes []Note, whileDue bool) ([]Note, error) {
+// RecordNotified writes the notifier's records into the status of the request obj, as the
+// caller last saw it, in one commit, and returns the notes it wrote and the request as stored:
+// the notes whose stored record still showed After attempts, and was not delivered already.
+// obj's resourceVersion guards the first try (a stale obj conflicts, and the request is read
+// again, so the notes are checked against the request as stored); obj is not changed. The notes
+// are about obj's UID: a request deleted and created again under its name is another. With
+// whileDue, a note is written only while its notification is still due — the slot open (its
+// token held, no decision, the request not ended), or the request ended for the end's — which
+// is how an attempt is claimed before it is made; the outcome of an attempt made is written
+// whatever happened since.
+func RecordNotified(ctx context.Context, c client.Client, r client.Reader, obj *v1.ApprovalRequest,
+	notes []Note, whileDue bool) ([]Note, *v1.ApprovalRequest, error) {
 	var written []Note
-	_, err := Commit(ctx, c, r, key, nil, func(obj *v1.ApprovalRequest) (bool, error) {
-		written = applyNotes(obj, uid, notes, whileDue)
+	stored, err := Commit(ctx, c, r, client.ObjectKeyFromObject(obj), obj, func(o *v1.ApprovalRequest) (bool, error) {
+		written = applyNotes(o, obj.UID, notes, whileDue)
 		return len(written) > 0, nil
 	}, func(_, _ *v1.ApprovalRequest) {})
 	if err != nil {
-		return nil, client.IgnoreNotFound(err)
+		return nil, nil, client.IgnoreNotFound(err)
 	}
-	return written, nil
+	return written, stored, nil
 }
 
 // applyNotes writes the notes that hold on obj as it is stored, and returns them.

@@ -24,6 +24,7 @@ func (w *Watcher) carryOut(ctx context.Context, obj *v1.ApprovalRequest, plans [
 	var next time.Time
 	var claims []ledger.Note
 	for _, p := range plans {
+		w.unreached(obj, p)
 		next = earliest(next, p.next)
 		claims = append(claims, p.claims...)
 		if p.unrouted != nil {
@@ -34,9 +35,12 @@ func (w *Watcher) carryOut(ctx context.Context, obj *v1.ApprovalRequest, plans [
 		return next, nil
 	}
 	key := client.ObjectKeyFromObject(obj)
-	claimed, err := ledger.RecordNotified(ctx, w.Client, w.Reader, key, obj.UID, claims, true)
+	claimed, stored, err := ledger.RecordNotified(ctx, w.Client, w.Reader, obj, claims, true)
 	if err != nil {
 		return next, fmt.Errorf("claiming the notifications of %s: %w", key, err)
+	}
+	if len(claimed) == 0 {
+		return next, nil // another pass claimed them: its write queues this request again
 	}
 	sending := make([]sendingPlan, 0, len(plans))
 	for _, p := range plans {
@@ -62,7 +66,7 @@ func (w *Watcher) carryOut(ctx context.Context, obj *v1.ApprovalRequest, plans [
 			next = earliest(next, r.Retry)
 		}
 	}
-	_, err = ledger.RecordNotified(ctx, w.Client, w.Reader, key, obj.UID, outcomes, false)
+	_, _, err = ledger.RecordNotified(ctx, w.Client, w.Reader, stored, outcomes, false)
 	w.announce(obj, sending)
 	if err != nil {
 		// The claims stay: each attempt waits for its retry's time, as after a restart.

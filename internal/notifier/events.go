@@ -11,8 +11,9 @@ import (
 )
 
 // The events say what the notifier did, for people (`kubectl describe`, `kubectl get events`).
-// It never reads them back: status is its record. Their text holds channel names, counts and
-// failures with every secret value taken out (internal/notify), never a token or an address.
+// It never reads them back: status is its record. Their text holds channel names, user and
+// group names, and failures with every secret value taken out (internal/notify): never a token,
+// a secret or an address recipients give.
 
 // eventAction is the action of the notifier's events.
 const eventAction = "Notify"
@@ -28,15 +29,12 @@ func (p plan) about() string {
 	return "slot " + p.slot + "'s people"
 }
 
-// announce reports a pass's attempts: one event for what went out, one for each failure, and
-// who or what could not be reached (once, with a notice's first attempts).
+// announce reports a pass's attempts: one event for what went out, and one for each failure.
 func (w *Watcher) announce(obj *v1.ApprovalRequest, sending []sendingPlan) {
 	var told []string
 	for _, s := range sending {
 		var sent []string
-		first := false
-		for i, r := range s.results {
-			first = first || s.deliveries[i].Attempts == 0
+		for _, r := range s.results {
 			if r.Failure == "" {
 				sent = append(sent, fmt.Sprintf("%s (%s)", r.Channel, r.Type))
 				continue
@@ -51,12 +49,18 @@ func (w *Watcher) announce(obj *v1.ApprovalRequest, sending []sendingPlan) {
 		if len(sent) > 0 {
 			told = append(told, s.about()+" through "+strings.Join(sent, ", "))
 		}
-		if first && len(s.unreached) > 0 {
-			w.event(obj, corev1.EventTypeWarning, v1.ReasonNotificationUnreached, "%s: not reached by %s", s.about(), strings.Join(s.unreached, "; "))
-		}
 	}
 	if len(told) > 0 {
 		w.event(obj, corev1.EventTypeNormal, v1.ReasonNotified, "told %s", strings.Join(told, "; "))
+	}
+}
+
+// unreached reports who or what a notice's channels could not reach or use, while nothing is
+// recorded of the notice: with its first attempts, or on each pass while none can be made (no
+// channel reaches anyone it concerns).
+func (w *Watcher) unreached(obj *v1.ApprovalRequest, p plan) {
+	if len(p.records) == 0 && len(p.unreached) > 0 {
+		w.event(obj, corev1.EventTypeWarning, v1.ReasonNotificationUnreached, "%s: not reached by %s", p.about(), strings.Join(p.unreached, "; "))
 	}
 }
 
