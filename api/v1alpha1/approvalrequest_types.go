@@ -85,6 +85,11 @@ type ApprovalRequestSpec struct {
 	// +kubebuilder:validation:MaxLength=256
 	// +kubebuilder:validation:Pattern=`^arn:aws[a-zA-Z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_-]{1,80}$`
 	StateMachineARN string `json:"stateMachineARN,omitempty"`
+
+	// notification picks the route, among those administrators defined for the namespace, that
+	// carries the request's notifications (notificationpick_types.go).
+	// +optional
+	Notification *NotificationPick `json:"notification,omitempty"`
 }
 
 // Approver is one approval slot: a name, and the Kubernetes identities allowed to decide it.

@@ -78,11 +78,15 @@ type NotificationRecord struct {
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	Route string `json:"route"`
 
-	// channel is the route's channel the delivery went through.
+	// channel is the route's channel the delivery went through, qualified by the object that
+	// defines it (two objects may each have a channel "mail"):
+	// `NotificationConfig/<name>/<channel>` or `ClusterNotificationConfig/<name>/<channel>`; or
+	// `none` when the route reached no channel (a route the request picked that no object
+	// defines: the failure says so).
 	// +required
 	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=63
-	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:MaxLength=343
+	// +kubebuilder:validation:Pattern=`^((NotificationConfig|ClusterNotificationConfig)/[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?|none)$`
 	Channel string `json:"channel"`
 
 	// at is when the last attempt started.

@@ -150,3 +150,20 @@ const (
 	// ReasonAwaitingPolicy: the request waits for its GatePolicy and has no slots yet.
 	ReasonAwaitingPolicy = "AwaitingPolicy"
 )
+
+// Reasons of the notifier's events: what it sent, and what it could not (issue 25). They tell
+// people; the notifier reacts only to status, never to an event.
+const (
+	// ReasonNotified: a notification went out through every channel due (a slot's people told
+	// their decision waits, or the requester told the request ended).
+	ReasonNotified = "Notified"
+	// ReasonNotificationFailed: an attempt through a channel failed; the message says whether
+	// and when it is tried again (Warning).
+	ReasonNotificationFailed = "NotificationFailed"
+	// ReasonNotificationRouteUnknown: the request picked a route that no NotificationConfig of
+	// its namespace and no ClusterNotificationConfig selecting it defines (Warning).
+	ReasonNotificationRouteUnknown = "NotificationRouteUnknown"
+	// ReasonNotificationUnreached: someone a notification concerns has no address on an e-mail
+	// channel, or an object could not be used as it is (Warning).
+	ReasonNotificationUnreached = "NotificationUnreached"
+)

@@ -43,6 +43,10 @@ func runDemo(ctx context.Context, o options, done *cleanups) error {
 		return ctx.Err()
 	}
 
+	if err := startMailSink(ctx, cp.Client, done); err != nil {
+		return err
+	}
+
 	// 2. Step Functions
 	ep, stopEndpoint, err := startEndpoint(ctx, o.sfnListen, filepath.Join(o.stateDir, "sfn-state.json"), filepath.Join(o.stateDir, "sfnlocal.log"))
 	if err != nil {

@@ -197,6 +197,9 @@ func (sc scenario) run(ctx context.Context, team *devenv.Team, r client.Reader, 
 	say("  request: %s", summary(obj))
 	say("  condition: %s", conditionMessage(obj))
 	problems = append(problems, sc.checkRequest(obj)...)
+	if _, err := waitFor(ctx, r, key, "the requester told the end (status.endNotified)", 30*time.Second, toldTheEnd); err != nil {
+		problems = append(problems, err.Error())
+	}
 	exec, err := waitExecution(ctx, api, obj.Status.ExecutionARN)
 	if err != nil {
 		return append(problems, err.Error()), nil

@@ -39,7 +39,7 @@ var _ = Describe("The follow-up fields", func() {
 	}
 	operator := func() client.Client { return as(devenv.OperatorUsername) }
 	notified := func(route, channel string, attempts int32, failure string) v1.NotificationRecord {
-		return v1.NotificationRecord{Route: route, Channel: channel, At: at, Attempts: attempts, Failure: failure}
+		return v1.NotificationRecord{Route: route, Channel: "NotificationConfig/team/" + channel, At: at, Attempts: attempts, Failure: failure}
 	}
 
 	It("keeps what the operator records, as the notifier reports it", func() {
@@ -48,6 +48,11 @@ var _ = Describe("The follow-up fields", func() {
 			s := &r.Status.Approvers[0]
 			s.Notified = []v1.NotificationRecord{notified("default", "mail", 1, ""), notified("default", "hook", 2, "503 Service Unavailable")}
 			s.Notified[1].NextAttemptAt = &next
+			central := notified("default", "audit", 1, "")
+			central.Channel = "ClusterNotificationConfig/audit.example.com/audit"
+			unrouted := notified("pager", "", 1, `no such route "pager" for namespace team`)
+			unrouted.Channel = v1.NotificationNoChannel
+			s.Notified = append(s.Notified, central, unrouted)
 			s.Reminded = &v1.Reminders{Count: 2, LastAt: at}
 			s.Escalated = &v1.Escalation{At: at, To: []string{"oncall", "group:sre"}}
 			r.Status.ExpiryWarnedAt = &at
@@ -56,7 +61,7 @@ var _ = Describe("The follow-up fields", func() {
 
 		got := getRequest(key)
 		s := got.Status.Approvers[0]
-		Expect(s.Notified).To(HaveLen(2))
+		Expect(s.Notified).To(HaveLen(4))
 		Expect(s.Notified[1].Failure).To(Equal("503 Service Unavailable"))
 		Expect(s.Notified[1].NextAttemptAt.Time).To(BeTemporally("==", next.Time))
 		Expect(s.Reminded.Count).To(BeEquivalentTo(2))
@@ -78,6 +83,14 @@ var _ = Describe("The follow-up fields", func() {
 		Entry("a route that is not a DNS label", func(r *v1.ApprovalRequest) {
 			r.Status.Approvers[0].Notified = []v1.NotificationRecord{notified("Default!", "mail", 1, "")}
 		}, "status.approvers[0].notified[0].route", "should match"),
+		Entry("a channel not qualified by the object that defines it", func(r *v1.ApprovalRequest) {
+			r.Status.Approvers[0].Notified = []v1.NotificationRecord{notified("default", "mail", 1, "")}
+			r.Status.Approvers[0].Notified[0].Channel = "mail"
+		}, "status.approvers[0].notified[0].channel", "should match"),
+		Entry("a channel of an object of another kind", func(r *v1.ApprovalRequest) {
+			r.Status.Approvers[0].Notified = []v1.NotificationRecord{notified("default", "mail", 1, "")}
+			r.Status.Approvers[0].Notified[0].Channel = "Secret/team/mail"
+		}, "status.approvers[0].notified[0].channel", "should match"),
 		Entry("a record of no attempt", func(r *v1.ApprovalRequest) {
 			r.Status.Approvers[0].Notified = []v1.NotificationRecord{notified("default", "mail", 0, "")}
 		}, "status.approvers[0].notified[0].attempts", "should be greater than or equal to 1"),

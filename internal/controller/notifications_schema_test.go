@@ -149,7 +149,16 @@ var _ = Describe("Notification routing", func() {
   approvers: [{name: alice, users: [a], webhook: "https://attacker.example.com/steal"}]`, `
   description: d
   approvers: [{name: alice, users: [a]}]
-  policy: {notify: ["attacker@evil.example.com"]}`} {
+  policy: {notify: ["attacker@evil.example.com"]}`, `
+  description: d
+  approvers: [{name: alice, users: [a]}]
+  notification: {route: default, url: "https://attacker.example.com/steal"}`, `
+  description: d
+  approvers: [{name: alice, users: [a]}]
+  notification: {route: default, email: {to: "attacker@evil.example.com"}}`, `
+  description: d
+  approvers: [{name: alice, users: [a]}]
+  notification: {channel: NotificationConfig/team/mail}`} {
 			objs := decodeYAML(approvalRequestYAML(spec))
 			objs[0].SetNamespace(ns)
 			err := as(requesterUser).Create(ctx, objs[0], client.FieldValidation("Strict"))

@@ -136,6 +136,16 @@ var _ = Describe("CRD schema", func() {
   approvers:
   - {name: alice, users: [a]}
   stateMachineARN: arn:aws:sqs:us-east-1:123456789012:queue`, "spec.stateMachineARN", "should match"),
+		Entry("a notification route that is not a route's name", `
+  description: d
+  approvers:
+  - {name: alice, users: [a]}
+  notification: {route: "https://hooks.example.com/mine"}`, "spec.notification.route", "should match"),
+		Entry("an empty notification route", `
+  description: d
+  approvers:
+  - {name: alice, users: [a]}
+  notification: {route: ""}`, "spec.notification.route", "should be at least 1 chars long"),
 		Entry("a payload that is not an object", `
   description: d
   approvers:

@@ -4,6 +4,8 @@ import (
 	"hash/fnv"
 	"strconv"
 	"time"
+
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 )
 
 // Schedule says when a failed delivery is tried again: after First, doubling up to Max, for at
@@ -37,7 +39,7 @@ func (s Schedule) Retry(key string, attempts int, last time.Time) (time.Time, bo
 // AttemptInFlight is the failure the caller records before an attempt, replaced by the attempt's
 // result: found after a restart, it means the outcome is unknown, and the delivery waits for
 // its retry's time instead of going out again at once.
-const AttemptInFlight = "attempt in flight: its outcome was not recorded"
+const AttemptInFlight = v1.NotificationInFlight
 
 // Record is what is recorded of a delivery: the ledger keeps one per slot (or per request, for
 // its end), route and channel.
@@ -87,4 +89,13 @@ func (s Schedule) Due(dests []Destination, records []Record, now time.Time) (due
 		}
 	}
 	return due, next
+}
+
+// Claim is what the caller records of an attempt at d about to start at at, before making it:
+// the attempt counted, failure AttemptInFlight; and when its retry is due should its outcome
+// never be recorded (zero when it is the last attempt, and none follows).
+func (s Schedule) Claim(d Delivery, at time.Time) (Record, time.Time) {
+	attempts := d.Attempts + 1
+	retry, _ := s.Retry(key(d.Route, d.Channel), attempts, at)
+	return Record{Route: d.Route, Channel: d.Channel, At: at, Attempts: attempts, Failure: AttemptInFlight}, retry
 }

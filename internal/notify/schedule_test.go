@@ -85,3 +85,23 @@ func TestScheduleDue(t *testing.T) {
 		})
 	}
 }
+
+// A claim found after a restart is due exactly when the claim said its retry would be.
+func TestScheduleClaim(t *testing.T) {
+	s := Schedule{First: 30 * time.Second, Max: 30 * time.Minute, Attempts: 2}
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	d := Destination{Route: "default", Channel: "NotificationConfig/team/mail"}
+	rec, retry := s.Claim(Delivery{Destination: d}, at)
+	if rec.Attempts != 1 || rec.Failure != AttemptInFlight || !rec.At.Equal(at) || retry.IsZero() {
+		t.Fatalf("the first claim: %+v, retry at %v", rec, retry)
+	}
+	if due, next := s.Due([]Destination{d}, []Record{rec}, retry.Add(-time.Second)); len(due) != 0 || !next.Equal(retry) {
+		t.Errorf("before its retry: due %v, next %v (want none, %v)", due, next, retry)
+	}
+	if due, _ := s.Due([]Destination{d}, []Record{rec}, retry); len(due) != 1 || due[0].Attempts != 1 {
+		t.Errorf("at its retry: due %v, want the second attempt", due)
+	}
+	if last, retry := s.Claim(Delivery{Destination: d, Attempts: 1}, at); last.Attempts != 2 || !retry.IsZero() {
+		t.Errorf("the last claim: %+v, retry at %v (want none)", last, retry)
+	}
+}

@@ -57,6 +57,8 @@ type Config struct {
 	// PolicyEnforcement says which namespaces require their requests to reference a GatePolicy
 	// where the namespace's label does not say (--policy-enforcement; read by the webhooks).
 	PolicyEnforcement string
+	// Notifications configure the notifier (notifications.go).
+	Notifications NotificationOptions
 }
 
 // NewConfig returns a Config ready for BindFlags.
@@ -70,6 +72,7 @@ func (c *Config) BindFlags(fs *flag.FlagSet) {
 	c.Identity.BindFlags(fs)
 	c.Poller.BindFlags(fs)
 	c.Heartbeats.BindFlags(fs)
+	c.Notifications.bindFlags(fs)
 	fs.StringVar(&c.ActivityARN, "activity-arn", "", "ARN of the approval activity this installation works (GetActivityTask). One activity belongs to one installation.")
 	fs.StringVar(&c.Lifecycle.DefaultStateMachineARN, "state-machine-arn", "", "Default approval state machine for requests without spec.stateMachineARN.")
 	fs.StringVar(&c.Lifecycle.ClusterID, "cluster-id", "", "Identity of this installation written into every execution input (default: the UID of the kube-system namespace).")
@@ -227,6 +230,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, cfg *Config, api stepfunctions
 	}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the ApprovalRequest controller: %w", err)
+	}
+	if err := setupNotifier(mgr, cfg, checker); err != nil {
+		return nil, err
 	}
 	if err := (&controller.ApproverDecisionReconciler{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Events: events}).SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the ApproverDecision controller: %w", err)

@@ -19,7 +19,7 @@ func newDescribeCommand(s *session) *cobra.Command {
 	o := &describeOptions{}
 	cmd := &cobra.Command{
 		Use:   "describe NAME",
-		Short: "Show what a request waits for and whether you may decide it now, its approvers, decisions, comments, execution, conditions and timeline",
+		Short: "Show what a request waits for and whether you may decide it now, its approvers, decisions, comments, notifications, execution, conditions and timeline",
 		Example: `  kubectl tollgate describe deploy-payments-v42
   kubectl tollgate describe deploy-payments-v42 -n team-a -o json`,
 		Args: cobra.ExactArgs(1),
@@ -73,6 +73,7 @@ func printView(w io.Writer, v *requestView) error {
 	}{
 		{"Approvers (who may decide each slot):", func(w io.Writer) error { return printApprovers(w, v.Approvers) }},
 		{"Decisions (ApproverDecisions):", func(w io.Writer) error { return printDecisions(w, v.Decisions) }},
+		{"Notifications:", func(w io.Writer) error { return printNotifications(w, v.Notifications) }},
 		{"Conditions:", func(w io.Writer) error { return printConditions(w, v) }},
 		{"Timeline:", func(w io.Writer) error { return printTimeline(w, v.Timeline) }},
 	}

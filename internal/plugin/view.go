@@ -30,12 +30,13 @@ type requestView struct {
 	WaitingFor string `json:"waitingFor,omitempty"`
 	// You are the plugin's user, and YourSlots the slots they may decide now
 	// (approval.Reading.OpenTo).
-	You        string             `json:"you,omitempty"`
-	YourSlots  []string           `json:"yourSlots,omitempty"`
-	Approvers  []approverView     `json:"approvers"`
-	Decisions  []decisionView     `json:"decisions"`
-	Conditions []metav1.Condition `json:"conditions"`
-	Timeline   []event            `json:"timeline"`
+	You           string             `json:"you,omitempty"`
+	YourSlots     []string           `json:"yourSlots,omitempty"`
+	Approvers     []approverView     `json:"approvers"`
+	Decisions     []decisionView     `json:"decisions"`
+	Notifications []notificationView `json:"notifications"`
+	Conditions    []metav1.Condition `json:"conditions"`
+	Timeline      []event            `json:"timeline"`
 }
 
 // approverView is one slot: who may decide it and what they decided.
@@ -129,6 +130,7 @@ func viewOf(req *v1.ApprovalRequest, decisions []v1.ApproverDecision) requestVie
 		})
 	}
 	slices.SortStableFunc(v.Decisions, func(a, b decisionView) int { return a.CreatedAt.Compare(b.CreatedAt.Time) })
+	v.Notifications = notificationsOf(req)
 	v.Timeline = timelineOf(req, v.Decisions)
 	return v
 }

@@ -1,6 +1,7 @@
 // Package smtptest is an SMTP server for tests, in process, on loopback: plain, STARTTLS or
 // implicit TLS, with AUTH PLAIN and LOGIN, that records every session as the client spoke it.
-// It is a test helper with one job; it delivers nothing anywhere.
+// It is a test helper with one job; it delivers nothing anywhere. `make demo` runs it as its
+// mail sink (Listen, OnMail), to show what the notifier sends.
 package smtptest
 
 import (
@@ -47,6 +48,8 @@ type Options struct {
 	EchoAuth bool
 	// Reject answers every RCPT TO with this permanent failure when set (e.g. "550 no such user").
 	Reject string
+	// OnMail, when set, is called with each message as the server queues it.
+	OnMail func(Mail)
 }
 
 // Session is one connection as the client spoke it.
@@ -83,35 +86,49 @@ type Server struct {
 	mu       sync.Mutex
 	sessions []*Session
 	done     chan struct{}
+	ln       net.Listener
+	wg       sync.WaitGroup
 }
 
 // Start runs a server until the test ends.
 func Start(t testing.TB, o Options) *Server {
 	t.Helper()
-	ca, cert, err := newCertificates()
+	s, err := Listen(o)
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// Listen runs a server on a free port of 127.0.0.1 until Close.
+func Listen(o Options) (*Server, error) {
+	ca, cert, err := newCertificates()
+	if err != nil {
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	s := &Server{Addr: ln.Addr().String(), CA: ca, opts: o, tls: &tls.Config{Certificates: []tls.Certificate{cert}}, done: make(chan struct{}, 1024)}
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		_ = ln.Close()
-		wg.Wait()
-	})
-	wg.Go(func() {
+	s := &Server{Addr: ln.Addr().String(), CA: ca, opts: o, tls: &tls.Config{Certificates: []tls.Certificate{cert}}, done: make(chan struct{}, 1024), ln: ln}
+	s.wg.Go(func() {
 		for {
 			conn, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			wg.Go(func() { s.serve(conn) })
+			s.wg.Go(func() { s.serve(conn) })
 		}
 	})
-	return s
+	return s, nil
+}
+
+// Close stops accepting and waits for the sessions under way (each ends within 30 s).
+func (s *Server) Close() error {
+	err := s.ln.Close()
+	s.wg.Wait()
+	return err
 }
 
 // Sessions are the sessions so far, each once it ended.
@@ -164,7 +181,10 @@ func (s *Server) serve(conn net.Conn) {
 		s.mu.Lock()
 		s.sessions = append(s.sessions, rec)
 		s.mu.Unlock()
-		s.done <- struct{}{}
+		select {
+		case s.done <- struct{}{}:
+		default: // nobody waits for sessions (a sink that runs long): not counted
+		}
 	}()
 	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
 	c := &conversation{s: s, conn: conn, rec: rec}
@@ -338,6 +358,9 @@ func (c *conversation) data() bool {
 	// ReadDotBytes turns CRLF into LF: give the message back its SMTP line ends.
 	c.mail.Data = bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))
 	c.rec.Mails = append(c.rec.Mails, *c.mail)
+	if c.s.opts.OnMail != nil {
+		c.s.opts.OnMail(*c.mail)
+	}
 	c.mail = nil
 	return c.reply("250 queued") == nil
 }

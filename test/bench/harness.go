@@ -41,14 +41,16 @@ type harness struct {
 	dir         string
 	manager     *devenv.Process
 	unwatch     context.CancelFunc
-	seq         int
-	mu          sync.Mutex
-	created     map[string]time.Time // request → when its create was written
+	// mail is the sink notifications go to (-notify; nil: notifications are not configured).
+	mail    *mailSink
+	seq     int
+	mu      sync.Mutex
+	created map[string]time.Time // request → when its create was written
 }
 
 // startHarness starts it all in dir; auditLog, when set, is where kube-apiserver logs every
 // request (for -trace).
-func startHarness(ctx context.Context, dir, auditLog string, managerArgs []string) (*harness, error) {
+func startHarness(ctx context.Context, dir, auditLog string, managerArgs []string, notifications bool) (*harness, error) {
 	h := &harness{probe: newProbe(), dir: dir, managerArgs: managerArgs, people: map[string]client.Client{}, created: map[string]time.Time{}}
 	say("building the manager (cmd/main.go, as it ships)")
 	bin, err := devenv.BuildManager(ctx, dir)
@@ -75,6 +77,12 @@ func startHarness(ctx context.Context, dir, auditLog string, managerArgs []strin
 	}
 	for _, user := range people() {
 		if h.people[user], err = team.As(user, approversGroup); err != nil {
+			return h, err
+		}
+	}
+	if notifications {
+		say("notifications on: a NotificationConfig mails every approver, and the requester the end, through a local SMTP sink")
+		if h.mail, err = startMailSink(ctx, h.admin); err != nil {
 			return h, err
 		}
 	}
@@ -117,6 +125,9 @@ func (h *harness) stop() error {
 		if err := h.manager.Stop(); err != nil {
 			return err
 		}
+	}
+	if err := h.mail.stop(); err != nil {
+		return err
 	}
 	if h.env == nil {
 		return nil

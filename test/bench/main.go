@@ -34,6 +34,7 @@ type options struct {
 	prof           *profiler
 	managerArgs    []string
 	trace          string
+	notify         bool
 }
 
 func main() {
@@ -54,6 +55,9 @@ func main() {
 	flag.StringVar(&o.trace, "trace", "",
 		"write to this file, for each tier, the timeline of its median decision: every request kube-apiserver served from the decision's write to its "+
 			"SendTaskSuccess (kube-apiserver then writes an audit log, which costs each request a little: take the table's figures from a run without it)")
+	flag.BoolVar(&o.notify, "notify", false,
+		"with notifications on: a NotificationConfig in the bench's namespace mails every approver when their token arrives, and the requester the end, "+
+			"through a local SMTP sink (compare decision → SendTask with a run without)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the run's directory (the managers' logs, the endpoint's state file) and say where")
 	flag.Parse()
 	ctrl.SetLogger(logr.Discard())
@@ -125,7 +129,7 @@ func run(ctx context.Context, o options) (r *results, err error) {
 	if o.trace != "" {
 		audit = filepath.Join(dir, "audit.log")
 	}
-	h, err := startHarness(ctx, dir, audit, append(prof.args(), o.managerArgs...))
+	h, err := startHarness(ctx, dir, audit, append(prof.args(), o.managerArgs...), o.notify)
 	defer func() {
 		if stopErr := h.stop(); err == nil && stopErr != nil {
 			err = stopErr
@@ -171,6 +175,10 @@ func run(ctx context.Context, o options) (r *results, err error) {
 	r.Calls = h.countCalls(approved, created)
 	r.Checks = append(r.Calls.checks(len(slots)),
 		check{"no StartExecution while resuming", r.Restart.StartExecutions == 0, fmt.Sprint(r.Restart.StartExecutions)})
+	if o.notify {
+		r.Mails = h.mail.received()
+		r.Checks = append(r.Checks, check{"notifications on: mails received by the sink", r.Mails > 0, fmt.Sprint(r.Mails)})
+	}
 	r.Seconds = time.Since(start).Seconds()
 	if o.trace != "" {
 		if err := writeTrace(o.trace, audit, r.Tiers); err != nil {

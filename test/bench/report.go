@@ -25,6 +25,8 @@ type results struct {
 	Calls    calls   `json:"calls"`
 	Checks   []check `json:"checks"`
 	Seconds  float64 `json:"run_seconds"`
+	// Mails are the notifications the sink received (-notify; absent: notifications off).
+	Mails int64 `json:"notification_mails,omitempty"`
 }
 
 type machine struct {
