@@ -5,7 +5,8 @@
 // decision, the request's ended) and never to an Event; nothing it does or fails to do changes a
 // decision, and no decision waits for it.
 //
-// Each pass over a request (Watcher.Reconcile):
+// Each pass over a request (Watcher.Reconcile), Gather after it changed or when a retry falls
+// due:
 //   - plan: the notifications due (ledger.Due), resolved into destinations by the
 //     administrators' objects (internal/notify's Resolve) and matched against what status
 //     records of them (Schedule.Due): never attempted, or a retry whose time has come;
