@@ -50,6 +50,12 @@ type GatePolicySpec struct {
 	// +kubebuilder:validation:MaxLength=256
 	// +kubebuilder:validation:Pattern=`^arn:aws[a-zA-Z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_-]{1,80}$`
 	StateMachineARN string `json:"stateMachineARN,omitempty"`
+
+	// notification picks which of the routes the namespace's administrators defined carries the
+	// notifications of the requests under this policy. It wins over a request's own pick
+	// (spec.notification of the request), which counts only where the policy picks none.
+	// +optional
+	Notification *NotificationPick `json:"notification,omitempty"`
 }
 
 // +kubebuilder:object:root=true

@@ -35,6 +35,19 @@ func PolicyOf(req *v1.ApprovalRequest) *v1.GatePolicySpec {
 	return &captured.Spec
 }
 
+// RouteOf is the notification route a request's notifications take: its policy's pick (the
+// copy it captured), else its own (spec.notification), else "" (the route named default). A
+// route is a name among those administrators defined, never a destination.
+func RouteOf(req *v1.ApprovalRequest) string {
+	if p := PolicyOf(req); p != nil && req.Spec.PolicyRef != nil && p.Notification != nil && p.Notification.Route != "" {
+		return p.Notification.Route
+	}
+	if req.Spec.Notification != nil {
+		return req.Spec.Notification.Route
+	}
+	return ""
+}
+
 // Slots are a policy's approver slots (none for nil).
 func Slots(p *v1.GatePolicySpec) []v1.Approver {
 	if p == nil {

@@ -222,3 +222,32 @@ func FuzzRequiresPolicy(f *testing.F) {
 		}
 	})
 }
+
+// A request's notifications take its policy's route (the copy it captured) before its own, and
+// its own only where the policy picks none.
+func TestRouteOfPrefersThePolicysPick(t *testing.T) {
+	picking := gatePolicy()
+	picking.Spec.Notification = &v1.NotificationPick{Route: "security"}
+	withOwn := func(r *v1.ApprovalRequest) *v1.ApprovalRequest {
+		r.Spec.Notification = &v1.NotificationPick{Route: "mine"}
+		return r
+	}
+	inline := &v1.ApprovalRequest{Spec: v1.ApprovalRequestSpec{Approvers: []v1.Approver{{Name: "alice"}}}}
+	cases := []struct {
+		name string
+		req  *v1.ApprovalRequest
+		want string
+	}{
+		{"inline, no pick: the default route", inline.DeepCopy(), ""},
+		{"inline, its own pick", withOwn(inline.DeepCopy()), "mine"},
+		{"under a policy that picks: the policy's, over the request's", withOwn(underPolicy("deploy-prod", mustCapture(t, picking))), "security"},
+		{"under a policy that picks none: the request's", withOwn(underPolicy("deploy-prod", mustCapture(t, gatePolicy()))), "mine"},
+		{"under a policy not captured yet: the request's", withOwn(underPolicy("deploy-prod", nil)), "mine"},
+		{"a copy of another policy counts for nothing", underPolicy("sandbox", mustCapture(t, picking)), ""},
+	}
+	for _, c := range cases {
+		if got := RouteOf(c.req); got != c.want {
+			t.Errorf("%s: RouteOf = %q, want %q", c.name, got, c.want)
+		}
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
+	"github.com/tollgate-dev/tollgate/internal/approval"
 	"github.com/tollgate-dev/tollgate/internal/notify"
 )
 
@@ -138,10 +139,7 @@ func (w *Watcher) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result,
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	route := ""
-	if obj.Spec.Notification != nil {
-		route = obj.Spec.Notification.Route
-	}
+	route := approval.RouteOf(obj)
 	plans := make([]plan, 0, len(due))
 	for _, n := range due {
 		plans = append(plans, planOf(n, route, configs, w.Notifier.Schedule, now))
