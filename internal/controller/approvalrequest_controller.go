@@ -97,6 +97,8 @@ type ApprovalRequestReconciler struct {
 	checks  schedule
 	held    held
 	inline  inlineWarned
+	// blockedStarts holds back a blocked start's next attempt until --start-retry-delay passed.
+	blockedStarts blockedStarts
 	// wakeups re-queue requests from outside a watch (a token that went stale).
 	wakeups chan event.GenericEvent
 }
@@ -167,9 +169,15 @@ func (r *ApprovalRequestReconciler) run(ctx context.Context, obj *v1.ApprovalReq
 			// The policy's watch wakes it; the periodic look is for a watch event missed.
 			return *waiting, ctrl.Result{RequeueAfter: r.Options.StartRetryDelay}, nil
 		}
+		now := r.Clock.Now()
+		if blk, ok := r.blockedStarts.standing(obj.UID, now); ok {
+			return starting, ctrl.Result{}, blk
+		}
 		if err := r.start(ctx, obj, w); err != nil {
+			r.blockedStarts.remember(obj.UID, err, now.Add(r.Options.StartRetryDelay))
 			return starting, ctrl.Result{}, err
 		}
+		r.blockedStarts.forget(obj.UID)
 	}
 
 	intents, decisions, err := r.intents(ctx, obj)
@@ -322,6 +330,7 @@ func settled(obj *v1.ApprovalRequest) bool {
 // needs no call to AWS, and nothing is scheduled for it any more.
 func (r *ApprovalRequestReconciler) release(ctx context.Context, obj *v1.ApprovalRequest) error {
 	r.checks.forget(obj.UID)
+	r.blockedStarts.forget(obj.UID)
 	return r.setFinalizer(ctx, obj, false)
 }
 
@@ -356,6 +365,7 @@ func (r *ApprovalRequestReconciler) finalize(ctx context.Context, obj *v1.Approv
 	}
 	untrackAll(r.Tokens, obj)
 	r.checks.forget(obj.UID)
+	r.blockedStarts.forget(obj.UID)
 	return r.setFinalizer(ctx, obj, false)
 }
 
