@@ -87,7 +87,12 @@ func (n *notifying) secret(name string, data map[string]string) {
 }
 
 func (n *notifying) mailAddr() (string, int32) {
-	host, port, err := net.SplitHostPort(n.mail.Addr)
+	return splitHostPort(n.mail.Addr)
+}
+
+// splitHostPort is a server's address as a channel names it.
+func splitHostPort(addr string) (string, int32) {
+	host, port, err := net.SplitHostPort(addr)
 	Expect(err).NotTo(HaveOccurred())
 	p, err := strconv.Atoi(port)
 	Expect(err).NotTo(HaveOccurred())

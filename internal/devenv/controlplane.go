@@ -31,6 +31,9 @@ const (
 	OperatorUsername       = "system:serviceaccount:" + OperatorNamespace + ":" + OperatorServiceAccount
 )
 
+// OperatorGroups are the groups the API server puts a service account's requests in.
+var OperatorGroups = []string{"system:serviceaccounts", "system:serviceaccounts:" + OperatorNamespace}
+
 // RolePrefix is config/default's namePrefix: the names config/rbac's roles have once deployed
 // (the approver role is "tollgate-approver").
 const RolePrefix = "tollgate-"
@@ -210,7 +213,7 @@ func (cp *ControlPlane) install(ctx context.Context, root string) error {
 			return err
 		}
 	}
-	op, err := cp.Env.AddUser(envtest.User{Name: OperatorUsername, Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + OperatorNamespace}}, nil)
+	op, err := cp.Env.AddUser(envtest.User{Name: OperatorUsername, Groups: OperatorGroups}, nil)
 	if err != nil {
 		return fmt.Errorf("creating the operator's identity: %w", err)
 	}

@@ -116,10 +116,20 @@ func (cp *ControlPlane) WaitAllowed(ctx context.Context, user string, groups []s
 // WaitAllowedOn is WaitAllowed for any resource of tollgate's API group, and an object of it by
 // name ("" for any): `use` on gatepolicies/NAME, say.
 func (cp *ControlPlane) WaitAllowedOn(ctx context.Context, user string, groups []string, namespace, resource, name, verb string) error {
-	attrs := &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: verb, Group: v1.GroupVersion.Group, Resource: resource, Name: name}
-	what := resource
-	if name != "" {
-		what += "/" + name
+	return cp.WaitAllowedTo(ctx, user, groups, Resource(namespace, v1.GroupVersion.Group, resource, name, verb))
+}
+
+// Resource is what a SubjectAccessReview asks about: verb on resource of group (core: ""),
+// in namespace, the object name ("" for any).
+func Resource(namespace, group, resource, name, verb string) *authorizationv1.ResourceAttributes {
+	return &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: verb, Group: group, Resource: resource, Name: name}
+}
+
+// WaitAllowedTo waits until the API server's authorizer lets user (in groups) do what attrs say.
+func (cp *ControlPlane) WaitAllowedTo(ctx context.Context, user string, groups []string, attrs *authorizationv1.ResourceAttributes) error {
+	namespace, verb, what := attrs.Namespace, attrs.Verb, attrs.Resource
+	if attrs.Name != "" {
+		what += "/" + attrs.Name
 	}
 	err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
 		sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{User: user, Groups: groups, ResourceAttributes: attrs}}

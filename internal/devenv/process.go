@@ -55,7 +55,7 @@ type ProcessOptions struct {
 // one address is registered).
 func (e *Env) StartManagerProcess(ctx context.Context, binary string, o ProcessOptions) (*Process, error) {
 	cp, ep := e.ControlPlane, e.Endpoint
-	user, err := cp.Env.AddUser(envtest.User{Name: OperatorUsername, Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + OperatorNamespace}}, nil)
+	user, err := cp.Env.AddUser(envtest.User{Name: OperatorUsername, Groups: OperatorGroups}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("an identity for %s: %w", o.Name, err)
 	}
