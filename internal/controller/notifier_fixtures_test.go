@@ -60,6 +60,7 @@ func newNotifying(prefix string) *notifying {
 	n.secret("smtp-ca", map[string]string{"ca.crt": string(n.mail.CA)})
 	n.secret("hook", map[string]string{"secret": n.signingKey})
 	n.secret("hook-ca", map[string]string{"ca.crt": n.hook.caPEM()})
+	Expect(env.ControlPlane.GrantSecrets(ctx, n.ns, "smtp", "smtp-ca", "hook", "hook-ca")).To(Succeed())
 	host, port := n.mailAddr()
 	config := &v1.NotificationConfig{
 		ObjectMeta: metav1.ObjectMeta{Namespace: n.ns, Name: "team"},

@@ -60,7 +60,6 @@ type Watcher struct {
 
 // +kubebuilder:rbac:groups=approvals.tollgate.dev,resources=notificationconfigs;clusternotificationconfigs,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 
 // SetupWithManager registers the watcher as a controller of its own, on requests (Gather after
 // each change), on the administrators' objects, and on the wake-ups its clock fires when a

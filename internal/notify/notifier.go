@@ -26,10 +26,14 @@ const (
 )
 
 // SecretReader reads a Secret's data: the caller's narrow window on the API, for the few
-// Secrets channels name (the Destination says in which namespace).
+// Secrets channels name (the Destination says in which namespace). An error wrapping
+// ErrSecretNotGranted says the reader may not read that Secret.
 type SecretReader interface {
 	SecretData(ctx context.Context, namespace, name string) (map[string][]byte, error)
 }
+
+// ErrSecretNotGranted is a SecretReader's answer for a Secret nobody let tollgate read.
+var ErrSecretNotGranted = errors.New("not granted")
 
 // Notifier sends messages. It keeps nothing between calls: what was sent is the caller's record.
 type Notifier struct {
@@ -151,6 +155,10 @@ func (n *Notifier) deliver(ctx context.Context, m Message, d Destination, at tim
 // secret reads a Secret and checks it has keys.
 func (n *Notifier) secret(ctx context.Context, namespace, name string, keys ...string) (map[string][]byte, error) {
 	data, err := n.Secrets.SecretData(ctx, namespace, name)
+	if errors.Is(err, ErrSecretNotGranted) {
+		return nil, fmt.Errorf("tollgate may not read the Secret %s/%s: someone who may read it grants tollgate's service account get on it, by name (docs/notifications.md, \"Secrets\"): %w",
+			namespace, name, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the Secret %s/%s: %w", namespace, name, err)
 	}

@@ -27,8 +27,11 @@ type secretStore map[string]map[string][]byte
 
 func (s secretStore) SecretData(_ context.Context, namespace, name string) (map[string][]byte, error) {
 	d, ok := s[namespace+"/"+name]
-	if !ok {
+	switch {
+	case !ok:
 		return nil, fmt.Errorf("secrets %q not found", name)
+	case d == nil: // a Secret nobody granted tollgate, as APISecrets answers it
+		return nil, fmt.Errorf("%w: secrets %q is forbidden", ErrSecretNotGranted, name)
 	}
 	return d, nil
 }
@@ -267,6 +270,17 @@ func TestSend_Failures(t *testing.T) {
 		want := []string{`reading the Secret payments/hook: secrets "hook" not found`, `the Secret payments/smtp has no key "password"`}
 		if !slices.Equal(got, want) {
 			t.Errorf("failures %q, want %q", got, want)
+		}
+	})
+	t.Run("a Secret nobody granted tollgate is named with what to do, and the server never hears from it", func(t *testing.T) {
+		w.secrets["payments/smtp"] = nil
+		sessions := len(w.smtp.Sessions())
+		r := mailResult(t, w.send(t, m, nil))
+		if !strings.HasPrefix(r.Failure, "tollgate may not read the Secret payments/smtp: someone who may read it grants") {
+			t.Errorf("failure %q", r.Failure)
+		}
+		if got := len(w.smtp.Sessions()); got != sessions {
+			t.Errorf("the SMTP server had %d new sessions, want none", got-sessions)
 		}
 	})
 	t.Run("a signing secret not of the Standard Webhooks form is not quoted", func(t *testing.T) {

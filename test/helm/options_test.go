@@ -107,8 +107,8 @@ func TestDefaultArgumentsParse(t *testing.T) {
 
 // checkObjects asserts what the all-options values do to objects other than the manager's
 // arguments: the ServiceAccount's IRSA annotation, the ports the Services reach, the
-// ServiceMonitor, the Role that lets the manager read the record key, and the GatePolicy the
-// chart writes with who may use it.
+// ServiceMonitor, the Roles that let the manager read the record key and the central
+// notification Secrets, and the GatePolicy the chart writes with who may use it.
 func checkObjects(t *testing.T, objs []*unstructured.Unstructured, prefix string) {
 	get := func(kind, name string, path ...string) any {
 		o := manifests.Find(objs, kind, prefix+name)
@@ -135,6 +135,10 @@ func checkObjects(t *testing.T, objs []*unstructured.Unstructured, prefix string
 		{"Deployment", "controller-manager", []string{"spec", "template", "spec", "containers"}, nil},
 		{"Role", "use-payments-deploy", []string{"rules"}, []any{map[string]any{"apiGroups": []any{"approvals.tollgate.dev"}, "resources": []any{"gatepolicies"},
 			"resourceNames": []any{"payments-deploy"}, "verbs": []any{"get", "use"}}}},
+		{"Role", "notification-secrets", []string{"rules"}, []any{map[string]any{"apiGroups": []any{""}, "resources": []any{"secrets"},
+			"resourceNames": []any{"smtp", "smtp-ca"}, "verbs": []any{"get"}}}},
+		{"RoleBinding", "notification-secrets", []string{"subjects"}, []any{
+			map[string]any{"kind": "ServiceAccount", "name": prefix + "controller-manager", "namespace": "approvals"}}},
 		{"RoleBinding", "use-payments-deploy", []string{"subjects"}, []any{
 			map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "ravi@example.com"},
 			map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "payments-devs"}}},
