@@ -112,11 +112,6 @@ func (n *notifying) startWith(tune func(*operator.Config)) {
 			tune(c)
 		}
 	})
-	DeferCleanup(func() {
-		if n.op != nil {
-			n.op.stop()
-		}
-	})
 }
 
 func (n *notifying) stop() {

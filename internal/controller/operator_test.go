@@ -34,9 +34,18 @@ func startOperatorWith(api stepfunctions.API, tune func(*operator.Config)) *runn
 }
 
 // runOperator runs an operator as startOperator does, with more of the environment's options.
+// One a spec leaves running is stopped when the spec ends: an operator of an earlier spec would
+// go on acting on every namespace (deciding, notifying) in the specs after it.
 func runOperator(o devenv.OperatorOptions) *runningOperator {
 	op, err := env.StartOperator(ctx, o)
 	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(func() {
+		select {
+		case <-op.Done():
+		default:
+			Expect(op.Stop()).To(Succeed())
+		}
+	})
 	return &runningOperator{Operator: op, router: op.Router}
 }
 
@@ -70,7 +79,6 @@ func withOperator(prefix string, ns *string, op **runningOperator) {
 		*ns = createNamespace(prefix)
 		*op = startOperator(stepfunctions.Wrap(sfnLocal.client, nil))
 	})
-	AfterEach(func() { (*op).stop() })
 }
 
 // stop ends the operator and waits until its manager has returned.
