@@ -34,7 +34,10 @@ type ClusterNotificationConfigSpec struct {
 }
 
 // +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
 // +kubebuilder:resource:scope=Cluster,shortName=cncfg,categories=tollgate
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
 // ClusterNotificationConfig says how tollgate notifies about the ApprovalRequests of the
@@ -50,6 +53,11 @@ type ClusterNotificationConfig struct {
 	// spec is the namespaces selected, and the channels, recipients and routes.
 	// +required
 	Spec ClusterNotificationConfigSpec `json:"spec"`
+
+	// status says whether the channels can send, with the Secrets of the namespace tollgate
+	// runs in.
+	// +optional
+	Status NotificationConfigStatus `json:"status,omitzero"`
 }
 
 // +kubebuilder:object:root=true

@@ -249,8 +249,31 @@ type SlotRoute struct {
 	Channels []string `json:"channels"`
 }
 
+// NotificationConfigStatus says whether an object's channels can send: the operator checks,
+// as itself, every Secret they name when the object changes and again every
+// --notification-config-recheck (it watches neither Secrets nor RBAC). Only the operator writes
+// it.
+type NotificationConfigStatus struct {
+	// observedGeneration is the generation of the spec the conditions were checked against.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// conditions: Ready is True when tollgate may read every Secret the channels name and each
+	// holds the keys its channel reads, in the form it needs; False names the first channel and
+	// Secret that fails, and what to do (reasons SecretNotGranted, SecretMissing,
+	// SecretKeyMissing, SecretInvalid). Whether a server answers is only known when a
+	// notification is sent.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
 // +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=ncfg,categories=tollgate
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
 // NotificationConfig says how tollgate notifies about the ApprovalRequests of its namespace:
@@ -266,6 +289,10 @@ type NotificationConfig struct {
 	// spec is the channels, recipients and routes.
 	// +required
 	Spec NotificationConfigSpec `json:"spec"`
+
+	// status says whether the channels can send.
+	// +optional
+	Status NotificationConfigStatus `json:"status,omitzero"`
 }
 
 // +kubebuilder:object:root=true

@@ -167,3 +167,21 @@ const (
 	// channel, or an object could not be used as it is (Warning).
 	ReasonNotificationUnreached = "NotificationUnreached"
 )
+
+// Reasons of a NotificationConfig's or ClusterNotificationConfig's Ready condition: whether the
+// Secrets its channels name can be used, as the operator finds them itself.
+const (
+	// ReasonChannelsReady: tollgate may read every Secret the channels name, and each holds
+	// the keys its channel reads (True; also when the channels name no Secret).
+	ReasonChannelsReady = "ChannelsReady"
+	// ReasonSecretNotGranted: tollgate may not get a Secret a channel names: nobody who may read
+	// it granted tollgate's service account get on it by name.
+	ReasonSecretNotGranted = "SecretNotGranted"
+	// ReasonSecretMissing: a Secret a channel names does not exist.
+	ReasonSecretMissing = "SecretMissing"
+	// ReasonSecretKeyMissing: a Secret lacks a key its channel reads (or holds it empty).
+	ReasonSecretKeyMissing = "SecretKeyMissing"
+	// ReasonSecretInvalid: a key holds a value its channel cannot use (a signing secret not of
+	// the form whsec_<base64>, a ca.crt without a PEM certificate). The value is never quoted.
+	ReasonSecretInvalid = "SecretInvalid"
+)

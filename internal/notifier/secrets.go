@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -32,4 +33,22 @@ func (s APISecrets) SecretData(ctx context.Context, namespace, name string) (map
 		return nil, err
 	}
 	return secret.Data, nil
+}
+
+// APIAccess asks the API server whether the manager may get a Secret, about itself (a
+// SelfSubjectAccessReview, which every authenticated identity may create): the config checker
+// finds a missing grant without needing any verb on Secrets beyond what was granted.
+type APIAccess struct {
+	Client client.Client
+}
+
+// MayGet reports whether the manager may get the Secret namespace/name.
+func (a APIAccess) MayGet(ctx context.Context, namespace, name string) (bool, error) {
+	review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
+		ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: "get", Resource: "secrets", Name: name},
+	}}
+	if err := a.Client.Create(ctx, review); err != nil {
+		return false, fmt.Errorf("asking whether tollgate may get the Secret %s/%s: %w", namespace, name, err)
+	}
+	return review.Status.Allowed, nil
 }

@@ -5,16 +5,16 @@ import (
 	"sync"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
-
-	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 )
 
-// wakeups queue a request again when its next attempt falls due, by the watcher's clock (a
-// test's fake clock fires them as it is stepped; a workqueue's delay would wait in real time).
-// One timer per request: a new time replaces the old.
+// wakeups queue an object again when its time comes (a request when its next attempt falls due,
+// a config when its next check does), by the notifier's clock (a test's fake clock fires them as
+// it is stepped; a workqueue's delay would wait in real time). One timer per object: a new time
+// replaces the old.
 type wakeups struct {
 	clock  clock.WithDelayedExecution
 	events chan event.GenericEvent
@@ -83,7 +83,8 @@ func (w *wakeups) fire(key client.ObjectKey, t time.Time) {
 		delete(w.timers, key)
 	}
 	w.mu.Unlock()
-	obj := &v1.ApprovalRequest{}
+	// The object carries only the key: the watcher wakes requests, the config checker configs.
+	obj := &metav1.PartialObjectMetadata{}
 	obj.Namespace, obj.Name = key.Namespace, key.Name
 	select {
 	case w.events <- event.GenericEvent{Object: obj}:

@@ -156,16 +156,13 @@ func (n *Notifier) deliver(ctx context.Context, m Message, d Destination, at tim
 func (n *Notifier) secret(ctx context.Context, namespace, name string, keys ...string) (map[string][]byte, error) {
 	data, err := n.Secrets.SecretData(ctx, namespace, name)
 	if errors.Is(err, ErrSecretNotGranted) {
-		return nil, fmt.Errorf("tollgate may not read the Secret %s/%s: someone who may read it grants tollgate's service account get on it, by name (docs/notifications.md, \"Secrets\"): %w",
-			namespace, name, err)
+		return nil, fmt.Errorf("%s: %w", SecretNotGranted(namespace, name), err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the Secret %s/%s: %w", namespace, name, err)
 	}
-	for _, k := range keys {
-		if len(data[k]) == 0 {
-			return nil, fmt.Errorf("the Secret %s/%s has no key %q", namespace, name, k)
-		}
+	if k := missingKey(data, keys); k != "" {
+		return nil, fmt.Errorf("the Secret %s/%s has no key %q", namespace, name, k)
 	}
 	return data, nil
 }
@@ -179,9 +176,9 @@ func (n *Notifier) roots(ctx context.Context, namespace string, ref *v1.SecretRe
 	if err != nil {
 		return nil, err
 	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(data[SecretKeyCA]) {
-		return nil, fmt.Errorf("the Secret %s/%s: key %s holds no PEM certificate", namespace, ref.Name, SecretKeyCA)
+	pool, err := certPool(data[SecretKeyCA])
+	if err != nil {
+		return nil, fmt.Errorf("the Secret %s/%s: %w", namespace, ref.Name, err)
 	}
 	return pool, nil
 }

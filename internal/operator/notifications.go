@@ -23,6 +23,8 @@ type NotificationOptions struct {
 	// Workers bounds the requests notified about at once; Timeout each attempt.
 	Workers int
 	Timeout time.Duration
+	// ConfigRecheck is how often each config's Secrets are checked again when it did not change.
+	ConfigRecheck time.Duration
 	// Clock is the notifier's time (nil: the real one; tests step a fake one to reach retries).
 	Clock clock.WithDelayedExecution
 }
@@ -34,9 +36,12 @@ func (o *NotificationOptions) bindFlags(fs *flag.FlagSet) {
 		"How many requests are notified about at once; decisions never wait for them (the notifier has its own workers).")
 	fs.DurationVar(&o.Timeout, "notification-timeout", notify.DefaultTimeout,
 		"Bound of one notification attempt (SMTP or webhook), from the dial to the answer; a failed attempt is retried with backoff.")
+	fs.DurationVar(&o.ConfigRecheck, "notification-config-recheck", notifier.DefaultConfigRecheck,
+		"How often the Secrets of each NotificationConfig and ClusterNotificationConfig are checked again (their Ready condition): a grant or a Secret fixed later is seen then.")
 }
 
-// setupNotifier adds the notifier beside the reconciler, unless notifications are disabled.
+// setupNotifier adds the notifier, and the checker of its configs' Secrets, beside the
+// reconciler, unless notifications are disabled.
 func setupNotifier(mgr ctrl.Manager, cfg *Config, checker *identity.Checker) error {
 	o := cfg.Notifications
 	if o.Disabled {
@@ -46,10 +51,11 @@ func setupNotifier(mgr ctrl.Manager, cfg *Config, checker *identity.Checker) err
 	if c == nil {
 		c = clock.RealClock{}
 	}
+	secrets := notifier.APISecrets{Reader: mgr.GetAPIReader()}
 	w := &notifier.Watcher{
 		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Events: mgr.GetEventRecorder("tollgate"), Clock: c,
 		Notifier: &notify.Notifier{
-			Secrets: notifier.APISecrets{Reader: mgr.GetAPIReader()}, Clock: c, Schedule: notify.DefaultSchedule, Timeout: o.Timeout,
+			Secrets: secrets, Clock: c, Schedule: notify.DefaultSchedule, Timeout: o.Timeout,
 		},
 		Requester: func(obj *v1.ApprovalRequest) string {
 			u, err := checker.Records.RequesterOf(obj)
@@ -62,6 +68,13 @@ func setupNotifier(mgr ctrl.Manager, cfg *Config, checker *identity.Checker) err
 	}
 	if err := w.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the notifier: %w", err)
+	}
+	configs := &notifier.ConfigChecker{
+		Client: mgr.GetClient(), Access: notifier.APIAccess{Client: mgr.GetClient()}, Secrets: secrets, Clock: c,
+		Recheck: o.ConfigRecheck, OperatorNamespace: cfg.Identity.Namespace,
+	}
+	if err := configs.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the notification config checker: %w", err)
 	}
 	return nil
 }

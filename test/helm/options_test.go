@@ -86,6 +86,7 @@ func TestValuesReachTheManager(t *testing.T) {
 		"expiry-grace": "2m0s", "max-concurrent-reconciles": "8", "cluster-id": "gate-cluster", "record-key-secret": "gate-record-key",
 		"leader-elect": "true", "leader-election-namespace": "approvals-leases", "webhook-port": "9444", "metrics-bind-address": ":8444",
 		"zap-log-level": "debug", "policy-enforcement": "labelled", "disable-notifications": "true", "notification-workers": "2", "notification-timeout": "20s",
+		"notification-config-recheck": "2m0s",
 	} {
 		if f := fs.Lookup(flagName); f == nil || f.Value.String() != want {
 			t.Errorf("--%s: the manager reads %v, want %s (arguments %q)", flagName, f, want, args)
