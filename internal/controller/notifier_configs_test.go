@@ -55,8 +55,8 @@ var _ = Describe("Notification config readiness", func() {
 	secret := func(name string, data map[string]string) {
 		Expect(k8sClient.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, StringData: data})).To(Succeed())
 	}
-	mailVia := func(name, creds string) v1.NotificationChannel {
-		return v1.NotificationChannel{Name: name, Email: &v1.EmailChannel{Host: "smtp.example.com", Port: 587, From: "tollgate@example.com",
+	mailVia := func(creds string) v1.NotificationChannel {
+		return v1.NotificationChannel{Name: "mail", Email: &v1.EmailChannel{Host: "smtp.example.com", Port: 587, From: "tollgate@example.com",
 			CredentialsSecretRef: &v1.SecretReference{Name: creds}}}
 	}
 	spec := func(ch v1.NotificationChannel) v1.NotificationConfigSpec {
@@ -85,8 +85,8 @@ var _ = Describe("Notification config readiness", func() {
 	It("names a Secret tollgate may not read and says what to do; once granted, the next check finds it Ready; nothing is written while nothing changed", func() {
 		secret("smtp", map[string]string{"username": "tollgate", "password": password})
 		secret("witness", map[string]string{"username": "tollgate", "password": password})
-		key := create("team", mailVia("mail", "smtp"))
-		witness := create("witness", mailVia("mail", "witness"))
+		key := create("team", mailVia("smtp"))
+		witness := create("witness", mailVia("witness"))
 
 		obj := ready(key, &v1.NotificationConfig{}, v1.ReasonSecretNotGranted)
 		cond := readyOf(obj)
@@ -141,8 +141,8 @@ var _ = Describe("Notification config readiness", func() {
 			reason  string
 			message string
 		}{
-			{"missing", mailVia("mail", "absent"), v1.ReasonSecretMissing, "channel mail (email.credentialsSecretRef): the Secret " + ns + "/absent does not exist"},
-			{"no-key", mailVia("mail", "no-password"), v1.ReasonSecretKeyMissing, "the Secret " + ns + `/no-password has no key "password"`},
+			{"missing", mailVia("absent"), v1.ReasonSecretMissing, "channel mail (email.credentialsSecretRef): the Secret " + ns + "/absent does not exist"},
+			{"no-key", mailVia("no-password"), v1.ReasonSecretKeyMissing, "the Secret " + ns + `/no-password has no key "password"`},
 			{"malformed", hook, v1.ReasonSecretInvalid, "channel hook (webhook.signingSecretRef): the Secret " + ns + "/hook cannot be used: the signing secret is not of the form whsec_"},
 			{"relay", relay, v1.ReasonChannelsReady, "the channels name no Secret"},
 		} {
@@ -170,7 +170,7 @@ var _ = Describe("Notification config readiness", func() {
 		central := &v1.ClusterNotificationConfig{ObjectMeta: metav1.ObjectMeta{GenerateName: "central-"}, Spec: v1.ClusterNotificationConfigSpec{
 			// selects no namespace: other specs' requests are not routed by it
 			NamespaceSelector:      &metav1.LabelSelector{MatchLabels: map[string]string{"tollgate.dev/test-selects": "none"}},
-			NotificationConfigSpec: spec(mailVia("mail", "central-smtp-not-granted")),
+			NotificationConfigSpec: spec(mailVia("central-smtp-not-granted")),
 		}}
 		Expect(clusterNotificationsAdmin().Create(ctx, central)).To(Succeed())
 		DeferCleanup(func() { Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, central))).To(Succeed()) })
@@ -187,7 +187,7 @@ var _ = Describe("Notification config readiness", func() {
 	})
 
 	It("is the operator's alone: a notifications administrator cannot write the status", func() {
-		key := create("team", mailVia("mail", "smtp"))
+		key := create("team", mailVia("smtp"))
 		obj := ready(key, &v1.NotificationConfig{}, v1.ReasonSecretNotGranted).(*v1.NotificationConfig)
 
 		forged := obj.DeepCopy()
@@ -213,7 +213,7 @@ var _ = Describe("Notification config readiness", func() {
 			Expect(k8sClient.Get(ctx, client.ObjectKey{Name: plural + "." + v1.GroupVersion.Group}, crd)).To(Succeed())
 			versions, _, _ := unstructured.NestedSlice(crd.Object, "spec", "versions")
 			columns, _, _ := unstructured.NestedSlice(versions[0].(map[string]any), "additionalPrinterColumns")
-			var names []string
+			names := make([]string, 0, len(columns))
 			for _, c := range columns {
 				col := c.(map[string]any)
 				names = append(names, col["name"].(string))

@@ -1,6 +1,7 @@
 // Package ledger is the one writer of tollgate's status (issue 22): ApprovalRequests' — the
-// ledger of decisions and ends that everything else reacts to — and ApproverDecisions'. A lint
-// rule (forbidigo in .golangci.yml) refuses a status write anywhere else.
+// ledger of decisions and ends that everything else reacts to — ApproverDecisions', and the
+// Ready condition of NotificationConfigs and ClusterNotificationConfigs (SetConfigCondition). A
+// lint rule (forbidigo in .golangci.yml) refuses a status write anywhere else.
 //
 //   - Commit is the read-change-write loop that retries on conflict and returns the request as
 //     stored; Patch is one guarded write (the reconciler's flush). A change function may run

@@ -23,4 +23,9 @@
 // outcome was not recorded (the manager stopped between the claim and the record) is found in
 // flight and waits for its retry's time instead of going out again at once (no second message
 // within the retry window).
+//
+// Beside the watcher, the ConfigChecker gives each NotificationConfig and
+// ClusterNotificationConfig a Ready condition: whether the manager may read every Secret its
+// channels name and finds in each what its channel reads, checked as the manager itself when the
+// object changes and again every period by the same clock — before any request needs them.
 package notifier

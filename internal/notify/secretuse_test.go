@@ -17,8 +17,9 @@ func TestSecretUses(t *testing.T) {
 		CredentialsSecretRef: &v1.SecretReference{Name: "smtp"}, CASecretRef: &v1.SecretReference{Name: "smtp-ca"}}}
 	hook := v1.NotificationChannel{Name: "hook", Webhook: &v1.WebhookChannel{URL: "https://h.example.com", SigningSecretRef: v1.SecretReference{Name: "hook"}}}
 	got := func(ch v1.NotificationChannel) string {
-		var s []string
-		for _, u := range SecretUses(ch) {
+		uses := SecretUses(ch)
+		s := make([]string, 0, len(uses))
+		for _, u := range uses {
 			s = append(s, fmt.Sprintf("%s=%s%v", u.Field, u.Name, u.Keys))
 		}
 		return strings.Join(s, " ")
