@@ -46,6 +46,9 @@ type Notifier struct {
 // DefaultTimeout bounds an attempt when the Notifier names no Timeout.
 const DefaultTimeout = 30 * time.Second
 
+// maxFailure is the most characters of a failure the schema records.
+const maxFailure = 512
+
 // Result is the outcome of one attempt at one destination, to be recorded.
 type Result struct {
 	Route, Channel string
@@ -53,8 +56,8 @@ type Result struct {
 	// At is when the attempt started; Attempts counts it.
 	At       time.Time
 	Attempts int
-	// Failure is why it failed ("" when the channel took the message), with every secret value
-	// taken out.
+	// Failure is why it failed ("" when the channel took the message), on one line, with every
+	// secret value taken out.
 	Failure string
 	// Retry is when the next attempt is due: zero once delivered, or when none follows.
 	Retry time.Time
@@ -92,7 +95,9 @@ func (n *Notifier) attempt(ctx context.Context, m Message, d Delivery) Result {
 		metrics.Notification(string(d.Type), metrics.NotificationSent)
 		return r
 	}
-	r.Failure = hidden.scrub(err.Error())
+	// What a server answered is shown in status, events and the plugin's tables: one line of text,
+	// within the schema's bound, scrubbed again once cleaning joined its lines.
+	r.Failure = hidden.scrub(oneLine(hidden.scrub(err.Error()), maxFailure))
 	if retry, ok := n.Schedule.Retry(key(d.Route, d.Channel), r.Attempts, r.At); ok {
 		r.Retry = retry
 		metrics.Notification(string(d.Type), metrics.NotificationFailed)
