@@ -239,3 +239,35 @@ func TestSendMail_AReplyTooLong(t *testing.T) {
 		t.Error("the mail was handed over after a greeting of 4 MiB")
 	}
 }
+
+// A channel whose tls the schema did not default or check (an older schema, a direct write) is
+// sent as the API's default says, StartTLS, or not at all: never in plain text.
+func TestSendMail_ATLSModeNotSaid(t *testing.T) {
+	for _, tc := range []struct {
+		mode  v1.EmailTLS
+		want  string
+		dials bool
+	}{
+		{"", errNoStartTLS.Error(), true},
+		{"starttls", `tls "starttls" is none of`, false},
+	} {
+		t.Run(string(tc.mode), func(t *testing.T) {
+			s := smtptest.Start(t, smtptest.Options{TLS: smtptest.Plain})
+			err := send(t, server(t, s, tc.mode, true, false))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want %q", err, tc.want)
+			}
+			sessions := s.Sessions()
+			if tc.dials {
+				sessions = s.WaitSessions(t, 1)
+			}
+			for _, session := range sessions {
+				for _, l := range session.Lines {
+					if strings.HasPrefix(strings.ToUpper(l.Text), "MAIL") {
+						t.Errorf("sent in plain text: %q", l.Text)
+					}
+				}
+			}
+		})
+	}
+}
