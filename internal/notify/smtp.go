@@ -61,6 +61,15 @@ func sendMail(ctx context.Context, s smtpServer, from string, to []string, data 
 }
 
 func dialAndSend(ctx context.Context, s smtpServer, from string, to []string, data []byte) error {
+	switch s.TLS {
+	case "":
+		// The API's default, for a channel no schema defaulted (an older one, a direct write):
+		// never plain text but where the channel says so.
+		s.TLS = v1.EmailStartTLS
+	case v1.EmailStartTLS, v1.EmailImplicitTLS, v1.EmailNoTLS:
+	default:
+		return fmt.Errorf("tls %q is none of %s, %s and %s", s.TLS, v1.EmailStartTLS, v1.EmailImplicitTLS, v1.EmailNoTLS)
+	}
 	tlsConfig := &tls.Config{ServerName: s.Host, RootCAs: s.RootCAs, MinVersion: tls.VersionTLS12}
 	conn, err := dial(ctx, s, tlsConfig)
 	if err != nil {
