@@ -239,7 +239,7 @@ func TestSend_Failures(t *testing.T) {
 			t.Errorf("failure %q: the server's answer, scrubbed", r.Failure)
 		}
 		checkNothingForbidden(t, "the failure", r.Failure)
-		if wantRetry, _ := w.notifier.Schedule.Retry(key(r.Route, r.Channel), 1, w.clock.Now()); !r.Retry.Equal(wantRetry) || r.Attempts != 1 {
+		if wantRetry, _ := w.notifier.Schedule.Retry(messageID(m, Destination{Route: r.Route, Channel: r.Channel}), 1, w.clock.Now()); !r.Retry.Equal(wantRetry) || r.Attempts != 1 {
 			t.Errorf("attempt %d, retry %v, want 1 and %v", r.Attempts, r.Retry, wantRetry)
 		}
 		if d := delta(t, before); d != moved(map[string]float64{"email/failed": 1, "webhook/sent": 1}) {

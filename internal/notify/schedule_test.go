@@ -49,8 +49,8 @@ func TestScheduleRetry(t *testing.T) {
 func TestScheduleDue(t *testing.T) {
 	s := Schedule{First: 30 * time.Second, Max: 30 * time.Minute, Attempts: 3}
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	d := Destination{Route: "default", Channel: "NotificationConfig/team/mail"}
-	retryAfterOne, _ := s.Retry(key(d.Route, d.Channel), 1, now.Add(-10*time.Second))
+	d := Destination{Route: "default", Channel: "NotificationConfig/team/mail", ID: "msg_1"}
+	retryAfterOne, _ := s.Retry(d.ID, 1, now.Add(-10*time.Second))
 	for _, tc := range []struct {
 		name     string
 		records  []Record
