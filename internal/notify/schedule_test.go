@@ -115,23 +115,20 @@ func TestSchedule_SpreadsTheMessagesOfOneChannel(t *testing.T) {
 	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	other := request()
 	other.UID = "6f2c1d9e-0000-4000-8000-000000000043"
-	security, err := Waiting(request(), "security", "", received)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bob, err := Waiting(request(), "bob", "", received)
-	if err != nil {
-		t.Fatal(err)
-	}
-	otherSecurity, err := Waiting(other, "security", "", received)
-	if err != nil {
-		t.Fatal(err)
-	}
 	configs := Configs{Namespace: "payments", Namespaced: []v1.NotificationConfig{namespaced(v1.NotificationConfigSpec{
 		Channels: []v1.NotificationChannel{hookChannel}, Routes: []v1.NotificationRoute{{Name: DefaultRoute, Channels: []string{"hook"}}},
 	})}}
 	retries := map[time.Time]string{}
-	for name, m := range map[string]Message{"security": security, "bob": bob, "another request's security": otherSecurity} {
+	for _, w := range []struct {
+		name string
+		req  *v1.ApprovalRequest
+		slot string
+	}{{"security", request(), "security"}, {"bob", request(), "bob"}, {"another request's security", other, "security"}} {
+		name := w.name
+		m, err := Waiting(w.req, w.slot, "", received)
+		if err != nil {
+			t.Fatal(err)
+		}
 		res, err := Resolve(m, "", configs)
 		if err != nil || len(res.Destinations) != 1 {
 			t.Fatalf("%s: %+v, %v", name, res, err)
