@@ -21,7 +21,7 @@ type Schedule struct {
 var DefaultSchedule = Schedule{First: 30 * time.Second, Max: 30 * time.Minute, Attempts: 10}
 
 // Retry is when the attempt after attempts failed ones (the last at last) is due, for the
-// delivery key names; false when no attempt follows.
+// delivery key names (its message's ID at its destination); false when no attempt follows.
 func (s Schedule) Retry(key string, attempts int, last time.Time) (time.Time, bool) {
 	if attempts >= s.Attempts {
 		return time.Time{}, false
@@ -58,9 +58,6 @@ type Delivery struct {
 	Attempts int
 }
 
-// key identifies a delivery of a message, for the schedule's jitter.
-func key(route, channel string) string { return route + "/" + channel }
-
 // Due are the destinations to attempt at now, given what was recorded of them: those never
 // attempted, and those whose retry is due. Delivered ones and those out of attempts are done.
 // next is when the earliest of the others falls due (zero when none will).
@@ -78,7 +75,7 @@ func (s Schedule) Due(dests []Destination, records []Record, now time.Time) (due
 		case rec.Failure == "":
 			// Delivered.
 		default:
-			at, ok := s.Retry(key(d.Route, d.Channel), rec.Attempts, rec.At)
+			at, ok := s.Retry(d.ID, rec.Attempts, rec.At)
 			switch {
 			case !ok:
 			case !at.After(now):
@@ -96,6 +93,6 @@ func (s Schedule) Due(dests []Destination, records []Record, now time.Time) (due
 // never be recorded (zero when it is the last attempt, and none follows).
 func (s Schedule) Claim(d Delivery, at time.Time) (Record, time.Time) {
 	attempts := d.Attempts + 1
-	retry, _ := s.Retry(key(d.Route, d.Channel), attempts, at)
+	retry, _ := s.Retry(d.ID, attempts, at)
 	return Record{Route: d.Route, Channel: d.Channel, At: at, Attempts: attempts, Failure: AttemptInFlight}, retry
 }
