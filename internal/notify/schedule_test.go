@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -139,6 +140,33 @@ func TestSchedule_SpreadsTheMessagesOfOneChannel(t *testing.T) {
 				t.Errorf("%s and %s, attempt %d: both retry at %v", was, name, attempts+1, retry)
 			}
 			retries[retry] = name
+		}
+	}
+}
+
+// An attempt whose outcome was never recorded (a manager stopped, or lost its lease, while it
+// sent) is tried again only once it cannot still be under way: never within the attempt's
+// bound and the time to record its outcome, whatever the jitter drew — else the next leader
+// could send while the last one still does, a second message within the window.
+func TestSchedule_AClaimOutlivesItsAttempt(t *testing.T) {
+	const timeout = 30 * time.Second
+	s := ScheduleFor(timeout)
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	floor := at.Add(timeout + OutcomeGrace)
+	for i := range 200 {
+		d := Destination{Route: "default", Channel: "NotificationConfig/team/hook", ID: fmt.Sprintf("msg-%d", i)}
+		rec, retry := s.Claim(Delivery{Destination: d}, at)
+		if retry.Before(floor) {
+			t.Fatalf("%s: a claim at %v is retried at %v, within its attempt's bound (%v)", d.ID, at, retry, floor)
+		}
+		if due, next := s.Due([]Destination{d}, []Record{rec}, floor.Add(-time.Second)); len(due) != 0 || !next.Equal(retry) {
+			t.Fatalf("%s: due %v, next %v while the attempt may still run (want none, %v)", d.ID, due, next, retry)
+		}
+		// An attempt that failed, its outcome known, keeps the schedule's own first wait.
+		failed := rec
+		failed.Failure = "503 Service Unavailable"
+		if due, _ := s.Due([]Destination{d}, []Record{failed}, floor.Add(-time.Second)); len(due) != 1 {
+			t.Fatalf("%s: a failed attempt waits for the in-flight floor too: due %v", d.ID, due)
 		}
 	}
 }

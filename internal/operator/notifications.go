@@ -49,7 +49,7 @@ func setupNotifier(mgr ctrl.Manager, cfg *Config, checker *identity.Checker) err
 	w := &notifier.Watcher{
 		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Events: mgr.GetEventRecorder("tollgate"), Clock: c,
 		Notifier: &notify.Notifier{
-			Secrets: notifier.APISecrets{Reader: mgr.GetAPIReader()}, Clock: c, Schedule: notify.DefaultSchedule, Timeout: o.Timeout,
+			Secrets: notifier.APISecrets{Reader: mgr.GetAPIReader()}, Clock: c, Schedule: notify.ScheduleFor(o.Timeout), Timeout: o.Timeout,
 		},
 		Requester: func(obj *v1.ApprovalRequest) string {
 			u, err := checker.Records.RequesterOf(obj)
