@@ -22,25 +22,30 @@ var admissionPolicyFiles = []string{"config/admission-policy/operator_secrets.ya
 // operator's service account creates only its task token key Secret.
 const OperatorSecretsPolicy = RolePrefix + "operator-secrets"
 
-// waitOperatorSecretsPolicy returns once the API server enforces OperatorSecretsPolicy: a
-// policy takes effect a moment after it is created (when the API server's informers see it and
-// its binding). It tries, as the operator, a dry-run create of a Secret the policy refuses, until
-// the policy refuses it; RBAC's own refusal, while the operator's RoleBinding is not seen yet,
-// does not count.
+// waitOperatorSecretsPolicy returns once the API server enforces OperatorSecretsPolicy for the
+// operator.
 func (cp *ControlPlane) waitOperatorSecretsPolicy(ctx context.Context) error {
 	c, err := client.New(cp.Operator, client.Options{Scheme: cp.Scheme})
 	if err != nil {
 		return fmt.Errorf("creating the operator's client: %w", err)
 	}
-	probe := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: OperatorNamespace, Name: "admission-policy-probe"}}
+	return WaitPolicyRefuses(ctx, c, OperatorSecretsPolicy,
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: OperatorNamespace, Name: "admission-policy-probe"}})
+}
+
+// WaitPolicyRefuses returns once the ValidatingAdmissionPolicy policy refuses c a dry-run
+// create of obj: a policy takes effect a moment after it is created (when the API server's
+// informers see it and its binding). Another refusal, such as RBAC's while a new RoleBinding is
+// not seen yet, does not count. Nothing is stored.
+func WaitPolicyRefuses(ctx context.Context, c client.Client, policy string, obj client.Object) error {
 	var last error
-	err = wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-		last = c.Create(ctx, probe.DeepCopy(), client.DryRunAll)
-		return apierrors.IsForbidden(last) && strings.Contains(last.Error(), "'"+OperatorSecretsPolicy+"'"), nil
+	err := wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		last = c.Create(ctx, obj.DeepCopyObject().(client.Object), client.DryRunAll)
+		return apierrors.IsForbidden(last) && strings.Contains(last.Error(), "'"+policy+"'"), nil
 	})
 	if wait.Interrupted(err) && ctx.Err() == nil {
-		return fmt.Errorf("the ValidatingAdmissionPolicy %s is not in force after 30s: the operator's dry-run create of Secret %s/%s got %v",
-			OperatorSecretsPolicy, probe.Namespace, probe.Name, last)
+		return fmt.Errorf("the ValidatingAdmissionPolicy %s is not in force after 30s: a dry-run create of %s %s got %v",
+			policy, obj.GetObjectKind().GroupVersionKind().Kind, client.ObjectKeyFromObject(obj), last)
 	}
 	return err
 }

@@ -6,9 +6,12 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-
-	"github.com/tollgate-dev/tollgate/internal/operator"
 )
+
+// DefaultTokenKeySecret is the manager's task token key Secret when no --token-key-secret is
+// given (internal/operator's, which this package cannot import: the webhooks' tests read the
+// manifests with it).
+const DefaultTokenKeySecret = "tollgate-token-key"
 
 // checkOperatorSecrets fails unless the admission policy that limits the manager's Secrets
 // names what the installation deploys: it fails closed, matches the manager's service account
@@ -22,7 +25,7 @@ func (in Install) checkOperatorSecrets(find func(kind, name string) *unstructure
 	}
 	account := fmt.Sprintf("'system', 'serviceaccount', '%s', '%scontroller-manager'", in.Namespace, in.Prefix)
 	checkJSON(policy, fail, name+" does not match the manager's service account:", account)
-	key := operator.DefaultTokenKeySecret
+	key := DefaultTokenKeySecret
 	for _, arg := range containerArgs(find("Deployment", "controller-manager")) {
 		if v, ok := strings.CutPrefix(arg, "--token-key-secret="); ok {
 			key = v
