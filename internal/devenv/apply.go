@@ -32,11 +32,15 @@ func applyFile(ctx context.Context, c client.Client, path, prefix, namespace str
 }
 
 // kustomize does to obj what config/default's namePrefix and namespace do: the prefix on its
-// name, on the role a binding refers to and on the service accounts it binds, and the
+// name, on the role a binding refers to and on the service accounts it binds, and on the policy
+// an admission policy binding refers to (config/admission-policy's kustomizeconfig.yaml); the
 // namespace on namespaced objects and on those service accounts.
 func kustomize(obj *unstructured.Unstructured, prefix, namespace string) {
 	obj.SetName(prefix + obj.GetName())
 	kind := obj.GetKind()
+	if policy, ok, _ := unstructured.NestedString(obj.Object, "spec", "policyName"); ok && kind == "ValidatingAdmissionPolicyBinding" {
+		_ = unstructured.SetNestedField(obj.Object, prefix+policy, "spec", "policyName") // spec is an object: cannot fail
+	}
 	if obj.GetNamespace() != "" || kind == "Role" || kind == "RoleBinding" {
 		obj.SetNamespace(namespace)
 	}

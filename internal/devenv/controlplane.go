@@ -72,7 +72,7 @@ func NewScheme() *runtime.Scheme {
 }
 
 // ControlPlane is a local kube-apiserver and etcd with tollgate's CRDs, webhook configurations
-// (served by Webhooks) and RBAC installed.
+// (served by Webhooks), RBAC and admission policies installed.
 type ControlPlane struct {
 	Env    *envtest.Environment
 	Scheme *runtime.Scheme
@@ -124,7 +124,8 @@ rules:
 
 // StartControlPlane starts kube-apiserver and etcd and installs tollgate: CRDs from
 // config/crd/bases, webhook configurations from config/webhook (pointing at 127.0.0.1, with a
-// CA of their own), the operator's identity and config/rbac's roles.
+// CA of their own), the operator's identity, config/rbac's roles and config/admission-policy's
+// policies.
 func StartControlPlane(ctx context.Context, o ControlPlaneOptions) (*ControlPlane, error) {
 	assets, err := Assets()
 	if err != nil {
@@ -198,7 +199,8 @@ func (cp *ControlPlane) start(o ControlPlaneOptions) error {
 	return nil
 }
 
-// install creates the operator's identity and config/rbac's roles.
+// install creates the operator's identity, config/rbac's roles and config/admission-policy's
+// policies, and returns once the policies are in force.
 func (cp *ControlPlane) install(ctx context.Context, root string) error {
 	var err error
 	if cp.Client, err = client.New(cp.Admin, client.Options{Scheme: cp.Scheme}); err != nil {
@@ -213,13 +215,18 @@ func (cp *ControlPlane) install(ctx context.Context, root string) error {
 			return err
 		}
 	}
+	for _, f := range admissionPolicyFiles {
+		if err := applyFile(ctx, cp.Client, filepath.Join(root, filepath.FromSlash(f)), RolePrefix, OperatorNamespace); err != nil {
+			return err
+		}
+	}
 	op, err := cp.Env.AddUser(envtest.User{Name: OperatorUsername, Groups: OperatorGroups}, nil)
 	if err != nil {
 		return fmt.Errorf("creating the operator's identity: %w", err)
 	}
 	cp.Operator = op.Config()
 	cp.Operator.QPS = -1
-	return nil
+	return cp.waitOperatorSecretsPolicy(ctx)
 }
 
 // As returns a configuration that acts as a person: the admin impersonates them (the API

@@ -19,7 +19,8 @@ type Install struct {
 // CheckWiring returns what the pieces of an installation fail to say to each other: the
 // webhook configurations call the webhook Service, fail closed and get their CA from the
 // serving certificate, which names that Service; the manager serves that certificate as its
-// ServiceAccount; the roles for people grant what they are for.
+// ServiceAccount; the roles for people grant what they are for; the admission policy on the
+// manager's Secrets names the manager.
 func (in Install) CheckWiring(objs []*unstructured.Unstructured) error {
 	var errs []error
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
@@ -68,6 +69,7 @@ func (in Install) CheckWiring(objs []*unstructured.Unstructured) error {
 			fail("%s%s grants approve or status", in.Prefix, role)
 		}
 	}
+	in.checkOperatorSecrets(find, fail)
 	return errors.Join(errs...)
 }
 

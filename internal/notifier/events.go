@@ -12,8 +12,10 @@ import (
 
 // The events say what the notifier did, for people (`kubectl describe`, `kubectl get events`).
 // It never reads them back: status is its record. Their text holds channel names, user and
-// group names, and failures with every secret value taken out (internal/notify): never a token,
-// a secret or an address recipients give.
+// group names, and failures with every secret value taken out (internal/notify): never a token
+// or a secret. A failure may name the address a server refused ("RCPT TO <alice@…>: 550 …"),
+// as the status record of it does: the administrators who fix it need to know which, and the
+// addresses are their recipients' working addresses, not a credential.
 
 // eventAction is the action of the notifier's events.
 const eventAction = "Notify"

@@ -109,7 +109,11 @@ func record(attempts int32, at time.Time, failure string) v1.NotificationRecord 
 }
 
 func TestPlanOf(t *testing.T) {
-	retry, _ := schedule.Retry("default/"+mailChannel, 1, t0)
+	res, err := notify.Resolve(notices(pending(), "ravi@example.com", t0)[0].msg, "", teamConfigs())
+	if err != nil || len(res.Destinations) != 1 {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	_, retry := schedule.Claim(notify.Delivery{Destination: res.Destinations[0]}, t0)
 	for _, tc := range []struct {
 		name      string
 		records   []v1.NotificationRecord

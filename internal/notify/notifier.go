@@ -50,6 +50,9 @@ type Notifier struct {
 // DefaultTimeout bounds an attempt when the Notifier names no Timeout.
 const DefaultTimeout = 30 * time.Second
 
+// maxFailure is the most characters of a failure the schema records.
+const maxFailure = 512
+
 // Result is the outcome of one attempt at one destination, to be recorded.
 type Result struct {
 	Route, Channel string
@@ -57,8 +60,8 @@ type Result struct {
 	// At is when the attempt started; Attempts counts it.
 	At       time.Time
 	Attempts int
-	// Failure is why it failed ("" when the channel took the message), with every secret value
-	// taken out.
+	// Failure is why it failed ("" when the channel took the message), on one line, with every
+	// secret value taken out.
 	Failure string
 	// Retry is when the next attempt is due: zero once delivered, or when none follows.
 	Retry time.Time
@@ -96,8 +99,10 @@ func (n *Notifier) attempt(ctx context.Context, m Message, d Delivery) Result {
 		metrics.Notification(string(d.Type), metrics.NotificationSent)
 		return r
 	}
-	r.Failure = hidden.scrub(err.Error())
-	if retry, ok := n.Schedule.Retry(key(d.Route, d.Channel), r.Attempts, r.At); ok {
+	// What a server answered is shown in status, events and the plugin's tables: one line of text,
+	// within the schema's bound, scrubbed again once cleaning joined its lines.
+	r.Failure = hidden.scrub(oneLine(hidden.scrub(err.Error()), maxFailure))
+	if retry, ok := n.Schedule.Retry(d.ID, r.Attempts, r.At); ok {
 		r.Retry = retry
 		metrics.Notification(string(d.Type), metrics.NotificationFailed)
 	} else {
@@ -108,7 +113,7 @@ func (n *Notifier) attempt(ctx context.Context, m Message, d Delivery) Result {
 
 // deliver renders m for d's channel and sends it, noting in hidden every secret value read.
 func (n *Notifier) deliver(ctx context.Context, m Message, d Destination, at time.Time, hidden *secrets) error {
-	id := messageID(m, d)
+	id := d.ID
 	switch {
 	case d.Email != nil:
 		server := smtpServer{Host: d.Email.Host, Port: int(d.Email.Port), TLS: d.Email.TLS, HelloName: cmp.Or(n.HelloName, "localhost")}
@@ -183,9 +188,9 @@ func (n *Notifier) roots(ctx context.Context, namespace string, ref *v1.SecretRe
 	return pool, nil
 }
 
-// messageID identifies a message at a destination, the same on every attempt and after a
-// restart: the webhook-id and CloudEvent id, and the mail's Message-ID, by which a receiver
-// recognises a message it already has.
+// messageID identifies a message at a destination (Destination.ID), the same on every attempt
+// and after a restart: the webhook-id and CloudEvent id, and the mail's Message-ID, by which a
+// receiver recognises a message it already has, and the key of the delivery's retry jitter.
 func messageID(m Message, d Destination) string {
 	sum := sha256.Sum256([]byte(m.Request.UID + "\x00" + string(m.Kind) + "\x00" + m.Slot + "\x00" + d.Route + "\x00" + d.Channel))
 	return "msg_" + hex.EncodeToString(sum[:16])

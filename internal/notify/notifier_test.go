@@ -7,12 +7,15 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	dto "github.com/prometheus/client_model/go"
 	clocktesting "k8s.io/utils/clock/testing"
@@ -239,7 +242,7 @@ func TestSend_Failures(t *testing.T) {
 			t.Errorf("failure %q: the server's answer, scrubbed", r.Failure)
 		}
 		checkNothingForbidden(t, "the failure", r.Failure)
-		if wantRetry, _ := w.notifier.Schedule.Retry(key(r.Route, r.Channel), 1, w.clock.Now()); !r.Retry.Equal(wantRetry) || r.Attempts != 1 {
+		if wantRetry, _ := w.notifier.Schedule.Retry(messageID(m, Destination{Route: r.Route, Channel: r.Channel}), 1, w.clock.Now()); !r.Retry.Equal(wantRetry) || r.Attempts != 1 {
 			t.Errorf("attempt %d, retry %v, want 1 and %v", r.Attempts, r.Retry, wantRetry)
 		}
 		if d := delta(t, before); d != moved(map[string]float64{"email/failed": 1, "webhook/sent": 1}) {
@@ -357,5 +360,46 @@ func TestSend_Defaults(t *testing.T) {
 	}
 	if first := w.smtp.WaitSessions(t, 1)[0].Lines[0].Text; first != "EHLO localhost" {
 		t.Errorf("the session began with %q", first)
+	}
+}
+
+// A failure is what a server said as one line of text: it is shown in status, events and
+// `kubectl tollgate describe`, where a receiver's terminal escapes, carriage returns and
+// bidirectional overrides would be obeyed (net/http keeps a status line's reason as it came).
+func TestSend_AFailureIsOneLineOfText(t *testing.T) {
+	w := newWorld(t, smtptest.Options{TLS: smtptest.StartTLS, Mechanisms: []string{"PLAIN"}})
+	srv, _ := webhookServer(t, http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		conn, buf, err := http.NewResponseController(rw).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer func() { _ = conn.Close() }()
+		_, _ = buf.WriteString("HTTP/1.1 503 \x1b]8;;https://evil.example.com\x07click\x1b]8;;\x07 \x1b[2J\u202Edetrevni\u202C\rover\r\n" +
+			"Content-Length: 0\r\nConnection: close\r\n\r\n")
+		_ = buf.Flush()
+	}))
+	w.config.Spec.Channels[1].Webhook.URL = srv.URL
+	w.secrets["payments/hook-ca"][SecretKeyCA] = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	m, err := Waiting(request(), "security", "alice@example.com", received)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := w.send(t, m, nil)
+	i := slices.IndexFunc(results, func(r Result) bool { return r.Type == ChannelWebhook })
+	if i < 0 {
+		t.Fatalf("no webhook result in %+v", results)
+	}
+	failure := results[i].Failure
+	for _, said := range []string{"503", "click", "detrevni", "over"} {
+		if !strings.Contains(failure, said) {
+			t.Errorf("failure %q lacks %q: what the receiver said", failure, said)
+		}
+	}
+	for _, c := range failure {
+		if unicode.IsControl(c) || isBidiControl(c) {
+			t.Errorf("failure %q holds %U", failure, c)
+		}
 	}
 }

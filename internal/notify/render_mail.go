@@ -2,6 +2,7 @@ package notify
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"mime"
 	"mime/quotedprintable"
@@ -60,13 +61,31 @@ func renderMail(m Message, link, from string, to []string, id string, now time.T
 }
 
 // encodeHeader is unstructured header text (one line already) as RFC 2047 encoded-words when it
-// is not plain ASCII, folded between the words so that no line passes SMTP's limit.
+// is not plain ASCII, or holds "=?" (which a reader would decode as an encoded-word, into text
+// cleanText took out or any other), folded between the words so that no line passes SMTP's
+// limit.
 func encodeHeader(s string) string {
 	enc := mime.QEncoding.Encode("utf-8", s)
-	if enc == s {
-		return s
+	switch {
+	case enc != s:
+		// Encoded-words hold no space (Q encodes it as "_"): the spaces between them are where
+		// the encoder split the text, and where a line may fold.
+		return strings.ReplaceAll(enc, " ", "\r\n ")
+	case strings.Contains(s, "=?"):
+		// Plain ASCII, which the encoder leaves as it is.
+		return base64Words(s)
 	}
-	// Encoded-words hold no space (Q encodes it as "_"): the spaces between them are where the
-	// encoder split the text, and where a line may fold.
-	return strings.ReplaceAll(enc, " ", "\r\n ")
+	return s
+}
+
+// base64Words is ASCII text as RFC 2047 "B" encoded-words, one a line.
+func base64Words(s string) string {
+	const most = 45 // bytes of text a word carries: 60 characters of base64, 72 with its marks
+	var words []string
+	for s != "" {
+		n := min(most, len(s))
+		words = append(words, "=?utf-8?b?"+base64.StdEncoding.EncodeToString([]byte(s[:n]))+"?=")
+		s = s[n:]
+	}
+	return strings.Join(words, "\r\n ")
 }

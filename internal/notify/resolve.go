@@ -54,6 +54,10 @@ type Destination struct {
 	To []string
 	// Link is the request's link as the channel's object makes it ("" without one).
 	Link string
+	// ID identifies the message at this destination, the same on every attempt and after a
+	// restart: its webhook-id, CloudEvent id and Message-ID, and what the schedule draws the
+	// delivery's jitter from.
+	ID string
 }
 
 // Resolution is where a message goes.
@@ -200,6 +204,7 @@ func channelsOf(r v1.NotificationRoute, m Message) []string {
 // add makes a destination of an object's channel.
 func (res *Resolution) add(s source, route string, ch v1.NotificationChannel, m Message) {
 	d := Destination{Route: route, Channel: s.id + "/" + ch.Name, SecretNamespace: s.secretNamespace, Link: s.link.Expand(m.Request)}
+	d.ID = messageID(m, d)
 	switch {
 	case ch.Webhook != nil:
 		d.Type, d.Webhook = ChannelWebhook, ch.Webhook

@@ -15,13 +15,27 @@ import (
 type Schedule struct {
 	First, Max time.Duration
 	Attempts   int
+	// InFlight is the least wait before an attempt whose outcome was never recorded is tried
+	// again: the attempt's bound and the time to record its outcome. A manager that stopped
+	// (or lost its lease) while it sent may still be sending; the next must not send too.
+	InFlight time.Duration
 }
 
 // DefaultSchedule tries ten times over about two and a half hours: 30s, 1m, 2m, ... 30m apart.
 var DefaultSchedule = Schedule{First: 30 * time.Second, Max: 30 * time.Minute, Attempts: 10}
 
+// OutcomeGrace is the time allowed, after an attempt's bound, to record its outcome.
+const OutcomeGrace = 10 * time.Second
+
+// ScheduleFor is DefaultSchedule for attempts bounded by timeout.
+func ScheduleFor(timeout time.Duration) Schedule {
+	s := DefaultSchedule
+	s.InFlight = timeout + OutcomeGrace
+	return s
+}
+
 // Retry is when the attempt after attempts failed ones (the last at last) is due, for the
-// delivery key names; false when no attempt follows.
+// delivery key names (its message's ID at its destination); false when no attempt follows.
 func (s Schedule) Retry(key string, attempts int, last time.Time) (time.Time, bool) {
 	if attempts >= s.Attempts {
 		return time.Time{}, false
@@ -58,9 +72,6 @@ type Delivery struct {
 	Attempts int
 }
 
-// key identifies a delivery of a message, for the schedule's jitter.
-func key(route, channel string) string { return route + "/" + channel }
-
 // Due are the destinations to attempt at now, given what was recorded of them: those never
 // attempted, and those whose retry is due. Delivered ones and those out of attempts are done.
 // next is when the earliest of the others falls due (zero when none will).
@@ -78,7 +89,7 @@ func (s Schedule) Due(dests []Destination, records []Record, now time.Time) (due
 		case rec.Failure == "":
 			// Delivered.
 		default:
-			at, ok := s.Retry(key(d.Route, d.Channel), rec.Attempts, rec.At)
+			at, ok := s.retryOf(d.ID, *rec)
 			switch {
 			case !ok:
 			case !at.After(now):
@@ -95,7 +106,17 @@ func (s Schedule) Due(dests []Destination, records []Record, now time.Time) (due
 // the attempt counted, failure AttemptInFlight; and when its retry is due should its outcome
 // never be recorded (zero when it is the last attempt, and none follows).
 func (s Schedule) Claim(d Delivery, at time.Time) (Record, time.Time) {
-	attempts := d.Attempts + 1
-	retry, _ := s.Retry(key(d.Route, d.Channel), attempts, at)
-	return Record{Route: d.Route, Channel: d.Channel, At: at, Attempts: attempts, Failure: AttemptInFlight}, retry
+	rec := Record{Route: d.Route, Channel: d.Channel, At: at, Attempts: d.Attempts + 1, Failure: AttemptInFlight}
+	retry, _ := s.retryOf(d.ID, rec)
+	return rec, retry
+}
+
+// retryOf is when the attempt after rec is due: Retry, counted for an attempt still in flight
+// from when it may last be under way (InFlight after it started), its jitter kept.
+func (s Schedule) retryOf(key string, rec Record) (time.Time, bool) {
+	last := rec.At
+	if rec.Failure == AttemptInFlight {
+		last = last.Add(s.InFlight)
+	}
+	return s.Retry(key, rec.Attempts, last)
 }

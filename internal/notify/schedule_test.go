@@ -1,8 +1,11 @@
 package notify
 
 import (
+	"fmt"
 	"testing"
 	"time"
+
+	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
 )
 
 func TestScheduleRetry(t *testing.T) {
@@ -47,8 +50,8 @@ func TestScheduleRetry(t *testing.T) {
 func TestScheduleDue(t *testing.T) {
 	s := Schedule{First: 30 * time.Second, Max: 30 * time.Minute, Attempts: 3}
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	d := Destination{Route: "default", Channel: "NotificationConfig/team/mail"}
-	retryAfterOne, _ := s.Retry(key(d.Route, d.Channel), 1, now.Add(-10*time.Second))
+	d := Destination{Route: "default", Channel: "NotificationConfig/team/mail", ID: "msg_1"}
+	retryAfterOne, _ := s.Retry(d.ID, 1, now.Add(-10*time.Second))
 	for _, tc := range []struct {
 		name     string
 		records  []Record
@@ -103,5 +106,67 @@ func TestScheduleClaim(t *testing.T) {
 	}
 	if last, retry := s.Claim(Delivery{Destination: d, Attempts: 1}, at); last.Attempts != 2 || !retry.IsZero() {
 		t.Errorf("the last claim: %+v, retry at %v (want none)", last, retry)
+	}
+}
+
+// Deliveries that fail together through one channel (its server down) are spread out: the jitter
+// is drawn from each message's identity, not only from the channel all of them share.
+func TestSchedule_SpreadsTheMessagesOfOneChannel(t *testing.T) {
+	s := DefaultSchedule
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	other := request()
+	other.UID = "6f2c1d9e-0000-4000-8000-000000000043"
+	configs := Configs{Namespace: "payments", Namespaced: []v1.NotificationConfig{namespaced(v1.NotificationConfigSpec{
+		Channels: []v1.NotificationChannel{hookChannel}, Routes: []v1.NotificationRoute{{Name: DefaultRoute, Channels: []string{"hook"}}},
+	})}}
+	retries := map[time.Time]string{}
+	for _, w := range []struct {
+		name string
+		req  *v1.ApprovalRequest
+		slot string
+	}{{"security", request(), "security"}, {"bob", request(), "bob"}, {"another request's security", other, "security"}} {
+		name := w.name
+		m, err := Waiting(w.req, w.slot, "", received)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Resolve(m, "", configs)
+		if err != nil || len(res.Destinations) != 1 {
+			t.Fatalf("%s: %+v, %v", name, res, err)
+		}
+		for attempts := range s.Attempts - 1 {
+			_, retry := s.Claim(Delivery{Destination: res.Destinations[0], Attempts: attempts}, at)
+			if was, ok := retries[retry]; ok {
+				t.Errorf("%s and %s, attempt %d: both retry at %v", was, name, attempts+1, retry)
+			}
+			retries[retry] = name
+		}
+	}
+}
+
+// An attempt whose outcome was never recorded (a manager stopped, or lost its lease, while it
+// sent) is tried again only once it cannot still be under way: never within the attempt's
+// bound and the time to record its outcome, whatever the jitter drew — else the next leader
+// could send while the last one still does, a second message within the window.
+func TestSchedule_AClaimOutlivesItsAttempt(t *testing.T) {
+	const timeout = 30 * time.Second
+	s := ScheduleFor(timeout)
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	floor := at.Add(timeout + OutcomeGrace)
+	for i := range 200 {
+		d := Destination{Route: "default", Channel: "NotificationConfig/team/hook", ID: fmt.Sprintf("msg-%d", i)}
+		rec, retry := s.Claim(Delivery{Destination: d}, at)
+		if retry.Before(floor) {
+			t.Fatalf("%s: a claim at %v is retried at %v, within its attempt's bound (%v)", d.ID, at, retry, floor)
+		}
+		if due, next := s.Due([]Destination{d}, []Record{rec}, floor.Add(-time.Second)); len(due) != 0 || !next.Equal(retry) {
+			t.Fatalf("%s: due %v, next %v while the attempt may still run (want none, %v)", d.ID, due, next, retry)
+		}
+		// An attempt that failed, its outcome known, keeps the schedule's own first wait.
+		failed := rec
+		failed.Failure = "503 Service Unavailable"
+		if due, _ := s.Due([]Destination{d}, []Record{failed}, floor.Add(-time.Second)); len(due) != 1 {
+			t.Fatalf("%s: a failed attempt waits for the in-flight floor too: due %v", d.ID, due)
+		}
 	}
 }

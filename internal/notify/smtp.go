@@ -34,6 +34,14 @@ var errNoStartTLS = errors.New("the server does not offer STARTTLS, and the chan
 // errCredentialsWithoutTLS: credentials never cross an unencrypted connection.
 var errCredentialsWithoutTLS = errors.New("credentials are only sent over TLS")
 
+// maxServerBytes bounds what one session reads from the server, TLS included. A session's
+// greeting, replies and handshake come to kilobytes; net/smtp reads a reply's continuation lines
+// without limit, so a server that never ends one would fill the manager's memory until the
+// attempt's timeout.
+const maxServerBytes = 1 << 20
+
+var errServerSentTooMuch = fmt.Errorf("the server sent more than %d bytes in one session", maxServerBytes)
+
 // sendMail runs one SMTP session that hands data, from from, to the server for to. ctx bounds
 // it: its deadline is the connection's, and its end closes the connection.
 func sendMail(ctx context.Context, s smtpServer, from string, to []string, data []byte) error {
@@ -53,6 +61,15 @@ func sendMail(ctx context.Context, s smtpServer, from string, to []string, data 
 }
 
 func dialAndSend(ctx context.Context, s smtpServer, from string, to []string, data []byte) error {
+	switch s.TLS {
+	case "":
+		// The API's default, for a channel no schema defaulted (an older one, a direct write):
+		// never plain text but where the channel says so.
+		s.TLS = v1.EmailStartTLS
+	case v1.EmailStartTLS, v1.EmailImplicitTLS, v1.EmailNoTLS:
+	default:
+		return fmt.Errorf("tls %q is none of %s, %s and %s", s.TLS, v1.EmailStartTLS, v1.EmailImplicitTLS, v1.EmailNoTLS)
+	}
 	tlsConfig := &tls.Config{ServerName: s.Host, RootCAs: s.RootCAs, MinVersion: tls.VersionTLS12}
 	conn, err := dial(ctx, s, tlsConfig)
 	if err != nil {
@@ -75,20 +92,41 @@ func dialAndSend(ctx context.Context, s smtpServer, from string, to []string, da
 // deadline being ctx's.
 func dial(ctx context.Context, s smtpServer, tlsConfig *tls.Config) (net.Conn, error) {
 	addr := net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
-	var conn net.Conn
-	var err error
-	if s.TLS == v1.EmailImplicitTLS {
-		conn, err = (&tls.Dialer{Config: tlsConfig}).DialContext(ctx, "tcp", addr)
-	} else {
-		conn, err = new(net.Dialer).DialContext(ctx, "tcp", addr)
-	}
+	raw, err := new(net.Dialer).DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
 	if deadline, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(deadline)
+		_ = raw.SetDeadline(deadline)
+	}
+	// Bounded beneath TLS, so that STARTTLS's connection is too.
+	conn := net.Conn(&boundedConn{Conn: raw, left: maxServerBytes})
+	if s.TLS == v1.EmailImplicitTLS {
+		tc := tls.Client(conn, tlsConfig)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return nil, errors.Join(err, conn.Close())
+		}
+		conn = tc
 	}
 	return conn, nil
+}
+
+// boundedConn is a connection that reads at most left bytes more.
+type boundedConn struct {
+	net.Conn
+	left int64
+}
+
+func (c *boundedConn) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, errServerSentTooMuch
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.Conn.Read(p)
+	c.left -= int64(n)
+	return n, err
 }
 
 // session is an SMTP session from EHLO to the end of DATA.

@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"io"
 	"net"
+	"net/textproto"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -173,5 +176,98 @@ func TestSendMail_Timeout(t *testing.T) {
 	}
 	if took := time.Since(start); took > 10*time.Second {
 		t.Errorf("the attempt took %v", took)
+	}
+}
+
+// A server whose replies never end costs an attempt a bounded read, not the manager's memory:
+// net/smtp reads a reply's continuation lines without limit.
+func TestSendMail_AReplyTooLong(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ln.Close() }()
+	var mailed atomic.Bool
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer func() { _ = conn.Close() }()
+		// A greeting of 4 MiB, then a server that takes everything.
+		line := "220-" + strings.Repeat("x", 1020) + "\r\n"
+		for range 4 << 10 {
+			if _, err := io.WriteString(conn, line); err != nil {
+				return
+			}
+		}
+		tp := textproto.NewConn(conn)
+		if tp.PrintfLine("220 ready") != nil {
+			return
+		}
+		for {
+			l, err := tp.ReadLine()
+			if err != nil {
+				return
+			}
+			switch verb, _, _ := strings.Cut(strings.ToUpper(l), " "); verb {
+			case "DATA":
+				_ = tp.PrintfLine("354 go on")
+				if _, err := tp.ReadDotBytes(); err != nil {
+					return
+				}
+				mailed.Store(true)
+				_ = tp.PrintfLine("250 queued")
+			case "QUIT":
+				_ = tp.PrintfLine("221 bye")
+				return
+			default:
+				_ = tp.PrintfLine("250 ok")
+			}
+		}
+	}()
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	p, _ := strconv.Atoi(port)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = sendMail(ctx, smtpServer{Host: host, Port: p, TLS: v1.EmailNoTLS, HelloName: "tollgate.test"}, "a@example.com", []string{"b@example.com"}, []byte("x"))
+	// Refused for its size, not for running out of time after reading it all.
+	if err == nil || !strings.Contains(err.Error(), "the server sent more than") || errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error %v, want a refusal of what the server sent", err)
+	}
+	if mailed.Load() {
+		t.Error("the mail was handed over after a greeting of 4 MiB")
+	}
+}
+
+// A channel whose tls the schema did not default or check (an older schema, a direct write) is
+// sent as the API's default says, StartTLS, or not at all: never in plain text.
+func TestSendMail_ATLSModeNotSaid(t *testing.T) {
+	for _, tc := range []struct {
+		mode  v1.EmailTLS
+		want  string
+		dials bool
+	}{
+		{"", errNoStartTLS.Error(), true},
+		{"starttls", `tls "starttls" is none of`, false},
+	} {
+		t.Run(string(tc.mode), func(t *testing.T) {
+			s := smtptest.Start(t, smtptest.Options{TLS: smtptest.Plain})
+			err := send(t, server(t, s, tc.mode, true, false))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want %q", err, tc.want)
+			}
+			sessions := s.Sessions()
+			if tc.dials {
+				sessions = s.WaitSessions(t, 1)
+			}
+			for _, session := range sessions {
+				for _, l := range session.Lines {
+					if strings.HasPrefix(strings.ToUpper(l.Text), "MAIL") {
+						t.Errorf("sent in plain text: %q", l.Text)
+					}
+				}
+			}
+		})
 	}
 }

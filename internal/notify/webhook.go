@@ -54,6 +54,10 @@ func postEvent(ctx context.Context, e webhookEndpoint, id string, at time.Time, 
 	if err != nil {
 		return errors.New("the channel's url is not one tollgate can post to")
 	}
+	// The schema's rule, checked again for what an older schema or a direct write let through.
+	if req.URL.Scheme != "https" {
+		return errors.New("the channel's url is not an https URL: tollgate posts nothing in plain text")
+	}
 	req.Header.Set(headerContentType, cloudEventsContentType)
 	req.Header.Set(headerWebhookID, id)
 	req.Header.Set(headerWebhookTimestamp, strconv.FormatInt(at.Unix(), 10))

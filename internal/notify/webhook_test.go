@@ -131,6 +131,11 @@ func TestPostEvent_Failures(t *testing.T) {
 	srv, pool := webhookServer(t, rc)
 	down, downPool := webhookServer(t, rc)
 	down.Close()
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		elsewhere.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(plain.Close)
 	for _, tc := range []struct {
 		name string
 		e    webhookEndpoint
@@ -141,6 +146,7 @@ func TestPostEvent_Failures(t *testing.T) {
 		{"a clock off by more than the window", webhookEndpoint{URL: srv.URL, Key: signingKey, RootCAs: pool}, clk.Now().Add(-10 * time.Minute), "401 Unauthorized"},
 		{"a certificate the channel does not trust", webhookEndpoint{URL: srv.URL, Key: signingKey}, clk.Now(), "certificate signed by unknown authority"},
 		{"a redirect, not followed", webhookEndpoint{URL: redirect.URL, Key: signingKey, RootCAs: redirectPool}, clk.Now(), "307 Temporary Redirect"},
+		{"a url that is not https (an older schema, a direct write): never in plain text", webhookEndpoint{URL: plain.URL, Key: signingKey}, clk.Now(), "not an https URL"},
 		{"a receiver that is down", webhookEndpoint{URL: down.URL + "/hooks/t0ken-in-path?token=t0ken-in-query", Key: signingKey, RootCAs: downPool}, clk.Now(), "connection refused"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,7 +160,7 @@ func TestPostEvent_Failures(t *testing.T) {
 		})
 	}
 	if n := elsewhere.Load(); n != 0 {
-		t.Errorf("the redirect's target received %d requests", n)
+		t.Errorf("the redirect's target or the plain-text receiver received %d requests", n)
 	}
 	if accepted, _ := rc.got(); len(accepted) != 0 {
 		t.Errorf("accepted %d", len(accepted))

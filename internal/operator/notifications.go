@@ -55,7 +55,7 @@ func setupNotifier(mgr ctrl.Manager, cfg *Config, checker *identity.Checker) err
 	w := &notifier.Watcher{
 		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Events: mgr.GetEventRecorder("tollgate"), Clock: c,
 		Notifier: &notify.Notifier{
-			Secrets: secrets, Clock: c, Schedule: notify.DefaultSchedule, Timeout: o.Timeout,
+			Secrets: secrets, Clock: c, Schedule: notify.ScheduleFor(o.Timeout), Timeout: o.Timeout,
 		},
 		Requester: func(obj *v1.ApprovalRequest) string {
 			u, err := checker.Records.RequesterOf(obj)

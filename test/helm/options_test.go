@@ -84,9 +84,9 @@ func TestValuesReachTheManager(t *testing.T) {
 		"aws-rate-scale": "0.5", "activity-pollers": "4", "heartbeat-interval": (45 * time.Second).String(), "task-heartbeat-seconds": "600",
 		"min-retry-delay": "2s", "max-retry-delay": "5m0s", "start-retry-delay": "1m0s", "min-follow-delay": "3s", "idle-follow-delay": "10m0s",
 		"expiry-grace": "2m0s", "max-concurrent-reconciles": "8", "cluster-id": "gate-cluster", "record-key-secret": "gate-record-key",
-		"leader-elect": "true", "leader-election-namespace": "approvals-leases", "webhook-port": "9444", "metrics-bind-address": ":8444",
-		"zap-log-level": "debug", "policy-enforcement": "labelled", "disable-notifications": "true", "notification-workers": "2", "notification-timeout": "20s",
-		"notification-config-recheck": "2m0s",
+		"token-key-secret": "gate-token-key", "leader-elect": "true", "leader-election-namespace": "approvals-leases", "webhook-port": "9444",
+		"metrics-bind-address": ":8444", "zap-log-level": "debug", "policy-enforcement": "labelled",
+		"disable-notifications": "true", "notification-workers": "2", "notification-timeout": "20s", "notification-config-recheck": "2m0s",
 	} {
 		if f := fs.Lookup(flagName); f == nil || f.Value.String() != want {
 			t.Errorf("--%s: the manager reads %v, want %s (arguments %q)", flagName, f, want, args)

@@ -21,7 +21,8 @@ const oldChart = "testdata/tollgate-0.1.0-signed-records.tgz"
 // Helm: the upgrade is accepted, and the release then has the validating guards beside the
 // status guard, and the manager the rights its admission watch and the legacy key's retirement
 // need (reading only its own Secrets, by name: it creates its task token key when there is
-// none, see docs/security.md). Policies are not enforced by the upgrade
+// none, see docs/security.md), with the admission policy by which that key is the only Secret
+// its service account creates in force. Policies are not enforced by the upgrade
 // (--policy-enforcement=labelled) until an administrator turns them on; later upgrades keep
 // what runs. The releases leave the CRDs to the control
 // plane, which has them already (the drift test holds the chart's CRDs to config/crd).
@@ -57,6 +58,7 @@ func TestUpgradeFromTheChartOfBefore(t *testing.T) {
 				t.Errorf("%s: after the upgrade the validating webhooks are %v, without %s", h.name, hooks, want)
 			}
 		}
+		checkOperatorSecretsPolicy(t, h.name, ns, fullname)
 		if got := enforcement(t, ns, fullname); got != "labelled" {
 			t.Errorf("%s: after the upgrade from a chart without policies the manager runs --policy-enforcement=%s; want labelled (today's behaviour kept)", h.name, got)
 		}
