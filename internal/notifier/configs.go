@@ -8,11 +8,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	v1 "github.com/tollgate-dev/tollgate/api/v1alpha1"
@@ -57,10 +55,9 @@ func (c *ConfigChecker) SetupWithManager(mgr ctrl.Manager) error {
 	if err := mgr.Add(manager.RunnableFunc(c.wake.stop)); err != nil {
 		return fmt.Errorf("adding the config checker's rechecks: %w", err)
 	}
-	changed := builder.WithPredicates(predicate.GenerationChangedPredicate{})
 	return ctrl.NewControllerManagedBy(mgr).
-		Watches(&v1.NotificationConfig{}, &handler.EnqueueRequestForObject{}, changed).
-		Watches(&v1.ClusterNotificationConfig{}, &handler.EnqueueRequestForObject{}, changed).
+		Watches(&v1.NotificationConfig{}, &handler.EnqueueRequestForObject{}, specChanged).
+		Watches(&v1.ClusterNotificationConfig{}, &handler.EnqueueRequestForObject{}, specChanged).
 		WatchesRawSource(source.Channel(c.wake.events, &handler.EnqueueRequestForObject{})).
 		Named("notificationconfigs").
 		Complete(c)

@@ -10,11 +10,13 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
@@ -65,6 +67,9 @@ type Watcher struct {
 // each change), on the administrators' objects, and on the wake-ups its clock fires when a
 // retry falls due. Like every controller it runs on the leader
 // only: one manager notifies.
+// specChanged lets through a config's creation, deletion and spec changes: not its status.
+var specChanged = builder.WithPredicates(predicate.GenerationChangedPredicate{})
+
 func (w *Watcher) SetupWithManager(mgr ctrl.Manager) error {
 	w.wake = newWakeups(w.Clock)
 	workers := w.Workers
@@ -76,8 +81,9 @@ func (w *Watcher) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Watches(&v1.ApprovalRequest{}, gathered()).
-		Watches(&v1.NotificationConfig{}, handler.EnqueueRequestsFromMapFunc(w.routed)).
-		Watches(&v1.ClusterNotificationConfig{}, handler.EnqueueRequestsFromMapFunc(w.routed)).
+		// A config's spec routes requests; its status (the readiness checker's) does not.
+		Watches(&v1.NotificationConfig{}, handler.EnqueueRequestsFromMapFunc(w.routed), specChanged).
+		Watches(&v1.ClusterNotificationConfig{}, handler.EnqueueRequestsFromMapFunc(w.routed), specChanged).
 		WatchesRawSource(source.Channel(w.wake.events, &handler.EnqueueRequestForObject{})).
 		Named("notifier").
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
