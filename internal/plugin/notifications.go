@@ -36,6 +36,8 @@ func (n notificationView) outcome() string {
 		return "delivered"
 	case n.Failure == v1.NotificationInFlight && n.NextAttemptAt != nil:
 		return "in flight (outcome not recorded); tried again from " + timestamp(n.NextAttemptAt) + " if it is not recorded by then"
+	case n.Failure == v1.NotificationInFlight:
+		return "in flight (outcome not recorded); the last attempt"
 	case n.NextAttemptAt != nil:
 		return fmt.Sprintf("failed: %s; next attempt %s", abbreviate(n.Failure), timestamp(n.NextAttemptAt))
 	}
